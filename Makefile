@@ -1,0 +1,49 @@
+# transformer-lite: `make lab` to learn, `make test` to check everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: lab test lint student slides html checkpoints data clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	touch $@
+
+lab: $(STAMP)  ## start JupyterLab on the notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(DEV_STAMP)  ## lint, then the whole test suite (notebooks in fast mode)
+	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks
+	$(BIN)/python -m pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks
+
+student: $(STAMP)  ## student editions (solutions replaced by stubs) into build/student/
+	$(BIN)/python tools/editions.py student --out build/student
+
+slides: $(DEV_STAMP)  ## reveal.js slides into build/slides/
+	$(BIN)/python tools/editions.py slides --out build/slides
+
+html: $(DEV_STAMP)  ## executed static HTML reading copy into build/html/
+	$(BIN)/python tools/editions.py html --out build/html
+
+data: $(STAMP)  ## regenerate the corpus in data/
+	$(BIN)/python -m transformer_lite.data build
+
+checkpoints: $(STAMP)  ## retrain the shipped checkpoints in data/checkpoints/
+	$(BIN)/python -m transformer_lite.recipes
+
+clean:
+	rm -rf build test-artifacts .pytest_cache

@@ -1,0 +1,47 @@
+"""Run-time switches shared by the whole course: fast mode, seeds and the device.
+
+Fast mode is the one switch that shrinks training so CI can execute every notebook
+in minutes. It is read from the environment variable ``TRANSFORMER_LITE_FAST`` here,
+and nowhere else. Students never need it: the default is the full course.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
+
+
+def fast_mode() -> bool:
+    """True when ``TRANSFORMER_LITE_FAST`` is set to anything but "", "0" or "false"."""
+    return os.environ.get(FAST_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def budget(full, fast):
+    """Pick ``full`` for the real course, ``fast`` under fast mode (CI)."""
+    return fast if fast_mode() else full
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and PyTorch (CPU and every GPU) so runs repeat."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """The best device available: cuda, then mps, then cpu (or ``prefer`` if given)."""
+    if prefer is not None:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")

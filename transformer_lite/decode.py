@@ -1,0 +1,147 @@
+"""Decoding: greedy search and beam search, for every model in the course.
+
+Both work on any model with the ``start``/``step`` interface (see ``models/__init__``),
+batched, and return token ids without ``<bos>``, each row ending in ``<eos>`` then padding.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .attention import NO_INTERVENTION, Intervention
+from .data import BOS_ID, EOS_ID, PAD_ID, Vocab, padding_mask
+
+
+def default_max_len(src_mask: torch.Tensor) -> int:
+    """Longest output we allow: 1.5x the longest source plus 5 (targets here are at most ~1.3x)."""
+    return int(src_mask.sum(1).max()) * 3 // 2 + 5
+
+
+def _reorder(x, index: torch.Tensor):
+    """Select rows (dim 0) of a tensor, or of every tensor in a tuple; None stays None."""
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return type(x)(_reorder(t, index) for t in x)
+    return x.index_select(0, index)
+
+
+@torch.no_grad()
+def greedy_decode(
+    model, src: torch.Tensor, src_mask: torch.Tensor, max_len: int | None = None,
+    intervene: Intervention = NO_INTERVENTION,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pick the most probable next word at every step.
+
+    src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
+    """
+    model.eval()
+    max_len = max_len or default_max_len(src_mask)
+    memory, state = model.start(src, src_mask, intervene)
+    tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
+    scores = torch.zeros(src.shape[0], device=src.device)
+    done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+    for _ in range(max_len):
+        log_probs, state = model.step(memory, src_mask, tokens, state, intervene)
+        best, nxt = log_probs.max(dim=-1)
+        scores += best.masked_fill(done, 0.0)
+        nxt = nxt.masked_fill(done, PAD_ID)
+        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
+        done |= nxt == EOS_ID
+        if done.all():
+            break
+    return tokens[:, 1:], scores
+
+
+def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
+    """Wu et al. (2016), used by the paper with alpha = 0.6: ((5 + |Y|) / 6) ** alpha.
+    alpha = 0 ranks by total log-probability (favours short outputs); larger alpha
+    favours longer ones."""
+    return ((5.0 + length.float()) / 6.0) ** alpha
+
+
+@torch.no_grad()
+def beam_search(
+    model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int = 4, alpha: float = 0.6,
+    max_len: int | None = None, intervene: Intervention = NO_INTERVENTION,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep the ``beam_size`` most probable prefixes at every step; return, per sentence,
+    the finished hypothesis with the best length-normalised score
+    ``log P(Y) / length_penalty(|Y|, alpha)``. ``beam_size=1`` is exactly greedy search.
+
+    src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
+    """
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be at least 1; got {beam_size}")
+    model.eval()
+    batch, k = src.shape[0], beam_size
+    max_len = max_len or default_max_len(src_mask)
+    memory, state = model.start(src, src_mask, intervene)
+    expand = torch.arange(batch, device=src.device).repeat_interleave(k)  # each sentence k times
+    memory, state, beam_src_mask = _reorder(memory, expand), _reorder(state, expand), src_mask[expand]
+    tokens = torch.full((batch * k, 1), BOS_ID, dtype=torch.long, device=src.device)
+    scores = torch.full((batch, k), float("-inf"), device=src.device)
+    scores[:, 0] = 0.0  # all beams start identical: keep one alive so the first step does not repeat
+    done = torch.zeros(batch * k, dtype=torch.bool, device=src.device)
+    lengths = torch.zeros(batch * k, dtype=torch.long, device=src.device)
+    for _ in range(max_len):
+        log_probs, state = model.step(memory, beam_src_mask, tokens, state, intervene)  # (batch*k, V)
+        vocab = log_probs.shape[-1]
+        # A finished hypothesis may only be extended by <pad>, at no cost.
+        finished_row = torch.full_like(log_probs, float("-inf"))
+        finished_row[:, PAD_ID] = 0.0
+        log_probs = torch.where(done[:, None], finished_row, log_probs)
+        candidates = (scores.view(-1, 1) + log_probs).view(batch, k * vocab)
+        scores, flat = candidates.topk(k, dim=-1)  # (batch, k)
+        parent = (flat // vocab + torch.arange(batch, device=src.device)[:, None] * k).view(-1)
+        nxt = (flat % vocab).view(-1)
+        tokens = torch.cat([tokens[parent], nxt[:, None]], dim=1)
+        state, done, lengths = _reorder(state, parent), done[parent], lengths[parent]
+        lengths = lengths + (~done).long()
+        done = done | (nxt == EOS_ID)
+        if done.all():
+            break
+    normalised = scores / length_penalty(lengths.view(batch, k), alpha)
+    normalised = normalised.masked_fill(~done.view(batch, k), float("-inf"))  # prefer finished hypotheses
+    best = normalised.argmax(dim=-1)
+    best = torch.where(done.view(batch, k).any(-1), best, scores.argmax(-1))
+    rows = best + torch.arange(batch, device=src.device) * k
+    return tokens[rows, 1:], scores.view(-1)[rows]
+
+
+def translate_ids(
+    model, src_ids: list[list[int]], beam_size: int = 1, alpha: float = 0.6, batch_size: int = 256,
+    intervene: Intervention = NO_INTERVENTION, device=None,
+) -> list[list[int]]:
+    """Decode many sources (lists of ids) in length-sorted batches; returns output ids
+    (no specials) in the input order."""
+    device = device or next(model.parameters()).device
+    order = sorted(range(len(src_ids)), key=lambda i: len(src_ids[i]))
+    out: list[list[int]] = [[] for _ in src_ids]
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        src = torch.nn.utils.rnn.pad_sequence(
+            [torch.tensor(src_ids[i]) for i in idx], batch_first=True, padding_value=PAD_ID
+        ).to(device)
+        mask = padding_mask(src)
+        if beam_size == 1:
+            tokens, _ = greedy_decode(model, src, mask, intervene=intervene)
+        else:
+            tokens, _ = beam_search(model, src, mask, beam_size, alpha, intervene=intervene)
+        for i, row in zip(idx, tokens.tolist()):
+            out[i] = row[: row.index(EOS_ID)] if EOS_ID in row else [t for t in row if t != PAD_ID]
+    return out
+
+
+def translate(
+    model, sentences, src_vocab: Vocab, tgt_vocab: Vocab, beam_size: int = 1, alpha: float = 0.6,
+    intervene: Intervention = NO_INTERVENTION,
+) -> list[list[str]] | list[str]:
+    """Translate one sentence (str -> list of words) or a list of them (-> list of lists).
+    Empty sentences and unknown words raise a ``ValueError`` that names the problem."""
+    single = isinstance(sentences, str)
+    batch = [sentences] if single else list(sentences)
+    ids = [src_vocab.encode(s) for s in batch]
+    outputs = translate_ids(model, ids, beam_size, alpha, intervene=intervene)
+    words = [[tgt_vocab.itos[i] for i in row] for row in outputs]
+    return words[0] if single else words

@@ -1,0 +1,163 @@
+"""Transformer building blocks: positional encoding, feed-forward, encoder and decoder layers.
+
+Post-norm vs pre-norm. The paper (Sec. 3.1) wraps each sub-layer as
+``LayerNorm(x + Sublayer(x))``: the norm comes *after* the residual sum ("post-norm",
+our default, and ``torch.nn.Transformer``'s default). Most later models use
+``x + Sublayer(LayerNorm(x))`` ("pre-norm", ``norm_first=True``): the residual path
+stays an identity, which trains deep stacks more stably without warmup, and the stack
+then needs one final LayerNorm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .attention import MultiHeadAttention
+
+
+def sinusoidal_encoding(max_len: int, d_model: int) -> torch.Tensor:
+    """The paper's Sec. 3.5 encoding, shape (max_len, d_model):
+    PE(pos, 2i) = sin(pos / 10000^(2i/d_model)),  PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model))."""
+    if d_model % 2:
+        raise ValueError(f"d_model={d_model} must be even for sin/cos pairs")
+    pos = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
+    rates = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)  # (d_model/2,)
+    pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(pos * rates)
+    pe[:, 1::2] = torch.cos(pos * rates)
+    return pe.float()
+
+
+class PositionalEncoding(nn.Module):
+    """Adds position information to embeddings: sinusoidal (fixed, the paper's choice)
+    or learned (one trained vector per position, which the paper found works as well)."""
+
+    def __init__(self, d_model: int, max_len: int = 512, dropout: float = 0.0, learned: bool = False):
+        super().__init__()
+        self.d_model, self.max_len, self.learned = d_model, max_len, learned
+        self.dropout = nn.Dropout(dropout)
+        if learned:
+            self.table = nn.Parameter(torch.randn(max_len, d_model) * 0.02)
+        else:
+            self.register_buffer("table", sinusoidal_encoding(max_len, d_model), persistent=False)
+
+    def encoding(self, length: int) -> torch.Tensor:
+        """(length, d_model). Sinusoids extend to any length; a learned table cannot."""
+        if length > self.table.shape[0]:
+            if self.learned:
+                raise ValueError(
+                    f"sequence of length {length} is longer than the learned positional table "
+                    f"(max_len={self.max_len}): learned positions cannot extrapolate"
+                )
+            return sinusoidal_encoding(length, self.d_model).to(self.table.device)
+        return self.table[:length]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, L, d_model) -> (batch, L, d_model)"""
+        if x.dim() != 3 or x.shape[-1] != self.d_model:
+            raise ValueError(f"expected (batch, L, d_model={self.d_model}); got {tuple(x.shape)}")
+        return self.dropout(x + self.encoding(x.shape[1]).to(x.dtype))
+
+
+class FeedForward(nn.Module):
+    """FFN(x) = max(0, x W1 + b1) W2 + b2, applied to each position separately (Sec. 3.3)."""
+
+    def __init__(self, d_model: int, d_ff: int, dropout: float = 0.0):
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, L, d_model) -> (batch, L, d_model)"""
+        return self.linear2(self.dropout(torch.relu(self.linear1(x))))
+
+
+class _Residual(nn.Module):
+    """One sub-layer connection: post-norm ``norm(x + drop(f(x)))`` or pre-norm
+    ``x + drop(f(norm(x)))``."""
+
+    def __init__(self, d_model: int, dropout: float, norm_first: bool):
+        super().__init__()
+        self.norm = nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.norm_first = norm_first
+
+    def forward(self, x: torch.Tensor, sublayer) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x (batch, L, d_model); sublayer returns (out, weights) -> (batch, L, d_model), weights"""
+        if self.norm_first:
+            out, weights = sublayer(self.norm(x))
+            return x + self.dropout(out), weights
+        out, weights = sublayer(x)
+        return self.norm(x + self.dropout(out)), weights
+
+
+def _plain(f):
+    return lambda x: (f(x), None)
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention then feed-forward, each in a residual + LayerNorm connection."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.ff = FeedForward(d_model, d_ff, dropout)
+        self.sub_attn = _Residual(d_model, dropout, norm_first)
+        self.sub_ff = _Residual(d_model, dropout, norm_first)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        need_weights: bool = False,
+        temperature: float = 1.0,
+        head_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x (batch, S, d_model), mask broadcastable to (batch, heads, S, S)
+        -> (batch, S, d_model), self-attention weights (batch, heads, S, S) or None"""
+        x, weights = self.sub_attn(
+            x, lambda h: self.self_attn(h, h, h, mask, need_weights, temperature, head_mask)
+        )
+        x, _ = self.sub_ff(x, _plain(self.ff))
+        return x, weights
+
+
+class DecoderLayer(nn.Module):
+    """Masked self-attention, cross-attention over the encoder output ("memory"), then
+    feed-forward; each in a residual + LayerNorm connection."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.ff = FeedForward(d_model, d_ff, dropout)
+        self.sub_self = _Residual(d_model, dropout, norm_first)
+        self.sub_cross = _Residual(d_model, dropout, norm_first)
+        self.sub_ff = _Residual(d_model, dropout, norm_first)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        memory: torch.Tensor,
+        self_mask: torch.Tensor | None = None,
+        memory_mask: torch.Tensor | None = None,
+        need_weights: bool = False,
+        temperature: float = 1.0,
+        self_head_mask: torch.Tensor | None = None,
+        cross_head_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """x (batch, T, d_model), memory (batch, S, d_model); self_mask broadcastable to
+        (batch, heads, T, T) (causal), memory_mask to (batch, heads, T, S)
+        -> (batch, T, d_model), self weights (batch, heads, T, T), cross weights (batch, heads, T, S)"""
+        x, self_w = self.sub_self(
+            x, lambda h: self.self_attn(h, h, h, self_mask, need_weights, temperature, self_head_mask)
+        )
+        x, cross_w = self.sub_cross(
+            x, lambda h: self.cross_attn(h, memory, memory, memory_mask, need_weights, temperature, cross_head_mask)
+        )
+        x, _ = self.sub_ff(x, _plain(self.ff))
+        return x, self_w, cross_w

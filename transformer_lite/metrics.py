@@ -1,0 +1,125 @@
+"""How good is a translation model? BLEU, exact match, scores by source length, and the
+alignment error rate (AER) of a model's attention against the gold word alignments."""
+
+from __future__ import annotations
+
+import sacrebleu
+import torch
+
+from .data import Pair, Vocab
+from .decode import translate_ids
+
+# Source-length buckets used in every table and plot. The last is the `long` split.
+LENGTH_BUCKETS = ((3, 9), (10, 19), (20, 30), (31, 50))
+
+
+def _join(sentences) -> list[str]:
+    return [s if isinstance(s, str) else " ".join(s) for s in sentences]
+
+
+def corpus_bleu(hypotheses, references) -> float:
+    """Corpus BLEU (0-100) with sacrebleu on our already-tokenised words."""
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+    if not hypotheses:
+        return 0.0
+    return sacrebleu.corpus_bleu(_join(hypotheses), [_join(references)], tokenize="none", force=True).score
+
+
+def exact_match(hypotheses, references) -> float:
+    """Share (0-1) of outputs identical to the reference, word for word."""
+    if not hypotheses:
+        return 0.0
+    return sum(h == r for h, r in zip(_join(hypotheses), _join(references))) / len(hypotheses)
+
+
+def bucket_label(lo: int, hi: int) -> str:
+    return f"{lo}-{hi}"
+
+
+def scores_by_length(sources, hypotheses, references, buckets=LENGTH_BUCKETS) -> dict[str, dict]:
+    """BLEU and exact match for each source-length bucket: {"3-9": {"n", "bleu", "exact_match"}, ...}
+    (buckets with no sentences are left out)."""
+    out = {}
+    for lo, hi in buckets:
+        idx = [i for i, s in enumerate(sources) if lo <= len(s) <= hi]
+        if idx:
+            hyps, refs = [hypotheses[i] for i in idx], [references[i] for i in idx]
+            out[bucket_label(lo, hi)] = {
+                "n": len(idx), "bleu": corpus_bleu(hyps, refs), "exact_match": exact_match(hyps, refs)
+            }
+    return out
+
+
+def evaluate(
+    model, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, beam_size: int = 1, alpha: float = 0.6
+) -> dict:
+    """Translate ``pairs`` and score them: {"bleu", "exact_match", "by_length", "hypotheses"}."""
+    outputs = translate_ids(model, [src_vocab.encode(p.src) for p in pairs], beam_size, alpha)
+    hyps = [[tgt_vocab.itos[i] for i in row] for row in outputs]
+    refs = [list(p.tgt) for p in pairs]
+    return {
+        "bleu": corpus_bleu(hyps, refs),
+        "exact_match": exact_match(hyps, refs),
+        "by_length": scores_by_length([p.src for p in pairs], hyps, refs),
+        "hypotheses": hyps,
+    }
+
+
+# ---- alignment ------------------------------------------------------------------------------
+def attention_links(weights: torch.Tensor) -> set[tuple[int, int]]:
+    """Hard alignment from attention ``(tgt_len, src_len)``: each target word links to the
+    source word it attends to most. Returns ``{(source_index, target_index)}``."""
+    return {(int(s), t) for t, s in enumerate(weights.argmax(dim=-1).tolist())}
+
+
+def alignment_error_rate(predicted: list[set], gold: list[set]) -> float:
+    """Och & Ney (2003) AER with sure links only: 1 - 2|A & S| / (|A| + |S|), summed over
+    the corpus. 0 is perfect; 1 shares no link with the gold alignment."""
+    hit = sum(len(a & s) for a, s in zip(predicted, gold))
+    total = sum(len(a) + len(s) for a, s in zip(predicted, gold))
+    return 1.0 - 2.0 * hit / total if total else 0.0
+
+
+def attention_aer(attention: list[torch.Tensor], pairs: list[Pair]) -> float:
+    """AER of attention maps, one ``(tgt_len(+1), src_len)`` tensor per pair (rows for the
+    target words; an extra final row for ``<eos>`` is ignored)."""
+    predicted = [attention_links(w[: len(p.tgt), : len(p.src)]) for w, p in zip(attention, pairs)]
+    return alignment_error_rate(predicted, [set(p.alignment) for p in pairs])
+
+
+def uniform_attention(pair: Pair) -> torch.Tensor:
+    """The no-information baseline: every source word equally weighted, (tgt_len, src_len)."""
+    return torch.full((len(pair.tgt), len(pair.src)), 1.0 / len(pair.src))
+
+
+def diagonal_attention(pair: Pair) -> torch.Tensor:
+    """The monotone baseline: target word t looks at source word t * S / T, (tgt_len, src_len)."""
+    t, s = len(pair.tgt), len(pair.src)
+    w = torch.zeros(t, s)
+    w[torch.arange(t), (torch.arange(t) * s // t).clamp(max=s - 1)] = 1.0
+    return w
+
+
+@torch.no_grad()
+def model_attention(model, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, layer: int = -1,
+                    head: int | None = None, batch_size: int = 128) -> list[torch.Tensor]:
+    """Cross-attention of ``model`` on the gold targets (teacher forcing), one
+    ``(tgt_len + 1, src_len)`` tensor per pair: the chosen layer, averaged over heads
+    unless ``head`` is given."""
+    from .data import TranslationDataset, collate
+
+    model.eval()
+    device = next(model.parameters()).device
+    data = TranslationDataset(pairs, src_vocab, tgt_vocab)
+    out = []
+    for start in range(0, len(data), batch_size):
+        batch = collate([data[i] for i in range(start, min(start + batch_size, len(data)))]).to(device)
+        _, attn = model(batch.src, batch.src_mask, batch.tgt_in, return_attention=True)
+        if attn is None:
+            raise ValueError("this model has no attention (a Seq2Seq without attention reads one context vector)")
+        maps = attn["cross"][layer]  # (batch, heads, T, S)
+        maps = maps.mean(1) if head is None else maps[:, head]
+        for i, p in enumerate(pairs[start : start + batch_size]):
+            out.append(maps[i, : len(p.tgt) + 1, : len(p.src)].cpu())
+    return out

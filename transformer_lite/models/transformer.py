@@ -1,0 +1,150 @@
+"""The encoder-decoder Transformer of "Attention Is All You Need" (Vaswani et al., 2017).
+
+Read top to bottom: config, embeddings, encoder stack, decoder stack, the step used by
+greedy and beam search. ``forward(..., return_attention=True)`` returns every attention
+map, as lists (one per layer) of ``(batch, heads, Lq, Lk)`` tensors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..attention import NO_INTERVENTION, Intervention
+from ..data import attention_mask
+from ..layers import DecoderLayer, EncoderLayer, PositionalEncoding
+
+
+@dataclass
+class TransformerConfig:
+    src_vocab_size: int
+    tgt_vocab_size: int
+    d_model: int = 128
+    n_heads: int = 4
+    n_encoder_layers: int = 2
+    n_decoder_layers: int = 2
+    d_ff: int = 256
+    dropout: float = 0.1
+    max_len: int = 256
+    norm_first: bool = False  # False: post-norm as in the paper; True: pre-norm
+    tie_embeddings: bool = True  # decoder embedding = output projection (paper Sec. 3.4)
+    learned_positions: bool = False  # False: the paper's sinusoids
+
+    def __post_init__(self):
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
+        if self.d_model % 2:
+            raise ValueError(f"d_model={self.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
+
+
+
+
+class Transformer(nn.Module):
+    def __init__(self, config: TransformerConfig):
+        super().__init__()
+        self.config = c = config
+        self.src_embed = nn.Embedding(c.src_vocab_size, c.d_model, padding_idx=0)
+        self.tgt_embed = nn.Embedding(c.tgt_vocab_size, c.d_model, padding_idx=0)
+        self.positions = PositionalEncoding(c.d_model, c.max_len, c.dropout, learned=c.learned_positions)
+        self.encoder_layers = nn.ModuleList(
+            EncoderLayer(c.d_model, c.n_heads, c.d_ff, c.dropout, c.norm_first) for _ in range(c.n_encoder_layers)
+        )
+        self.decoder_layers = nn.ModuleList(
+            DecoderLayer(c.d_model, c.n_heads, c.d_ff, c.dropout, c.norm_first) for _ in range(c.n_decoder_layers)
+        )
+        # Pre-norm leaves the last residual sum un-normalised, so it needs a final norm.
+        self.encoder_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
+        self.decoder_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
+        self.generator = nn.Linear(c.d_model, c.tgt_vocab_size)
+        self._init_weights()
+        if c.tie_embeddings:
+            self.generator.weight = self.tgt_embed.weight
+
+    def _init_weights(self) -> None:
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+
+    def _embed(self, embedding: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:
+        """(batch, L) -> (batch, L, d_model); embeddings scaled by sqrt(d_model) (Sec. 3.4)."""
+        return self.positions(embedding(ids) * math.sqrt(self.config.d_model))
+
+    def encode(
+        self,
+        src: torch.Tensor,
+        src_mask: torch.Tensor,
+        need_weights: bool = False,
+        intervene: Intervention = NO_INTERVENTION,
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """src (batch, S) ids, src_mask (batch, S) True = real token
+        -> memory (batch, S, d_model), encoder self-attention [(batch, heads, S, S)] per layer"""
+        x = self._embed(self.src_embed, src)
+        mask = attention_mask(src_mask)  # (batch, 1, 1, S)
+        maps = []
+        for i, layer in enumerate(self.encoder_layers):
+            x, w = layer(x, mask, need_weights, intervene.temperature, intervene.heads("enc_self", i))
+            maps.append(w)
+        return self.encoder_norm(x), maps if need_weights else []
+
+    def decode(
+        self,
+        memory: torch.Tensor,
+        src_mask: torch.Tensor,
+        tgt_in: torch.Tensor,
+        need_weights: bool = False,
+        intervene: Intervention = NO_INTERVENTION,
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """memory (batch, S, d_model), src_mask (batch, S), tgt_in (batch, T) ids starting with <bos>
+        -> logits (batch, T, tgt_vocab), decoder self [(batch, heads, T, T)], cross [(batch, heads, T, S)]"""
+        x = self._embed(self.tgt_embed, tgt_in)
+        self_mask = attention_mask(tgt_in != 0, causal=True)  # (batch, 1, T, T): no peeking ahead
+        memory_mask = attention_mask(src_mask)  # (batch, 1, 1, S)
+        self_maps, cross_maps = [], []
+        for i, layer in enumerate(self.decoder_layers):
+            x, sw, cw = layer(
+                x, memory, self_mask, memory_mask, need_weights,
+                intervene.temperature, intervene.heads("dec_self", i), intervene.heads("cross", i),
+            )
+            self_maps.append(sw)
+            cross_maps.append(cw)
+        logits = self.generator(self.decoder_norm(x))
+        return (logits, self_maps, cross_maps) if need_weights else (logits, [], [])
+
+    def forward(
+        self,
+        src: torch.Tensor,
+        src_mask: torch.Tensor,
+        tgt_in: torch.Tensor,
+        return_attention: bool = False,
+        intervene: Intervention = NO_INTERVENTION,
+    ) -> tuple[torch.Tensor, dict[str, list[torch.Tensor]] | None]:
+        """src (batch, S), src_mask (batch, S) bool, tgt_in (batch, T)
+        -> logits (batch, T, tgt_vocab) and, if asked, {"enc_self", "dec_self", "cross"}:
+        lists over layers of (batch, heads, Lq, Lk)"""
+        memory, enc_maps = self.encode(src, src_mask, return_attention, intervene)
+        logits, self_maps, cross_maps = self.decode(memory, src_mask, tgt_in, return_attention, intervene)
+        attention = {"enc_self": enc_maps, "dec_self": self_maps, "cross": cross_maps} if return_attention else None
+        return logits, attention
+
+    # ---- the interface used by decode.py (shared with the RNN models) --------------------
+    def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
+        """Encode once for step-by-step decoding. -> memory (batch, S, d_model), state None"""
+        memory, _ = self.encode(src, src_mask, intervene=intervene)
+        return memory, None
+
+    def step(
+        self,
+        memory: torch.Tensor,
+        src_mask: torch.Tensor,
+        tokens: torch.Tensor,
+        state: None,
+        intervene: Intervention = NO_INTERVENTION,
+    ) -> tuple[torch.Tensor, None]:
+        """tokens (batch, t): the prefix so far, <bos> first -> next-token log-probs (batch, tgt_vocab).
+
+        Re-runs the decoder on the whole prefix: simple, and cheap at these lengths."""
+        logits, _, _ = self.decode(memory, src_mask, tokens, intervene=intervene)
+        return torch.log_softmax(logits[:, -1], dim=-1), None

@@ -1,0 +1,119 @@
+"""The course's training recipes: one source of truth for the notebooks, the benchmarks
+and the shipped checkpoints. Fast mode (``TRANSFORMER_LITE_FAST=1``) shrinks only the time
+budget; the models are the same.
+
+Regenerate the shipped checkpoints with ``python -m transformer_lite.recipes`` (about 15
+minutes on 2 CPU cores); ``--only transformer`` trains one recipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .config import budget, pick_device, seed_everything
+from .data import DATA_DIR, GRAMMARS, Corpus, TranslationDataset, load_corpus
+from .models import RNNConfig, TransformerConfig, build_model
+from .train import TrainConfig, fit, load_checkpoint, save_checkpoint
+
+CHECKPOINT_DIR = DATA_DIR / "checkpoints"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    model_config: dict  # fields of the model's config, except the vocabulary sizes
+    train: TrainConfig
+    fast_seconds: float  # the time budget under fast mode
+
+    def build(self, corpus: Corpus):
+        cls = TransformerConfig if self.name == "transformer" else RNNConfig
+        config = cls(src_vocab_size=len(corpus.src_vocab), tgt_vocab_size=len(corpus.tgt_vocab), **self.model_config)
+        return build_model(config)
+
+    def train_config(self) -> TrainConfig:
+        cfg = self.train
+        return TrainConfig(**{**cfg.__dict__, "max_seconds": budget(cfg.max_seconds, self.fast_seconds)})
+
+
+RECIPES = {
+    "seq2seq": Recipe(
+        "seq2seq",
+        {"emb_dim": 64, "hidden_dim": 128, "attention": "none", "dropout": 0.1},
+        TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=2e-3, label_smoothing=0.0, max_seconds=75),
+        fast_seconds=12,
+    ),
+    "seq2seq_attention": Recipe(
+        "seq2seq_attention",
+        {"emb_dim": 64, "hidden_dim": 128, "attention": "additive", "dropout": 0.1},
+        TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=2e-3, label_smoothing=0.0, max_seconds=75),
+        fast_seconds=12,
+    ),
+    "transformer": Recipe(
+        "transformer",
+        {"d_model": 128, "n_heads": 4, "n_encoder_layers": 2, "n_decoder_layers": 2, "d_ff": 256, "dropout": 0.1},
+        TrainConfig(epochs=30, batch_size=64, schedule="warmup", warmup=400, label_smoothing=0.1, max_seconds=90),
+        fast_seconds=15,
+    ),
+}
+
+
+def get_recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
+    return RECIPES[name]
+
+
+def train_recipe(name: str, grammar: str = "fr", progress: bool = True, callbacks=(), device=None):
+    """Train a recipe on a grammar's train split. Returns (model, history, corpus)."""
+    recipe = get_recipe(name)
+    corpus = load_corpus(grammar)
+    seed_everything(recipe.train.seed)
+    model = recipe.build(corpus)
+    train_set = TranslationDataset(corpus["train"], corpus.src_vocab, corpus.tgt_vocab)
+    valid_set = TranslationDataset(corpus["valid"][:500], corpus.src_vocab, corpus.tgt_vocab)
+    history = fit(model, train_set, valid_set, recipe.train_config(), callbacks, progress, device)
+    return model, history, corpus
+
+
+def checkpoint_path(name: str, grammar: str) -> Path:
+    return CHECKPOINT_DIR / f"{name}-{grammar}.pt"
+
+
+def load_pretrained(name: str, grammar: str = "fr", device=None):
+    """The shipped checkpoint of a recipe for a grammar. Returns (model, extra)."""
+    get_recipe(name)
+    path = checkpoint_path(name, grammar)
+    if not path.exists():
+        raise FileNotFoundError(f"no shipped checkpoint {path}; build it with: python -m transformer_lite.recipes")
+    model, extra = load_checkpoint(path)
+    return model.to(device or pick_device()), extra
+
+
+def build_checkpoints(names=None, grammars=GRAMMARS) -> list[Path]:
+    """Train and save the shipped checkpoints (full budgets, CPU, fixed seeds)."""
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    written = []
+    for name in names or RECIPES:
+        for grammar in grammars:
+            model, history, _ = train_recipe(name, grammar, progress=False, device=torch.device("cpu"))
+            extra = {"recipe": name, "grammar": grammar, "train_seconds": history.train_seconds,
+                     "steps": len(history.steps), "epochs": len(history.epochs)}
+            written.append(save_checkpoint(model, checkpoint_path(name, grammar), extra))
+            print(f"{written[-1]}  {extra}")
+    return written
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m transformer_lite.recipes", description="Build the shipped checkpoints.")
+    parser.add_argument("--only", choices=sorted(RECIPES), action="append", help="recipe(s) to train (default: all)")
+    parser.add_argument("--grammar", choices=GRAMMARS, action="append", help="grammar(s) (default: all)")
+    args = parser.parse_args(argv)
+    build_checkpoints(args.only, args.grammar or GRAMMARS)
+
+
+if __name__ == "__main__":
+    main()

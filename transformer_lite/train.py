@@ -1,0 +1,206 @@
+"""One training loop for every model: teacher forcing, label smoothing, the paper's warmup
+schedule, gradient clipping, a progress bar, callbacks, early stopping and checkpoints."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .config import pick_device, seed_everything
+from .data import PAD_ID, TranslationDataset, batches
+from .models import MODEL_CLASSES, build_model
+
+
+# ---- loss and schedule ----------------------------------------------------------------------
+def label_smoothed_loss(logits: torch.Tensor, target: torch.Tensor, smoothing: float = 0.1) -> torch.Tensor:
+    """Cross entropy against a target that keeps 1 - smoothing on the right word and spreads
+    the rest over the vocabulary (paper Sec. 5.4, eps_ls = 0.1); padding is ignored.
+    logits (batch, T, V), target (batch, T) -> scalar"""
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=PAD_ID, label_smoothing=smoothing
+    )
+
+
+def warmup_lr(step: int, d_model: int, warmup: int, factor: float = 1.0) -> float:
+    """The paper's Eq. 3: lrate = factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5).
+    Rises linearly for ``warmup`` steps, then decays as 1/sqrt(step)."""
+    step = max(step, 1)
+    return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
+
+
+def warmup_scheduler(optimizer, d_model: int, warmup: int, factor: float = 1.0):
+    """A LambdaLR applying :func:`warmup_lr` (set the optimizer's lr to 1.0)."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: warmup_lr(s + 1, d_model, warmup, factor))
+
+
+# ---- the loop --------------------------------------------------------------------------------
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3  # used by the "constant" schedule
+    schedule: str = "warmup"  # "warmup" (the paper's) or "constant"
+    warmup: int = 400
+    lr_factor: float = 1.0
+    label_smoothing: float = 0.1
+    clip: float = 1.0
+    max_seconds: float | None = None  # stop after this much training time
+    patience: int | None = None  # stop when valid loss has not improved for this many epochs
+    seed: int = 0
+
+
+@dataclass
+class History:
+    epochs: list[dict] = field(default_factory=list)  # per epoch: loss, valid_loss, valid_acc, seconds
+    steps: list[float] = field(default_factory=list)  # training loss per step
+    train_seconds: float = 0.0
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return self.train_seconds / max(len(self.epochs), 1)
+
+
+@torch.no_grad()
+def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smoothing: float = 0.0) -> dict:
+    """Teacher-forced loss and next-token accuracy on a dataset."""
+    model.eval()
+    device = next(model.parameters()).device
+    loss_sum, correct, tokens = 0.0, 0, 0
+    for batch in batches(dataset, batch_size, shuffle=False):
+        batch = batch.to(device)
+        logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+        n = batch.n_tokens
+        loss_sum += float(label_smoothed_loss(logits, batch.tgt_out, smoothing)) * n
+        correct += int(((logits.argmax(-1) == batch.tgt_out) & batch.tgt_mask).sum())
+        tokens += n
+    return {"loss": loss_sum / tokens, "accuracy": correct / tokens}
+
+
+def fit(model, train_set: TranslationDataset, valid_set: TranslationDataset | None = None,
+        config: TrainConfig | None = None, callbacks=(), progress: bool = True, device=None) -> History:
+    """Train ``model`` with teacher forcing; returns a :class:`History`.
+
+    Each callback is called as ``cb(event, info)`` with event "batch" (info: step, loss, lr)
+    or "epoch" (info: the epoch's record); returning True stops training.
+    """
+    cfg = config or TrainConfig()
+    seed_everything(cfg.seed)
+    device = device or pick_device()
+    model.to(device)
+    d_model = getattr(model.config, "d_model", getattr(model.config, "hidden_dim", 128))
+    if cfg.schedule == "warmup":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
+        scheduler = warmup_scheduler(optimizer, d_model, cfg.warmup, cfg.lr_factor)
+    elif cfg.schedule == "constant":
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
+        scheduler = None
+    else:
+        raise ValueError(f"unknown schedule {cfg.schedule!r}: use 'warmup' or 'constant'")
+    history, step, best, stale = History(), 0, math.inf, 0
+    n_batches = math.ceil(len(train_set) / cfg.batch_size)
+    start = time.perf_counter()
+    stop = False
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        epoch_start, loss_sum, n_steps = time.perf_counter(), 0.0, 0
+        bar = tqdm(batches(train_set, cfg.batch_size, seed=cfg.seed + epoch), total=n_batches,
+                   desc=f"epoch {epoch}/{cfg.epochs}", disable=not progress, leave=False)
+        for batch in bar:
+            batch = batch.to(device)
+            logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+            loss = label_smoothed_loss(logits, batch.tgt_out, cfg.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            optimizer.step()
+            if scheduler:
+                scheduler.step()
+            step += 1
+            n_steps += 1
+            value = loss.item()
+            loss_sum += value
+            history.steps.append(value)
+            bar.set_postfix(loss=f"{value:.3f}")
+            info = {"step": step, "loss": value, "lr": optimizer.param_groups[0]["lr"]}
+            if any(cb("batch", info) for cb in callbacks):
+                stop = True
+            if cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
+                stop = True
+            if stop:
+                break
+        history.train_seconds = time.perf_counter() - start
+        record = {"epoch": epoch, "loss": loss_sum / max(1, n_steps), "steps": step,
+                  "seconds": time.perf_counter() - epoch_start}
+        if valid_set is not None:
+            v = evaluate_loss(model, valid_set)
+            record.update(valid_loss=v["loss"], valid_acc=v["accuracy"])
+            if cfg.patience is not None:
+                stale = 0 if v["loss"] < best - 1e-4 else stale + 1
+                best = min(best, v["loss"])
+                stop = stop or stale >= cfg.patience
+        history.epochs.append(record)
+        if progress:
+            tqdm.write(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
+        if any(cb("epoch", record) for cb in callbacks) or stop:
+            break
+    model.eval()
+    return history
+
+
+# ---- checkpoints -----------------------------------------------------------------------------
+def save_checkpoint(model, path: str | Path, extra: dict | None = None) -> Path:
+    """Save weights with the config that builds them (and optional plain-data ``extra``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "model": type(model).__name__,
+            "config": dataclasses.asdict(model.config),
+            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "extra": extra or {},
+        },
+        path,
+    )
+    return path
+
+
+def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
+    """Rebuild a model from a checkpoint (``torch.load(weights_only=True)``: no pickled code).
+
+    If ``config`` is given it must match the stored one, else a ``ValueError`` lists the
+    differing fields. Returns (model in eval mode, extra dict).
+    """
+    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(ckpt, dict) or not {"model", "config", "state_dict"} <= ckpt.keys():
+        raise ValueError(f"{path} is not a transformer_lite checkpoint (expected model, config and state_dict)")
+    if ckpt["model"] not in MODEL_CLASSES:
+        raise ValueError(f"{path} holds an unknown model type {ckpt['model']!r}")
+    model_cls, config_cls = MODEL_CLASSES[ckpt["model"]]
+    stored = config_cls(**ckpt["config"])
+    if config is not None:
+        if type(config) is not config_cls:
+            raise ValueError(f"checkpoint {path} is a {ckpt['model']} ({config_cls.__name__}); got a {type(config).__name__}")
+        diff = {k: (v, getattr(stored, k)) for k, v in dataclasses.asdict(config).items() if getattr(stored, k) != v}
+        if diff:
+            detail = ", ".join(f"{k}: yours={a!r} checkpoint={b!r}" for k, (a, b) in diff.items())
+            raise ValueError(f"checkpoint {path} does not match the config: {detail}")
+    model = build_model(stored)
+    expected = model.state_dict()
+    state = ckpt["state_dict"]
+    missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
+    wrong = [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}" for k, v in expected.items()
+             if k in state and state[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        raise ValueError(
+            f"checkpoint {path} does not fit {ckpt['model']}: missing {missing[:5]}, unexpected {unexpected[:5]}, "
+            f"wrong shapes {wrong[:5]}"
+        )
+    model.load_state_dict(state)
+    return model.eval(), ckpt["extra"]

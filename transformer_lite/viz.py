@@ -1,0 +1,133 @@
+"""Pictures of attention: heatmaps with the right tokens on the right axes.
+
+Convention for every attention plot in the course: **rows are queries** (the words doing
+the looking: target words for cross-attention), **columns are keys** (the words looked
+at: source words). A weight matrix of shape (Lq, Lk) is drawn as is, rows top to bottom.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+import torch
+
+from .data import Pair, alignment_matrix
+
+MAX_LABELLED_TOKENS = 60  # beyond this, tick labels are thinned so long inputs stay readable
+
+
+def _check_labels(weights: torch.Tensor, row_tokens, col_tokens) -> None:
+    if weights.dim() != 2:
+        raise ValueError(f"attention to plot must be 2-D (Lq, Lk); got shape {tuple(weights.shape)}")
+    if row_tokens is not None and len(row_tokens) != weights.shape[0]:
+        raise ValueError(f"{len(row_tokens)} row tokens for {weights.shape[0]} rows (queries) of the attention")
+    if col_tokens is not None and len(col_tokens) != weights.shape[1]:
+        raise ValueError(f"{len(col_tokens)} column tokens for {weights.shape[1]} columns (keys) of the attention")
+
+
+def _ticks(tokens, n):
+    if tokens is None:
+        return "auto"
+    if n <= MAX_LABELLED_TOKENS:
+        return list(tokens)
+    step = -(-n // MAX_LABELLED_TOKENS)
+    return [t if i % step == 0 else "" for i, t in enumerate(tokens)]
+
+
+def plot_attention(
+    weights,
+    row_tokens=None,
+    col_tokens=None,
+    ax=None,
+    title: str | None = None,
+    gold: torch.Tensor | None = None,
+    cmap: str = "viridis",
+    vmax: float | None = 1.0,
+    cbar: bool = True,
+):
+    """Heatmap of one attention matrix (Lq, Lk): rows = queries, columns = keys.
+
+    ``gold`` (Lq, Lk) 0/1 draws the gold alignment as red boxes on top. Returns the axes.
+    """
+    weights = torch.as_tensor(weights).detach().float().cpu()
+    _check_labels(weights, row_tokens, col_tokens)
+    if ax is None:
+        size = (max(3.0, 0.32 * weights.shape[1] + 1.5), max(2.5, 0.3 * weights.shape[0] + 1.0))
+        _, ax = plt.subplots(figsize=(min(size[0], 16), min(size[1], 14)))
+    sns.heatmap(
+        weights.numpy(), ax=ax, cmap=cmap, vmin=0.0, vmax=vmax, square=False, cbar=cbar,
+        xticklabels=_ticks(col_tokens, weights.shape[1]), yticklabels=_ticks(row_tokens, weights.shape[0]),
+    )
+    ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=8)
+    if gold is not None:
+        gold = torch.as_tensor(gold)
+        for q, k in gold.nonzero().tolist():
+            ax.add_patch(plt.Rectangle((k, q), 1, 1, fill=False, edgecolor="red", lw=1.5))
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_alignment(pair: Pair, ax=None, title: str | None = None):
+    """The gold word alignment of a pair as a (target, source) matrix: the attention a
+    good model should learn."""
+    return plot_attention(alignment_matrix(pair), pair.tgt, pair.src, ax=ax, title=title, cmap="Blues", cbar=False)
+
+
+def plot_heads(maps: torch.Tensor, row_tokens=None, col_tokens=None, title: str | None = None, gold=None):
+    """All heads of one layer side by side. maps (heads, Lq, Lk). Returns the figure."""
+    maps = torch.as_tensor(maps).detach().float().cpu()
+    if maps.dim() != 3:
+        raise ValueError(f"expected (heads, Lq, Lk); got shape {tuple(maps.shape)}")
+    heads = maps.shape[0]
+    fig, axes = plt.subplots(1, heads, figsize=(min(4.2 * heads, 18), max(2.8, 0.28 * maps.shape[1] + 1.2)),
+                             squeeze=False)
+    for h in range(heads):
+        plot_attention(maps[h], row_tokens if h == 0 else None, col_tokens, ax=axes[0, h], title=f"head {h}",
+                       gold=gold, cbar=False)
+        if h:
+            axes[0, h].set_yticks([])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_layers_heads(maps: list[torch.Tensor], row_tokens=None, col_tokens=None, title: str | None = None,
+                      gold=None, cell: float = 2.6):
+    """A layers x heads grid. maps: list over layers of (heads, Lq, Lk) (one sentence).
+    Returns the figure."""
+    if not maps:
+        raise ValueError("no attention maps to plot (did you pass return_attention=True?)")
+    layers, heads = len(maps), maps[0].shape[0]
+    fig, axes = plt.subplots(layers, heads, figsize=(cell * heads + 1, cell * layers + 0.5), squeeze=False)
+    for layer in range(layers):
+        for h in range(heads):
+            ax = axes[layer, h]
+            plot_attention(maps[layer][h], row_tokens, col_tokens, ax=ax, cbar=False, gold=gold)
+            if h:
+                ax.set_yticks([])
+            if layer < layers - 1:
+                ax.set_xticks([])
+            ax.set_title(f"layer {layer} head {h}", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss(history, ax=None, title: str = "training loss"):
+    """Per-step training loss (and per-epoch validation loss if recorded)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(history.steps, lw=0.8, label="train (per step)")
+    valid = [(e["steps"], e["valid_loss"]) for e in history.epochs if "valid_loss" in e]
+    if valid:
+        ax.plot(*zip(*valid), "o-", label="valid (per epoch)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    return ax

@@ -21,7 +21,9 @@ from torch import nn
 
 def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> None:
     if q.dim() < 2 or k.dim() < 2 or v.dim() < 2:
-        raise ValueError(f"q, k, v need shape (..., L, E); got q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}")
+        raise ValueError(
+            f"q, k, v need shape (..., L, E); got q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
+        )
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(
             f"q and k must share their last dimension E (the dot product runs over it); "
@@ -61,7 +63,11 @@ def scaled_dot_product_attention(
     scores = (q * scale) @ k.transpose(-2, -1)  # (..., Lq, Lk); scaling q is cheaper than scaling scores
     if is_causal:
         causal = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
-        mask = causal if mask is None else (mask & causal if mask.dtype == torch.bool else mask.masked_fill(~causal, -math.inf))
+        mask = (
+            causal
+            if mask is None
+            else (mask & causal if mask.dtype == torch.bool else mask.masked_fill(~causal, -math.inf))
+        )
     if mask is not None and mask.dtype == torch.bool:
         # The most negative finite number, not -inf: a fully masked row then stays finite
         # (and its gradient too); we zero it just below.
@@ -188,7 +194,11 @@ class MultiHeadAttention(nn.Module):
         <1 sharpens), ``head_mask`` (heads,) multiplies each head's output (0 = ablated).
         """
         self._check(query, key, value, mask)
-        q, k, v = self.split_heads(self.q_proj(query)), self.split_heads(self.k_proj(key)), self.split_heads(self.v_proj(value))
+        q, k, v = (
+            self.split_heads(self.q_proj(query)),
+            self.split_heads(self.k_proj(key)),
+            self.split_heads(self.v_proj(value)),
+        )
         p = self.dropout if self.training else 0.0
         if temperature <= 0:
             raise ValueError(f"temperature must be positive; got {temperature}")

@@ -52,7 +52,10 @@ def _mismatch(got, expected, atol: float) -> str | None:
             return "your result contains NaN"
         if not torch.allclose(got_f, exp_f, atol=atol, rtol=1e-4):
             err = (got_f - exp_f).abs().max().item()
-            return f"values differ (largest difference {err:.3g}):\n    expected {_describe(expected)}\n    got      {_describe(got)}"
+            return (
+                f"values differ (largest difference {err:.3g}):\n"
+                f"    expected {_describe(expected)}\n    got      {_describe(got)}"
+            )
         return None
     if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected):
         for i, (g, e) in enumerate(zip(got, expected)):

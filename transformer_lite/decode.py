@@ -28,7 +28,10 @@ def _reorder(x, index: torch.Tensor):
 
 @torch.no_grad()
 def greedy_decode(
-    model, src: torch.Tensor, src_mask: torch.Tensor, max_len: int | None = None,
+    model,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    max_len: int | None = None,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Pick the most probable next word at every step.
@@ -62,8 +65,13 @@ def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
 
 @torch.no_grad()
 def beam_search(
-    model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int = 4, alpha: float = 0.6,
-    max_len: int | None = None, intervene: Intervention = NO_INTERVENTION,
+    model,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    beam_size: int = 4,
+    alpha: float = 0.6,
+    max_len: int | None = None,
+    intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Keep the ``beam_size`` most probable prefixes at every step; return, per sentence,
     the finished hypothesis with the best length-normalised score
@@ -110,8 +118,13 @@ def beam_search(
 
 
 def translate_ids(
-    model, src_ids: list[list[int]], beam_size: int = 1, alpha: float = 0.6, batch_size: int = 256,
-    intervene: Intervention = NO_INTERVENTION, device=None,
+    model,
+    src_ids: list[list[int]],
+    beam_size: int = 1,
+    alpha: float = 0.6,
+    batch_size: int = 256,
+    intervene: Intervention = NO_INTERVENTION,
+    device=None,
 ) -> list[list[int]]:
     """Decode many sources (lists of ids) in length-sorted batches; returns output ids
     (no specials) in the input order."""
@@ -134,7 +147,12 @@ def translate_ids(
 
 
 def translate(
-    model, sentences, src_vocab: Vocab, tgt_vocab: Vocab, beam_size: int = 1, alpha: float = 0.6,
+    model,
+    sentences,
+    src_vocab: Vocab,
+    tgt_vocab: Vocab,
+    beam_size: int = 1,
+    alpha: float = 0.6,
     intervene: Intervention = NO_INTERVENTION,
 ) -> list[list[str]] | list[str]:
     """Translate one sentence (str -> list of words) or a list of them (-> list of lists).

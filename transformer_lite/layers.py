@@ -119,9 +119,7 @@ class EncoderLayer(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x (batch, S, d_model), mask broadcastable to (batch, heads, S, S)
         -> (batch, S, d_model), self-attention weights (batch, heads, S, S) or None"""
-        x, weights = self.sub_attn(
-            x, lambda h: self.self_attn(h, h, h, mask, need_weights, temperature, head_mask)
-        )
+        x, weights = self.sub_attn(x, lambda h: self.self_attn(h, h, h, mask, need_weights, temperature, head_mask))
         x, _ = self.sub_ff(x, _plain(self.ff))
         return x, weights
 

@@ -46,7 +46,9 @@ def scores_by_length(sources, hypotheses, references, buckets=LENGTH_BUCKETS) ->
         if idx:
             hyps, refs = [hypotheses[i] for i in idx], [references[i] for i in idx]
             out[bucket_label(lo, hi)] = {
-                "n": len(idx), "bleu": corpus_bleu(hyps, refs), "exact_match": exact_match(hyps, refs)
+                "n": len(idx),
+                "bleu": corpus_bleu(hyps, refs),
+                "exact_match": exact_match(hyps, refs),
             }
     return out
 
@@ -102,8 +104,15 @@ def diagonal_attention(pair: Pair) -> torch.Tensor:
 
 
 @torch.no_grad()
-def model_attention(model, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, layer: int = -1,
-                    head: int | None = None, batch_size: int = 128) -> list[torch.Tensor]:
+def model_attention(
+    model,
+    pairs: list[Pair],
+    src_vocab: Vocab,
+    tgt_vocab: Vocab,
+    layer: int = -1,
+    head: int | None = None,
+    batch_size: int = 128,
+) -> list[torch.Tensor]:
     """Cross-attention of ``model`` on the gold targets (teacher forcing), one
     ``(tgt_len + 1, src_len)`` tensor per pair: the chosen layer, averaged over heads
     unless ``head`` is given."""

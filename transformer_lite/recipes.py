@@ -100,15 +100,22 @@ def build_checkpoints(names=None, grammars=GRAMMARS) -> list[Path]:
     for name in names or RECIPES:
         for grammar in grammars:
             model, history, _ = train_recipe(name, grammar, progress=False, device=torch.device("cpu"))
-            extra = {"recipe": name, "grammar": grammar, "train_seconds": history.train_seconds,
-                     "steps": len(history.steps), "epochs": len(history.epochs)}
+            extra = {
+                "recipe": name,
+                "grammar": grammar,
+                "train_seconds": history.train_seconds,
+                "steps": len(history.steps),
+                "epochs": len(history.epochs),
+            }
             written.append(save_checkpoint(model, checkpoint_path(name, grammar), extra))
             print(f"{written[-1]}  {extra}")
     return written
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m transformer_lite.recipes", description="Build the shipped checkpoints.")
+    parser = argparse.ArgumentParser(
+        prog="python -m transformer_lite.recipes", description="Build the shipped checkpoints."
+    )
     parser.add_argument("--only", choices=sorted(RECIPES), action="append", help="recipe(s) to train (default: all)")
     parser.add_argument("--grammar", choices=GRAMMARS, action="append", help="grammar(s) (default: all)")
     args = parser.parse_args(argv)

@@ -83,8 +83,15 @@ def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smo
     return {"loss": loss_sum / tokens, "accuracy": correct / tokens}
 
 
-def fit(model, train_set: TranslationDataset, valid_set: TranslationDataset | None = None,
-        config: TrainConfig | None = None, callbacks=(), progress: bool = True, device=None) -> History:
+def fit(
+    model,
+    train_set: TranslationDataset,
+    valid_set: TranslationDataset | None = None,
+    config: TrainConfig | None = None,
+    callbacks=(),
+    progress: bool = True,
+    device=None,
+) -> History:
     """Train ``model`` with teacher forcing; returns a :class:`History`.
 
     Each callback is called as ``cb(event, info)`` with event "batch" (info: step, loss, lr)
@@ -110,8 +117,13 @@ def fit(model, train_set: TranslationDataset, valid_set: TranslationDataset | No
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         epoch_start, loss_sum, n_steps = time.perf_counter(), 0.0, 0
-        bar = tqdm(batches(train_set, cfg.batch_size, seed=cfg.seed + epoch), total=n_batches,
-                   desc=f"epoch {epoch}/{cfg.epochs}", disable=not progress, leave=False)
+        bar = tqdm(
+            batches(train_set, cfg.batch_size, seed=cfg.seed + epoch),
+            total=n_batches,
+            desc=f"epoch {epoch}/{cfg.epochs}",
+            disable=not progress,
+            leave=False,
+        )
         for batch in bar:
             batch = batch.to(device)
             logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
@@ -136,8 +148,12 @@ def fit(model, train_set: TranslationDataset, valid_set: TranslationDataset | No
             if stop:
                 break
         history.train_seconds = time.perf_counter() - start
-        record = {"epoch": epoch, "loss": loss_sum / max(1, n_steps), "steps": step,
-                  "seconds": time.perf_counter() - epoch_start}
+        record = {
+            "epoch": epoch,
+            "loss": loss_sum / max(1, n_steps),
+            "steps": step,
+            "seconds": time.perf_counter() - epoch_start,
+        }
         if valid_set is not None:
             v = evaluate_loss(model, valid_set)
             record.update(valid_loss=v["loss"], valid_acc=v["accuracy"])
@@ -186,7 +202,9 @@ def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
     stored = config_cls(**ckpt["config"])
     if config is not None:
         if type(config) is not config_cls:
-            raise ValueError(f"checkpoint {path} is a {ckpt['model']} ({config_cls.__name__}); got a {type(config).__name__}")
+            raise ValueError(
+                f"checkpoint {path} is a {ckpt['model']} ({config_cls.__name__}); got a {type(config).__name__}"
+            )
         diff = {k: (v, getattr(stored, k)) for k, v in dataclasses.asdict(config).items() if getattr(stored, k) != v}
         if diff:
             detail = ", ".join(f"{k}: yours={a!r} checkpoint={b!r}" for k, (a, b) in diff.items())
@@ -195,8 +213,11 @@ def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
     expected = model.state_dict()
     state = ckpt["state_dict"]
     missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
-    wrong = [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}" for k, v in expected.items()
-             if k in state and state[k].shape != v.shape]
+    wrong = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
     if missing or unexpected or wrong:
         raise ValueError(
             f"checkpoint {path} does not fit {ckpt['model']}: missing {missing[:5]}, unexpected {unexpected[:5]}, "

@@ -55,8 +55,15 @@ def plot_attention(
         size = (max(3.0, 0.32 * weights.shape[1] + 1.5), max(2.5, 0.3 * weights.shape[0] + 1.0))
         _, ax = plt.subplots(figsize=(min(size[0], 16), min(size[1], 14)))
     sns.heatmap(
-        weights.numpy(), ax=ax, cmap=cmap, vmin=0.0, vmax=vmax, square=False, cbar=cbar,
-        xticklabels=_ticks(col_tokens, weights.shape[1]), yticklabels=_ticks(row_tokens, weights.shape[0]),
+        weights.numpy(),
+        ax=ax,
+        cmap=cmap,
+        vmin=0.0,
+        vmax=vmax,
+        square=False,
+        cbar=cbar,
+        xticklabels=_ticks(col_tokens, weights.shape[1]),
+        yticklabels=_ticks(row_tokens, weights.shape[0]),
     )
     ax.tick_params(axis="x", labelrotation=90, labelsize=8)
     ax.tick_params(axis="y", labelrotation=0, labelsize=8)
@@ -81,11 +88,13 @@ def plot_heads(maps: torch.Tensor, row_tokens=None, col_tokens=None, title: str 
     if maps.dim() != 3:
         raise ValueError(f"expected (heads, Lq, Lk); got shape {tuple(maps.shape)}")
     heads = maps.shape[0]
-    fig, axes = plt.subplots(1, heads, figsize=(min(4.2 * heads, 18), max(2.8, 0.28 * maps.shape[1] + 1.2)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, heads, figsize=(min(4.2 * heads, 18), max(2.8, 0.28 * maps.shape[1] + 1.2)), squeeze=False
+    )
     for h in range(heads):
-        plot_attention(maps[h], row_tokens if h == 0 else None, col_tokens, ax=axes[0, h], title=f"head {h}",
-                       gold=gold, cbar=False)
+        plot_attention(
+            maps[h], row_tokens if h == 0 else None, col_tokens, ax=axes[0, h], title=f"head {h}", gold=gold, cbar=False
+        )
         if h:
             axes[0, h].set_yticks([])
     if title:
@@ -94,8 +103,9 @@ def plot_heads(maps: torch.Tensor, row_tokens=None, col_tokens=None, title: str 
     return fig
 
 
-def plot_layers_heads(maps: list[torch.Tensor], row_tokens=None, col_tokens=None, title: str | None = None,
-                      gold=None, cell: float = 2.6):
+def plot_layers_heads(
+    maps: list[torch.Tensor], row_tokens=None, col_tokens=None, title: str | None = None, gold=None, cell: float = 2.6
+):
     """A layers x heads grid. maps: list over layers of (heads, Lq, Lk) (one sentence).
     Returns the figure."""
     if not maps:

@@ -80,7 +80,9 @@ class Seq2Seq(nn.Module):
             )
         else:
             q = self.attn_query(s)[:, None]  # (batch, 1, 2*hidden)
-            ctx, w = scaled_dot_product_attention(q, states, states, src_mask[:, None, :], scale=1.0 / intervene.temperature)
+            ctx, w = scaled_dot_product_attention(
+                q, states, states, src_mask[:, None, :], scale=1.0 / intervene.temperature
+            )
         heads = intervene.heads("cross", 0)
         if heads is not None:  # the one "head": 0 switches attention off (context = 0)
             ctx = ctx * heads.to(ctx.dtype).view(1, 1, 1)

@@ -40,8 +40,6 @@ class TransformerConfig:
             raise ValueError(f"d_model={self.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
 
 
-
-
 class Transformer(nn.Module):
     def __init__(self, config: TransformerConfig):
         super().__init__()
@@ -105,8 +103,14 @@ class Transformer(nn.Module):
         self_maps, cross_maps = [], []
         for i, layer in enumerate(self.decoder_layers):
             x, sw, cw = layer(
-                x, memory, self_mask, memory_mask, need_weights,
-                intervene.temperature, intervene.heads("dec_self", i), intervene.heads("cross", i),
+                x,
+                memory,
+                self_mask,
+                memory_mask,
+                need_weights,
+                intervene.temperature,
+                intervene.heads("dec_self", i),
+                intervene.heads("cross", i),
             )
             self_maps.append(sw)
             cross_maps.append(cw)

@@ -141,3 +141,13 @@ def plot_loss(history, ax=None, title: str = "training loss"):
     ax.set_title(title)
     ax.legend()
     return ax
+
+
+def show_source(obj):
+    """Display the package's source of a function or class in the notebook, highlighted:
+    the notebooks show the one implementation instead of copying it."""
+    import inspect
+
+    from IPython.display import Code
+
+    return Code(inspect.getsource(obj), language="python")

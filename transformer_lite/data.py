@@ -468,8 +468,11 @@ def build(out_dir: Path | str = DATA_DIR, seed: int = SEED) -> list[Path]:
 def tokenize(text: str | list[str] | tuple[str, ...]) -> list[str]:
     """Lower-case, split on spaces, drop sentence punctuation. Lists pass through."""
     if isinstance(text, str):
-        return [w for w in text.lower().replace(".", " ").replace(",", " ").replace("?", " ").split()]
+        return text.lower().translate(_PUNCTUATION).split()
     return list(text)
+
+
+_PUNCTUATION = str.maketrans({c: " " for c in ".,?!;:"})
 
 
 class Vocab:

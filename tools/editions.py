@@ -1,0 +1,220 @@
+"""Build the course's editions from the instructor notebooks in ``notebooks/``.
+
+    python tools/editions.py student --out build/student   # exercises stubbed out, no outputs
+    python tools/editions.py slides  --out build/slides    # reveal.js slides, one file per notebook
+    python tools/editions.py html    --out build/html      # executed (fast mode) HTML + index.html
+
+Student edition: in every code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION``
+(markers included) become one ``raise NotImplementedError("Your turn: <hint>")`` at the marker's
+indentation; the hint comes from a ``### HINT: ...`` line right above ``### BEGIN SOLUTION`` (which
+stays), else a generic sentence. Outputs and execution counts are cleared; nothing else changes.
+
+Building needs no network. Viewing the slides does: the HTML loads reveal.js (and MathJax, require.js)
+from a CDN unless ``--reveal-prefix`` points at a local copy of reveal.js 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
+GENERIC_HINT = "replace this line with your solution (see the exercise above)"
+NOT_DONE_PREFIX = "Your turn: "
+
+STUDENT_README = """# Transformer-lite: student edition
+
+These notebooks are the course with the exercise solutions taken out. Each **Your turn** cell raises
+`NotImplementedError` until you replace that line with your code; the cell after it checks your work and
+says "not done yet" until then. Later cells never depend on your answer, so you can run every notebook
+top to bottom at any time.
+
+Start with `00_toy_translation_task.ipynb` and go in order. Run `make lab` (or `jupyter lab`) in the
+repository, then open this folder.
+"""
+
+
+class EditionError(ValueError):
+    """A notebook breaks the conventions the editions rely on (e.g. unbalanced markers)."""
+
+
+def notebooks(src: Path | str = NOTEBOOKS_DIR) -> list[Path]:
+    """The course notebooks, ``NN_name.ipynb``, in order."""
+    return sorted(Path(src).glob(NOTEBOOK_GLOB))
+
+
+def title(nb) -> str:
+    """The notebook's title from its first heading (``# 03 · Scaled ...`` -> ``03 · Scaled ...``)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
+# ---- student edition ---------------------------------------------------------------------
+def _stub(indent: str, hint: str | None) -> str:
+    text = NOT_DONE_PREFIX + (hint or GENERIC_HINT)
+    return f"{indent}raise NotImplementedError({json.dumps(text)})"
+
+
+def strip_solutions(source: str, where: str = "cell") -> tuple[str, list[str]]:
+    """Replace every solution region of one code cell's source; returns (new source, hints used)."""
+    lines = source.split("\n")
+    out: list[str] = []
+    hints: list[str] = []
+    inside = False
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN):
+            if inside:
+                raise EditionError(f"{where}, line {number}: nested {BEGIN!r}")
+            inside = True
+            previous = out[-1].strip() if out else ""
+            hint = previous[len(HINT) :].strip() if previous.startswith(HINT) else None
+            hints.append(hint or GENERIC_HINT)
+            out.append(_stub(line[: len(line) - len(line.lstrip())], hint))
+        elif stripped.startswith(END):
+            if not inside:
+                raise EditionError(f"{where}, line {number}: {END!r} without {BEGIN!r}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise EditionError(f"{where}: {BEGIN!r} without {END!r}")
+    return "\n".join(out), hints
+
+
+def student_notebook(nb, name: str = "notebook"):
+    """A copy of ``nb`` with solutions stubbed out and every output cleared."""
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if BEGIN in cell.source or END in cell.source:
+            cell.source, _ = strip_solutions(cell.source, f"{name} cell {index}")
+        cell.outputs = []
+        cell.execution_count = None
+    return nb
+
+
+def build_student(out: Path, src: Path = NOTEBOOKS_DIR) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks(src):
+        nb = nbformat.read(path, as_version=4)
+        target = out / path.name
+        nbformat.write(student_notebook(nb, path.name), target)
+        written.append(target)
+    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    return written
+
+
+# ---- slides --------------------------------------------------------------------------------
+def build_slides(out: Path, src: Path = NOTEBOOKS_DIR, reveal_prefix: str | None = None) -> list[Path]:
+    """One reveal.js page per notebook, from the cells' ``slideshow`` metadata (no execution)."""
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter()
+    if reveal_prefix:
+        exporter.reveal_url_prefix = reveal_prefix
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks(src):
+        body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
+        target = out / f"{path.stem}.slides.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+# ---- static HTML -------------------------------------------------------------------------
+def execute(nb, cwd: Path, timeout: int = 900):
+    """Run a notebook top to bottom in a fresh kernel, in fast mode."""
+    from nbclient import NotebookClient
+
+    os.environ["TRANSFORMER_LITE_FAST"] = "1"  # inherited by the kernel; read only by transformer_lite.config
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+_LINK = re.compile(r"\]\((\d\d_[^)#]*?)\.ipynb")
+
+
+def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[Path]:
+    """Executed (unless ``run`` is False) HTML pages plus an ``index.html`` linking them all."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    out.mkdir(parents=True, exist_ok=True)
+    written, entries = [], []
+    for path in notebooks(src):
+        nb = nbformat.read(path, as_version=4)
+        started = time.perf_counter()
+        if run:
+            execute(nb, path.parent)
+        for cell in nb.cells:  # links between notebooks point at the HTML pages
+            if cell.cell_type == "markdown":
+                cell.source = _LINK.sub(r"](\1.html", cell.source)
+        body, _ = exporter.from_notebook_node(nb)
+        target = out / f"{path.stem}.html"
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+        entries.append((target.name, title(nb) or path.stem))
+        print(f"{target}  ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    items = "\n".join(f'  <li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for href, text in entries)
+    note = "executed in fast mode (TRANSFORMER_LITE_FAST=1)" if run else "not executed"
+    index = out / "index.html"
+    index.write_text(
+        "<!DOCTYPE html>\n<html lang='en'>\n<head><meta charset='utf-8'><title>transformer-lite</title></head>\n"
+        f"<body>\n<h1>transformer-lite: the course</h1>\n<p>Notebooks, {note}.</p>\n<ol start='0'>\n{items}\n"
+        "</ol>\n</body>\n</html>\n",
+        encoding="utf-8",
+    )
+    return [index] + written
+
+
+# ---- command line --------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--src", default=str(NOTEBOOKS_DIR), help="folder of instructor notebooks")
+    sub = parser.add_subparsers(dest="edition", required=True)
+    for name, default in (("student", "build/student"), ("slides", "build/slides"), ("html", "build/html")):
+        p = sub.add_parser(name)
+        p.add_argument("--out", default=default)
+        if name == "slides":
+            p.add_argument(
+                "--reveal-prefix", default=None, help="URL or relative path of reveal.js 4 (default: the unpkg CDN)"
+            )
+        if name == "html":
+            p.add_argument("--no-execute", action="store_true", help="export the notebooks as they are (no outputs)")
+    args = parser.parse_args(argv)
+    out, src = Path(args.out), Path(args.src)
+    started = time.perf_counter()
+    if args.edition == "student":
+        written = build_student(out, src)
+    elif args.edition == "slides":
+        written = build_slides(out, src, args.reveal_prefix)
+    else:
+        written = build_html(out, src, run=not args.no_execute)
+    for path in written:
+        print(path)
+    print(f"{args.edition}: {len(written)} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -52,6 +52,7 @@ class TrainConfig:
     label_smoothing: float = 0.1
     clip: float = 1.0
     max_seconds: float | None = None  # stop after this much training time
+    max_steps: int | None = None  # stop after this many optimizer steps (machine-independent)
     patience: int | None = None  # stop when valid loss has not improved for this many epochs
     seed: int = 0
 
@@ -144,6 +145,8 @@ def fit(
             if any(cb("batch", info) for cb in callbacks):
                 stop = True
             if cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
+                stop = True
+            if cfg.max_steps and step >= cfg.max_steps:
                 stop = True
             if stop:
                 break

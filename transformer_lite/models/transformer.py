@@ -61,6 +61,24 @@ class Transformer(nn.Module):
         if c.tie_embeddings:
             self.generator.weight = self.tgt_embed.weight
 
+    def parameter_counts(self) -> dict[str, int]:
+        """Trainable parameters by component: {"embeddings", "encoder", "decoder", "generator",
+        "total"}. A tied output projection shares the target embedding, so "generator" then
+        counts only its bias; "encoder"/"decoder" include their final norms (pre-norm)."""
+
+        def count(*modules) -> int:
+            return sum(p.numel() for m in modules for p in m.parameters())
+
+        counts = {
+            "embeddings": count(self.src_embed, self.tgt_embed, self.positions),
+            "encoder": count(self.encoder_layers, self.encoder_norm),
+            "decoder": count(self.decoder_layers, self.decoder_norm),
+            "generator": self.generator.bias.numel()
+            + (0 if self.generator.weight is self.tgt_embed.weight else self.generator.weight.numel()),
+        }
+        counts["total"] = sum(p.numel() for p in self.parameters())
+        return counts
+
     def _init_weights(self) -> None:
         for p in self.parameters():
             if p.dim() > 1:
@@ -152,3 +170,91 @@ class Transformer(nn.Module):
         Re-runs the decoder on the whole prefix: simple, and cheap at these lengths."""
         logits, _, _ = self.decode(memory, src_mask, tokens, intervene=intervene)
         return torch.log_softmax(logits[:, -1], dim=-1), None
+
+
+# ---- the same network in torch.nn.Transformer ------------------------------------------------------
+def _copy_attention(ours, theirs: nn.MultiheadAttention) -> None:
+    theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+    theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+    theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    theirs.out_proj.bias.copy_(ours.out_proj.bias)
+
+
+def _copy(pairs) -> None:
+    for ours, theirs in pairs:
+        theirs.weight.copy_(ours.weight)
+        theirs.bias.copy_(ours.bias)
+
+
+@torch.no_grad()
+def to_torch_transformer(model: Transformer) -> nn.Transformer:
+    """An ``nn.Transformer`` (batch_first) holding ``model``'s encoder and decoder weights.
+
+    Our post-norm stack has no final LayerNorm, so its encoder/decoder are built with
+    ``norm=None``; pre-norm gets final norms, as ours. Feed it our embeddings
+    (``model._embed``) and masks in its convention (bool ``True`` = *blocked*: ``~mask``),
+    and apply ``model.generator`` to its output."""
+    c = model.config
+    layer_kw = dict(
+        d_model=c.d_model,
+        nhead=c.n_heads,
+        dim_feedforward=c.d_ff,
+        dropout=c.dropout,
+        batch_first=True,
+        norm_first=c.norm_first,
+    )
+    enc_norm = nn.LayerNorm(c.d_model) if c.norm_first else None
+    dec_norm = nn.LayerNorm(c.d_model) if c.norm_first else None
+    ref = nn.Transformer(
+        d_model=c.d_model,
+        nhead=c.n_heads,
+        batch_first=True,
+        custom_encoder=nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(**layer_kw), c.n_encoder_layers, norm=enc_norm, enable_nested_tensor=False
+        ),
+        custom_decoder=nn.TransformerDecoder(nn.TransformerDecoderLayer(**layer_kw), c.n_decoder_layers, norm=dec_norm),
+    )
+    ref.to(next(model.parameters()))
+    for ours, theirs in zip(model.encoder_layers, ref.encoder.layers):
+        _copy_attention(ours.self_attn, theirs.self_attn)
+        _copy(
+            [
+                (ours.ff.linear1, theirs.linear1),
+                (ours.ff.linear2, theirs.linear2),
+                (ours.sub_attn.norm, theirs.norm1),
+                (ours.sub_ff.norm, theirs.norm2),
+            ]
+        )
+    for ours, theirs in zip(model.decoder_layers, ref.decoder.layers):
+        _copy_attention(ours.self_attn, theirs.self_attn)
+        _copy_attention(ours.cross_attn, theirs.multihead_attn)
+        _copy(
+            [
+                (ours.ff.linear1, theirs.linear1),
+                (ours.ff.linear2, theirs.linear2),
+                (ours.sub_self.norm, theirs.norm1),
+                (ours.sub_cross.norm, theirs.norm2),
+                (ours.sub_ff.norm, theirs.norm3),
+            ]
+        )
+    if c.norm_first:
+        _copy([(model.encoder_norm, enc_norm), (model.decoder_norm, dec_norm)])
+    return ref.train(model.training)
+
+
+def gradient_norms_by_layer(model: Transformer, batch, smoothing: float = 0.1) -> dict[str, list[float]]:
+    """One backward pass of the training loss on ``batch``; the gradient norm of each layer's
+    parameters: {"encoder": [...], "decoder": [...]}, bottom layer first. Gradients are
+    cleared afterwards."""
+    from ..train import label_smoothed_loss
+
+    model.zero_grad(set_to_none=True)
+    logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+    label_smoothed_loss(logits, batch.tgt_out, smoothing).backward()
+
+    def norm(layer) -> float:
+        return float(torch.sqrt(sum(p.grad.pow(2).sum() for p in layer.parameters() if p.grad is not None)))
+
+    out = {"encoder": [norm(x) for x in model.encoder_layers], "decoder": [norm(x) for x in model.decoder_layers]}
+    model.zero_grad(set_to_none=True)
+    return out

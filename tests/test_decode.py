@@ -97,3 +97,21 @@ def test_translate_one_sentence_and_errors(trained, corpus):
         translate(trained, "the zebra sees the dog", corpus.src_vocab, corpus.tgt_vocab)
     with pytest.raises(ValueError, match="beam_size"):
         beam_search(trained, torch.tensor([[5, 6]]), torch.tensor([[True, True]]), beam_size=0)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_cached_step_equals_decoding_the_whole_prefix(norm_first):
+    """Transformer.step feeds only the newest token (a cache of earlier layer inputs);
+    it must give exactly what the full decoder gives on the whole prefix."""
+    torch.manual_seed(0)
+    cfg = TransformerConfig(20, 23, d_model=32, n_heads=4, d_ff=64, dropout=0.0, norm_first=norm_first)
+    model = Transformer(cfg).double().eval()
+    src = torch.randint(4, 20, (3, 7))
+    src[1, 5:] = 0
+    mask = src != 0
+    tokens = torch.cat([torch.ones(3, 1, dtype=torch.long), torch.randint(4, 23, (3, 9))], dim=1)
+    memory, state = model.start(src, mask)
+    for t in range(1, tokens.shape[1] + 1):
+        log_probs, state = model.step(memory, mask, tokens[:, :t], state)
+        logits, _, _ = model.decode(memory, mask, tokens[:, :t])
+        torch.testing.assert_close(log_probs, torch.log_softmax(logits[:, -1], -1), atol=1e-10, rtol=0)

@@ -55,11 +55,12 @@ class PositionalEncoding(nn.Module):
             return sinusoidal_encoding(length, self.d_model).to(self.table.device)
         return self.table[:length]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, L, d_model) -> (batch, L, d_model)"""
+    def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """(batch, L, d_model) -> (batch, L, d_model); ``offset``: position of x's first row
+        (incremental decoding feeds one new position at a time)."""
         if x.dim() != 3 or x.shape[-1] != self.d_model:
             raise ValueError(f"expected (batch, L, d_model={self.d_model}); got {tuple(x.shape)}")
-        return self.dropout(x + self.encoding(x.shape[1]).to(x.dtype))
+        return self.dropout(x + self.encoding(offset + x.shape[1])[offset:].to(x.dtype))
 
 
 class FeedForward(nn.Module):
@@ -147,13 +148,23 @@ class DecoderLayer(nn.Module):
         temperature: float = 1.0,
         self_head_mask: torch.Tensor | None = None,
         cross_head_mask: torch.Tensor | None = None,
+        past: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """x (batch, T, d_model), memory (batch, S, d_model); self_mask broadcastable to
         (batch, heads, T, T) (causal), memory_mask to (batch, heads, T, S)
-        -> (batch, T, d_model), self weights (batch, heads, T, T), cross weights (batch, heads, T, S)"""
-        x, self_w = self.sub_self(
-            x, lambda h: self.self_attn(h, h, h, self_mask, need_weights, temperature, self_head_mask)
-        )
+        -> (batch, T, d_model), self weights (batch, heads, T, T), cross weights (batch, heads, T, S)
+
+        Incremental decoding: ``past`` (batch, t, d_model) holds this layer's inputs at the t
+        earlier positions and x only the new ones; they attend to all of them (self_mask None).
+        Earlier positions never see later ones, so their outputs need no recomputing."""
+        def self_attention(h):
+            kv = h
+            if past is not None:  # keys/values: earlier positions' inputs too, normalised like h
+                everything = torch.cat([past, x], dim=1)
+                kv = self.sub_self.norm(everything) if self.sub_self.norm_first else everything
+            return self.self_attn(h, kv, kv, self_mask, need_weights, temperature, self_head_mask)
+
+        x, self_w = self.sub_self(x, self_attention)
         x, cross_w = self.sub_cross(
             x, lambda h: self.cross_attn(h, memory, memory, memory_mask, need_weights, temperature, cross_head_mask)
         )

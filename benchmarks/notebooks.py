@@ -55,7 +55,7 @@ def main(argv=None) -> None:
                 "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count()},
                 "load_average_at_end": os.getloadavg(),
                 "torch": torch.__version__,
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             },
             indent=2,
         )

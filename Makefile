@@ -20,8 +20,11 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
 	touch $@
 
+# Jupyter refuses to run as root (containers, some JupyterHub images) unless told to.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)  ## start JupyterLab on the notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
 test: $(DEV_STAMP)  ## lint, then the whole test suite (notebooks in fast mode)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks

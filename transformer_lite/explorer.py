@@ -26,11 +26,10 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from .attention import NO_INTERVENTION, Intervention
-from .data import BOS_ID, EOS, Corpus, Pair, alignment_matrix, collate, tokenize, translate_reference
-from .data import TranslationDataset as _Dataset
+from .attention import Intervention
+from .data import BOS_ID, EOS, Corpus, Pair, alignment_matrix, tokenize, translate_reference
 from .decode import translate_ids
-from .metrics import alignment_error_rate, attention_links, corpus_bleu
+from .metrics import alignment_error_rate, attention_links, corpus_bleu, teacher_forced_maps
 
 KINDS = ("enc_self", "dec_self", "cross")
 KIND_LABELS = {"enc_self": "encoder self-attention", "dec_self": "decoder self-attention", "cross": "cross-attention"}
@@ -38,29 +37,6 @@ MAX_TOKENS = 50  # the longest sentences of the corpus (the `long` split) have 5
 
 
 # ---- measurements over a corpus --------------------------------------------------------------
-@torch.no_grad()
-def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, intervene=NO_INTERVENTION, batch_size=128):
-    """Every attention map of ``model`` reading each pair's gold target, one dict per pair:
-    kind -> list over layers of (heads, Lq, Lk), cropped to the pair's lengths
-    (enc_self (S, S), dec_self (T+1, T+1), cross (T+1, S); row T is the ``<eos>`` step)."""
-    model.eval()
-    device = next(model.parameters()).device
-    data = _Dataset(pairs, src_vocab, tgt_vocab)
-    out = []
-    for start in range(0, len(data), batch_size):
-        batch = collate([data[i] for i in range(start, min(start + batch_size, len(data)))]).to(device)
-        _, attn = model(batch.src, batch.src_mask, batch.tgt_in, return_attention=True, intervene=intervene)
-        if attn is None:
-            raise ValueError("this model has no attention (a Seq2Seq without attention reads one context vector)")
-        for i, p in enumerate(pairs[start : start + batch_size]):
-            s, t = len(p.src), len(p.tgt) + 1
-            size = {"enc_self": (s, s), "dec_self": (t, t), "cross": (t, s)}
-            out.append(
-                {k: [m[i, :, : size[k][0], : size[k][1]].cpu() for m in maps] for k, maps in attn.items() if maps}
-            )
-    return out
-
-
 def head_aer_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) -> list[dict]:
     """Alignment error rate of every cross-attention head against the gold alignment
     (each target word linked to the source word the head attends to most).

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sacrebleu
 import torch
 
-from .data import Pair, Vocab
+from .attention import NO_INTERVENTION
+from .data import Pair, TranslationDataset, Vocab, collate
 from .decode import translate_ids
 
 # Source-length buckets used in every table and plot. The last is the `long` split.
@@ -104,6 +105,28 @@ def diagonal_attention(pair: Pair) -> torch.Tensor:
 
 
 @torch.no_grad()
+def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, intervene=NO_INTERVENTION, batch_size=128):
+    """Every attention map of ``model`` reading each pair's gold target, one dict per pair:
+    kind -> list over layers of (heads, Lq, Lk), cropped to the pair's lengths
+    (enc_self (S, S), dec_self (T+1, T+1), cross (T+1, S); row T is the ``<eos>`` step)."""
+    model.eval()
+    device = next(model.parameters()).device
+    data = TranslationDataset(pairs, src_vocab, tgt_vocab)
+    out = []
+    for start in range(0, len(data), batch_size):
+        batch = collate([data[i] for i in range(start, min(start + batch_size, len(data)))]).to(device)
+        _, attn = model(batch.src, batch.src_mask, batch.tgt_in, return_attention=True, intervene=intervene)
+        if attn is None:
+            raise ValueError("this model has no attention (a Seq2Seq without attention reads one context vector)")
+        for i, p in enumerate(pairs[start : start + batch_size]):
+            s, t = len(p.src), len(p.tgt) + 1
+            size = {"enc_self": (s, s), "dec_self": (t, t), "cross": (t, s)}
+            out.append(
+                {k: [m[i, :, : size[k][0], : size[k][1]].cpu() for m in maps] for k, maps in attn.items() if maps}
+            )
+    return out
+
+
 def model_attention(
     model,
     pairs: list[Pair],
@@ -116,19 +139,5 @@ def model_attention(
     """Cross-attention of ``model`` on the gold targets (teacher forcing), one
     ``(tgt_len + 1, src_len)`` tensor per pair: the chosen layer, averaged over heads
     unless ``head`` is given."""
-    from .data import TranslationDataset, collate
-
-    model.eval()
-    device = next(model.parameters()).device
-    data = TranslationDataset(pairs, src_vocab, tgt_vocab)
-    out = []
-    for start in range(0, len(data), batch_size):
-        batch = collate([data[i] for i in range(start, min(start + batch_size, len(data)))]).to(device)
-        _, attn = model(batch.src, batch.src_mask, batch.tgt_in, return_attention=True)
-        if attn is None:
-            raise ValueError("this model has no attention (a Seq2Seq without attention reads one context vector)")
-        maps = attn["cross"][layer]  # (batch, heads, T, S)
-        maps = maps.mean(1) if head is None else maps[:, head]
-        for i, p in enumerate(pairs[start : start + batch_size]):
-            out.append(maps[i, : len(p.tgt) + 1, : len(p.src)].cpu())
-    return out
+    maps = teacher_forced_maps(model, pairs, src_vocab, tgt_vocab, batch_size=batch_size)
+    return [m["cross"][layer].mean(0) if head is None else m["cross"][layer][head] for m in maps]

@@ -112,3 +112,18 @@ def test_alignment_error_rate():
     perfect = data.alignment_matrix(pair)
     assert metrics.attention_aer([perfect], [pair]) < 0.35  # a gold row with two links still gets one argmax
     assert metrics.attention_aer([metrics.uniform_attention(pair)], [pair]) > 0.5
+
+
+def test_evaluate_under_an_intervention():
+    """metrics.evaluate scores a model with heads switched off (notebook 08's ablation)."""
+    from transformer_lite.attention import Intervention
+    from transformer_lite.recipes import load_pretrained
+
+    model, _ = load_pretrained("transformer", "fr", device="cpu")
+    corpus = data.load_corpus("fr")
+    pairs = corpus["test"][:40]
+    layers, heads = model.config.n_decoder_layers, model.config.n_heads
+    before = metrics.evaluate(model, pairs, corpus.src_vocab, corpus.tgt_vocab)["bleu"]
+    no_cross = Intervention(head_mask={"cross": torch.zeros(layers, heads)})
+    after = metrics.evaluate(model, pairs, corpus.src_vocab, corpus.tgt_vocab, intervene=no_cross)["bleu"]
+    assert before > 90 and after < before - 30

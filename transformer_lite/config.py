@@ -7,6 +7,7 @@ and nowhere else. Students never need it: the default is the full course.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 
@@ -45,3 +46,16 @@ def pick_device(prefer: str | None = None) -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run a block on one CPU thread, then restore the thread count. For one sentence at a
+    time (the explorer) or timing small ops, more threads buy nothing, and on a busy machine
+    their synchronisation can cost 100x."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

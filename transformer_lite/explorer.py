@@ -18,7 +18,6 @@ row is the query that *produced* one output word, plus a last row for ``<eos>``.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import time
 import weakref
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from .attention import Intervention
+from .config import single_thread
 from .data import BOS_ID, EOS, Corpus, Pair, alignment_matrix, tokenize, translate_reference
 from .decode import translate_ids
 from .metrics import alignment_error_rate, attention_links, corpus_bleu, teacher_forced_maps
@@ -145,19 +145,6 @@ def load_or_train(name: str, grammar: str, device=None):
         print(f"{e}\n-> training {name} on {grammar} briefly instead")
         model, _, corpus = train_recipe(name, grammar, progress=False, device=device)
         return model.eval(), corpus
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run one sentence on one CPU thread. For a batch of one, more threads buy nothing, and
-    on a busy machine their synchronisation can cost 100x (measured: 16 s vs 0.1 s to
-    decode a 50-word sentence with 2 threads on 2 cores shared with other jobs)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 # ---- the explorer's state and callbacks ------------------------------------------------------
@@ -341,7 +328,7 @@ class AttentionExplorer:
             self._cache[key] = self._cache.pop(key)  # most recently used last
             return self._cache[key]
         start = time.perf_counter()
-        with _one_thread():
+        with single_thread():  # one sentence: threads only add synchronisation
             reading = self._read(s)
         reading.seconds = time.perf_counter() - start
         self._cache[key] = reading

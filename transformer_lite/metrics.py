@@ -6,7 +6,7 @@ from __future__ import annotations
 import sacrebleu
 import torch
 
-from .attention import NO_INTERVENTION
+from .attention import NO_INTERVENTION, Intervention
 from .data import Pair, TranslationDataset, Vocab, collate
 from .decode import translate_ids
 
@@ -55,10 +55,17 @@ def scores_by_length(sources, hypotheses, references, buckets=LENGTH_BUCKETS) ->
 
 
 def evaluate(
-    model, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, beam_size: int = 1, alpha: float = 0.6
+    model,
+    pairs: list[Pair],
+    src_vocab: Vocab,
+    tgt_vocab: Vocab,
+    beam_size: int = 1,
+    alpha: float = 0.6,
+    intervene: Intervention = NO_INTERVENTION,
 ) -> dict:
-    """Translate ``pairs`` and score them: {"bleu", "exact_match", "by_length", "hypotheses"}."""
-    outputs = translate_ids(model, [src_vocab.encode(p.src) for p in pairs], beam_size, alpha)
+    """Translate ``pairs`` (optionally under an :class:`Intervention`: temperature, heads
+    switched off) and score them: {"bleu", "exact_match", "by_length", "hypotheses"}."""
+    outputs = translate_ids(model, [src_vocab.encode(p.src) for p in pairs], beam_size, alpha, intervene=intervene)
     hyps = [[tgt_vocab.itos[i] for i in row] for row in outputs]
     refs = [list(p.tgt) for p in pairs]
     return {

@@ -110,7 +110,6 @@ def load_pretrained(name: str, grammar: str = "fr", device=None):
 
 def build_checkpoints(names=None, grammars=GRAMMARS) -> list[Path]:
     """Train and save the shipped checkpoints (full budgets, CPU, fixed seeds)."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     written = []
     for name in names or RECIPES:
         for grammar in grammars:

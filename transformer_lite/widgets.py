@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from .attention import MultiHeadAttention, scaled_dot_product_attention
+from .config import single_thread
 from .data import Vocab, causal_mask, lexicon
 from .layers import PositionalEncoding, sinusoidal_encoding
 from .viz import plot_attention
@@ -90,22 +91,17 @@ def attention_cost(
     torch.manual_seed(0)
     mha = MultiHeadAttention(d_model, n_heads).eval()
     seconds, sizes = [], []
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.no_grad():
-            for n in lengths:
-                x = torch.randn(batch, n, d_model)
-                mha(x, x, x)  # warm-up
-                times = []
-                for _ in range(repeats):
-                    t0 = time.perf_counter()
-                    _, w = mha(x, x, x)
-                    times.append(time.perf_counter() - t0)
-                seconds.append(min(times))
-                sizes.append(w.numel() * w.element_size())
-    finally:
-        torch.set_num_threads(threads)
+    with single_thread(), torch.no_grad():
+        for n in lengths:
+            x = torch.randn(batch, n, d_model)
+            mha(x, x, x)  # warm-up
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                _, w = mha(x, x, x)
+                times.append(time.perf_counter() - t0)
+            seconds.append(min(times))
+            sizes.append(w.numel() * w.element_size())
     return {"length": list(lengths), "seconds": seconds, "weights_bytes": sizes}
 
 

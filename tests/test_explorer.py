@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from transformer_lite import checks
+from transformer_lite.canvas import AttentionCanvas, encode_png
 from transformer_lite.data import Pair, load_corpus
 from transformer_lite.explorer import (
     MAX_TOKENS,
@@ -22,7 +23,7 @@ from transformer_lite.explorer import (
     teacher_forced_maps,
 )
 from transformer_lite.models import RNNConfig, TransformerConfig, build_model
-from transformer_lite.viz import AttentionCanvas, draw_attention, plot_head_ranking
+from transformer_lite.viz import plot_head_ranking
 
 
 @pytest.fixture(scope="module")
@@ -132,28 +133,65 @@ def test_ablation_builds_head_masks(corpora):
 
 
 # ---- drawing ---------------------------------------------------------------------------------
-def test_canvas_draws_and_reuses_its_figure():
+def test_canvas_puts_the_words_on_the_right_axes():
     canvas = AttentionCanvas()
     w = torch.softmax(torch.randn(4, 3), -1)
-    fig = canvas.draw(w, ["a", "b", "c", "<eos>"], ["x", "y", "z"], gold=torch.eye(4, 3), highlight_row=1)
+    canvas.draw(w, ["a", "b", "c", "<eos>"], ["x", "y", "z"], gold=torch.eye(4, 3), highlight_row=1)
+    layout = canvas.layout
+    assert [t for _, t in layout.row_labels] == ["a", "b", "c", "<eos>"]  # rows = queries
+    assert [t for _, t in layout.col_labels] == ["x", "y", "z"]  # columns = keys
+    ys, xs = [y for y, _ in layout.row_labels], [x for x, _ in layout.col_labels]
+    assert ys == sorted(ys) and xs == sorted(xs)  # first word at the top / on the left
     first = canvas.png()
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    assert canvas.draw(w, ["a", "b", "c", "<eos>"], ["x", "y", "z"], highlight_row=2) is fig
+    canvas.draw(w, ["a", "b", "c", "<eos>"], ["x", "y", "z"], highlight_row=2)
     assert canvas.png() != first  # the frame moved, the gold boxes went
-    grid = canvas.draw(torch.rand(2, 3, 4, 3), ["a", "b", "c", "d"], ["x", "y", "z"], block_titles=[["t"] * 3] * 2)
-    assert grid is fig
     with pytest.raises(ValueError, match="row tokens"):
         canvas.draw(w, ["a"], ["x", "y", "z"])
+    with pytest.raises(ValueError, match="layers, heads"):
+        canvas.draw(torch.rand(3), [], [])
 
 
-def test_draw_attention_and_ranking_plot():
+def test_canvas_paints_each_weight_where_it_belongs():
+    canvas = AttentionCanvas()
+    w = torch.zeros(3, 4)
+    w[2, 1] = 1.0  # query 2 attends to key 1 only
+    canvas.draw(w, ["q0", "q1", "q2"], ["k0", "k1", "k2", "k3"])
+    (x0, y0), (cw, ch) = canvas.layout.blocks[0], canvas.layout.cell
+    hot = canvas.pixels[y0 + 2 * ch + ch // 2, x0 + 1 * cw + cw // 2]
+    cold = canvas.pixels[y0 + ch // 2, x0 + cw // 2]
+    assert tuple(hot) == tuple(canvas._lut[255]) and tuple(cold) == tuple(canvas._lut[0])
+
+
+def test_png_encoding_is_lossless():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(encode_png(pixels)))), pixels)
+
+
+def test_canvas_grid_lays_out_layers_by_heads():
+    canvas = AttentionCanvas()
+    maps = torch.rand(2, 3, 4, 5)
+    image = canvas.draw(maps, list("abcd"), list("vwxyz"), block_titles=[["t", "t off", "t"]] * 2, title="grid")
+    blocks = canvas.layout.blocks
+    assert len(blocks) == 6 and blocks[0][1] == blocks[2][1] < blocks[3][1]  # layer 1 below layer 0
+    assert blocks[0][0] == blocks[3][0] < blocks[1][0]  # heads left to right
+    assert [t for _, t in canvas.layout.row_labels] == list("abcd") * 2
+    assert image.size == canvas.layout.size
+
+
+def test_head_ranking_plot():
     import matplotlib.pyplot as plt
 
-    fig, (a, b) = plt.subplots(1, 2)
-    draw_attention(a, torch.rand(3, 2), ["a", "b", "c"], ["x", "y"], gold=torch.ones(3, 2), highlight_row=0)
-    assert [t.get_text() for t in a.get_yticklabels()] == ["a", "b", "c"]
-    plot_head_ranking([{"layer": 0, "head": 1, "aer": 0.2}], ax=b, baselines={"diagonal": 0.5})
-    plt.close(fig)
+    ax = plot_head_ranking(
+        [{"layer": 0, "head": 1, "aer": 0.2}, {"layer": 1, "head": 0, "aer": 0.5}], baselines={"diagonal": 0.4}
+    )
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["layer 0 head 1", "layer 1 head 0"]  # best on top
+    plt.close(ax.figure)
 
 
 # ---- the explorer's controls, one by one -----------------------------------------------------
@@ -173,7 +211,7 @@ def test_set_head_and_layer_change_the_figure(explorer):
     assert digest(explorer.png()) != after_head
     assert explorer.set_head("all").head is None
     grid = explorer.render()
-    assert grid.get_size_inches()[0] > 3
+    assert len(explorer._canvas.layout.blocks) == 4 and grid.size[0] > 300
     with pytest.raises(ValueError, match="head"):
         explorer.set_head(7)
     with pytest.raises(ValueError, match="layer"):
@@ -286,14 +324,18 @@ def test_long_sentence_renders_readably(explorer, corpora):
     pair = max(corpora["fr"]["long"], key=lambda p: len(p.src))
     assert len(pair.src) <= MAX_TOKENS
     explorer.set_sentence(" ".join(pair.src))
-    fig = explorer.render()
-    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert labels == list(pair.src)  # every source word labelled
-    width, height = fig.get_size_inches()
-    assert width <= 13.5 and height <= 10.5
-    assert min(t.get_fontsize() for t in fig.axes[0].get_xticklabels()) >= 4.5
+    image = explorer.render()
+    layout = explorer._canvas.layout
+    assert [t for _, t in layout.col_labels] == list(pair.src)  # every source word labelled
+    rows = explorer.reading().output + ["<eos>"]  # an untrained model writes up to 100 words
+    every = -(-len(rows) // len(layout.row_labels))
+    assert [t for _, t in layout.row_labels] == rows[::every] and (every == 1 or len(rows) > 60)
+    assert image.size[0] <= 1000 and image.size[1] <= 760
+    assert layout.font >= 8 and layout.cell[0] >= layout.font  # readable, column words do not overlap
     explorer.set_head("all")
     assert explorer.png()
+    grid = explorer._canvas.layout
+    assert grid.row_labels[0][1] == explorer.reading().output[0]  # thinned in the grid, never shifted
 
 
 # ---- the widget: callbacks never raise, errors are shown ---------------------------------------

@@ -166,10 +166,9 @@ class MultiHeadAttention(nn.Module):
             )
         if mask is not None:
             target = (query.shape[0], self.n_heads, query.shape[1], key.shape[1])
-            try:
-                ok = torch.broadcast_shapes(mask.shape, target) == target
-            except RuntimeError:
-                ok = False
+            # Broadcasts to target: at most 4 dims, each trailing one 1 or equal (a plain loop:
+            # torch.broadcast_shapes costs more than the attention itself for one decoding step).
+            ok = mask.dim() <= 4 and all(m in (1, t) for m, t in zip(reversed(mask.shape), reversed(target)))
             if not ok:
                 raise ValueError(
                     f"mask of shape {tuple(mask.shape)} does not broadcast to (batch, heads, Lq, Lk) = {target}; "

@@ -27,12 +27,17 @@ import torch
 
 from .attention import Intervention
 from .config import single_thread
-from .data import BOS_ID, EOS, Corpus, Pair, alignment_matrix, tokenize, translate_reference
+from .data import BOS_ID, EOS, Corpus, Pair, alignment_matrix, tokenize
 from .decode import translate_ids
 from .metrics import alignment_error_rate, attention_links, corpus_bleu, teacher_forced_maps
 
 KINDS = ("enc_self", "dec_self", "cross")
 KIND_LABELS = {"enc_self": "encoder self-attention", "dec_self": "decoder self-attention", "cross": "cross-attention"}
+AXES = {  # what the rows (queries) and columns (keys) of each kind of map are
+    "enc_self": "rows: source words (queries) · columns: source words (keys)",
+    "dec_self": "rows: output words (queries) · columns: decoder inputs, <bos> and the words written so far (keys)",
+    "cross": "rows: output words (queries) · columns: source words (keys)",
+}
 MAX_TOKENS = 50  # the longest sentences of the corpus (the `long` split) have 50 words
 
 
@@ -188,12 +193,15 @@ class AttentionExplorer:
         if not models:
             raise ValueError("give at least one model: {label: (model, corpus)}")
         self.models = {}
+        self._references: dict[str, dict] = {}  # grammar -> {source words: pair}, for BLEU
         for label, (model, corpus) in models.items():
             if not isinstance(corpus, Corpus):
                 raise TypeError(f"{label!r}: expected (model, Corpus), got a {type(corpus).__name__}")
             if not attention_shape(model):
                 raise ValueError(f"{label!r} has no attention to explore")
             self.models[label] = (model.eval(), corpus)
+            if corpus.grammar not in self._references:  # built now, so the first switch is quick
+                self._references[corpus.grammar] = {p.src: p for split in corpus.splits.values() for p in split}
         self._cache: dict = {}
         self._cache_size = cache_size
         self._canvas = None
@@ -347,7 +355,7 @@ class AttentionExplorer:
         _, attn = model(src, torch.ones_like(src, dtype=torch.bool), tgt_in, return_attention=True, intervene=intervene)
         maps = {k: [m[0].float().cpu() for m in v] for k, v in attn.items() if v}
         output = [corpus.tgt_vocab.itos[i] for i in out_ids]
-        reference = translate_reference(list(s.sentence), corpus.grammar)
+        reference = self._references[corpus.grammar].get(tuple(s.sentence))
         bleu = corpus_bleu([output], [list(reference.tgt)]) if reference is not None else None
         source = list(s.sentence)
         rows, prefix = output + [EOS], ["<bos>"] + output
@@ -407,11 +415,12 @@ class AttentionExplorer:
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self):
-        """The figure for the current state: one head (tokens on both axes, the step's row
-        framed in white, gold alignment boxes in red when the output equals the reference),
-        or all layers x heads as a grid. Rows = queries, columns = keys. The figure is
-        reused from one call to the next (draw it, or save it, before the next call)."""
-        from .viz import AttentionCanvas
+        """The picture for the current state (a PIL image; a notebook shows it): one head
+        (words on both axes, the step's row framed in white, gold alignment boxes in red
+        when the output equals the reference), or all layers x heads as a grid.
+        Rows = queries, columns = keys. Drawn by :class:`~transformer_lite.canvas.AttentionCanvas`
+        in about 5-40 ms, so that every control answers at once."""
+        from .canvas import AttentionCanvas
 
         if self._canvas is None:
             self._canvas = AttentionCanvas()
@@ -431,12 +440,27 @@ class AttentionExplorer:
                 for la in range(maps.shape[0])
             ]
             title = f"{name} · all layers x heads"
+        # The settings that change what the model computes go in the title too, so that the
+        # picture always says what it shows (and changes whenever a control does).
+        settings = ["greedy" if s.beam_size == 1 else f"beam {s.beam_size}"]
+        if s.temperature != 1.0:
+            settings.append(f"temperature {s.temperature:.3g}")
+        if s.ablated:
+            settings.append(f"{len(s.ablated)} head{'s' if len(s.ablated) > 1 else ''} off")
+        title = f"{title} · {', '.join(settings)}"
         return self._canvas.draw(
-            maps, rows, cols, gold=self.gold(), highlight_row=step, block_titles=titles, title=title
+            maps,
+            rows,
+            cols,
+            gold=self.gold(),
+            highlight_row=step,
+            block_titles=titles,
+            title=title,
+            subtitle=AXES[s.kind],
         )
 
     def png(self) -> bytes:
-        """The current figure as PNG bytes: what the widget shows."""
+        """The current picture as PNG bytes: what the widget shows."""
         self.render()
         return self._canvas.png()
 

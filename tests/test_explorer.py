@@ -374,6 +374,12 @@ def test_widget_controls_drive_the_explorer(explorer):
     assert explorer.state.kind == "cross" and [o[1] for o in w.kind.options] == ["cross"]
     w.pair.value = w.pair.options[2][1]
     assert " ".join(explorer.state.sentence) == w.pair.options[2][1]
+    w.index.value = 7
+    assert explorer.state.sentence == explorer.corpus["test"][7].src
+    w.split.value = "long"
+    assert explorer.state.sentence == explorer.corpus["long"][7].src and w.index.max == 499
+    w.index.value = 499
+    assert explorer.state.sentence == explorer.corpus["long"][499].src and w.message.value == ""
 
 
 def test_widget_survives_an_exception_in_rendering(explorer, monkeypatch):

@@ -27,7 +27,7 @@ import torch
 
 from .attention import Intervention
 from .config import single_thread
-from .data import BOS_ID, EOS, Corpus, Pair, alignment_matrix, tokenize
+from .data import BOS_ID, EOS, SPLITS, Corpus, Pair, alignment_matrix, tokenize
 from .decode import translate_ids
 from .metrics import alignment_error_rate, attention_links, corpus_bleu, teacher_forced_maps
 
@@ -489,12 +489,24 @@ class ExplorerWidget:
             layout=w.Layout(width="760px"),
         )
         self.pair = w.Dropdown(options=[("(pick a corpus sentence)", "")], description="corpus", layout=wide)
+        # Any pair of the corpus, by split and number (the test split by default).
+        self.split = w.Dropdown(options=list(SPLITS), value="test", description="split", layout=w.Layout(width="160px"))
+        self.index = w.BoundedIntText(
+            value=0, min=0, max=0, description="pair #", continuous_update=False, layout=w.Layout(width="170px")
+        )
         self.kind = w.Dropdown(description="attention")
         self.layer = w.Dropdown(description="layer")
         self.head = w.Dropdown(description="head")
         self.step = w.IntSlider(description="step", min=0, max=1, continuous_update=False)
         self.temperature = w.FloatLogSlider(
-            value=1.0, base=2, min=-2, max=2, step=0.25, description="temperature", continuous_update=False
+            value=1.0,
+            base=2,
+            min=-2,
+            max=2,
+            step=0.25,
+            description="temperature",
+            continuous_update=False,
+            style={"description_width": "90px"},  # the whole word, not "temperat..."
         )
         self.search = w.ToggleButtons(options=["greedy", "beam"], description="search")
         self.beam = w.IntSlider(value=4, min=2, max=8, description="beam size", continuous_update=False)
@@ -507,7 +519,7 @@ class ExplorerWidget:
             [
                 w.HBox([self.model, self.kind]),
                 self.text,
-                self.pair,
+                w.HBox([self.pair, self.split, self.index]),
                 w.HBox([self.layer, self.head]),
                 w.HBox([self.step, self.temperature]),
                 w.HBox([self.search, self.beam]),
@@ -538,6 +550,8 @@ class ExplorerWidget:
             self.temperature: lambda v: e.set_temperature(v),
             self.search: lambda v: e.set_search(1 if v == "greedy" else self.beam.value),
             self.beam: lambda v: e.set_search(v) if self.search.value == "beam" else None,
+            self.split: lambda v: e.set_pair(v, min(self.index.value, len(e.corpus[v]) - 1)),
+            self.index: lambda v: e.set_pair(self.split.value, v),
         }
         for control, action in on.items():
             control.observe(lambda change, action=action: self.act(lambda: action(change["new"])), names="value")
@@ -602,6 +616,7 @@ class ExplorerWidget:
             self.pair.options = [("(pick a corpus sentence)", "")] + [(x[:90], x) for x in e.examples()]
             sentence = " ".join(s.sentence)
             self.pair.value = sentence if any(v == sentence for _, v in self.pair.options) else ""
+            self.index.max = len(e.corpus[self.split.value]) - 1
             wanted = [(s.kind, s.layer, h) for h in range(n_heads)]
             if [t.tooltip for t in self._toggles] != [str(x) for x in wanted]:
                 self._toggles = []

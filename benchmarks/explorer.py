@@ -7,8 +7,8 @@ control of the widget (``ExplorerWidget``): setting the control's value runs its
 the browser (sending ~10-80 kB to the page and painting it). Controls that change what
 the model computes (sentence, model, temperature, head ablation, beam search) include the
 decoding and forward pass: every such interaction here uses a combination not seen
-before, so they are measured cold, the worst case. Sentences: six short test sentences
-and the three longest (50-word) sentences of the `long` split. A second table times the
+before, so they are measured cold, the worst case. Sentences: twelve short test sentences
+and six of the longest (50-word) sentences of the `long` split. A second table times the
 same controls called as plain explorer methods plus ``explorer.png()`` (no widget).
 
 Run: ``python benchmarks/explorer.py`` (writes benchmarks/results/explorer.json).
@@ -49,8 +49,8 @@ def main() -> dict:
     sources = {label: "checkpoint" if checkpoint_path(*s).exists() else "trained briefly" for label, s in specs.items()}
     models = {label: load_or_train(*s, device=device) for label, s in specs.items()}
     fr = models["Transformer (fr)"][1]
-    short = [p for p in fr["test"][:300] if 5 <= len(p.src) <= 20][:6]
-    long = sorted(fr["long"], key=lambda p: -len(p.src))[:3]
+    short = [p for p in fr["test"][:300] if 5 <= len(p.src) <= 20][:12]
+    long = sorted(fr["long"], key=lambda p: -len(p.src))[:6]
     explorer = AttentionExplorer(models, sentence=" ".join(short[0].src))
     widget = ExplorerWidget(explorer)  # draws once: fonts, first picture
     times: dict[str, dict[str, dict[str, list[float]]]] = {"widget": {}, "method": {}}

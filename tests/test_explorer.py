@@ -161,6 +161,11 @@ def test_canvas_paints_each_weight_where_it_belongs():
     hot = canvas.pixels[y0 + 2 * ch + ch // 2, x0 + 1 * cw + cw // 2]
     cold = canvas.pixels[y0 + ch // 2, x0 + cw // 2]
     assert tuple(hot) == tuple(canvas._lut[255]) and tuple(cold) == tuple(canvas._lut[0])
+    gold = torch.zeros(3, 4)
+    gold[1, 2] = 1  # a gold link in the framed row: its red box is drawn over the white frame
+    canvas.draw(w, ["q0", "q1", "q2"], ["k0", "k1", "k2", "k3"], gold=gold, highlight_row=1)
+    assert tuple(canvas.pixels[y0 + ch, x0 + 2 * cw + cw // 2]) == (215, 25, 28)  # top edge of the box: red
+    assert tuple(canvas.pixels[y0 + ch, x0 + cw // 2]) == (255, 255, 255)  # the frame elsewhere: white
 
 
 def test_png_encoding_is_lossless():

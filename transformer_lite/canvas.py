@@ -208,10 +208,10 @@ class AttentionCanvas:
         for b, (x0, y0) in enumerate(layout.blocks):
             block = pixels[y0 : y0 + lq * ch, x0 : x0 + lk * cw]
             block[...] = colours[b // n_heads, b % n_heads]
-            for q, k in gold_links:
-                _frame(block, q * ch, k * cw, ch, cw, RED, line)
             if highlight_row is not None and 0 <= highlight_row < lq:
                 _frame(block, highlight_row * ch, 0, ch, lk * cw, WHITE, line)
+            for q, k in gold_links:  # on top of the frame: a gold link in the framed row stays visible
+                _frame(block, q * ch, k * cw, ch, cw, RED, line)
         if title:
             _stamp(pixels, text_mask(title, 14), 6, 4, BLACK)
         if subtitle:

@@ -580,8 +580,8 @@ class ExplorerWidget:
         try:
             self._sync()
             png = self.explorer.png()
-            self.image.value = png
             self.image.width = str(int.from_bytes(png[16:20], "big"))  # its own size, not stretched
+            self.image.value = png  # after the width: the page lays the picture out once
             self.info.value = self.explorer.summary_html()
         except Exception as exc:  # noqa: BLE001
             self.show_error(exc)

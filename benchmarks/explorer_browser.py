@@ -27,10 +27,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from explorer import TARGET_P95_MS, percentile, stats  # benchmarks/explorer.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "explorer_browser.json"
 NOTEBOOK = ROOT / "notebooks" / "08_exploring_attention.ipynb"
-TARGET_P95_MS = 150.0
 
 _spec = importlib.util.spec_from_file_location("lab", ROOT / "tools" / "lab.py")
 lab = importlib.util.module_from_spec(_spec)
@@ -53,11 +54,6 @@ WATCH = """() => {
     window.__watching.observe(img, {attributes: true, attributeFilter: ['src']});
   }
 }"""
-
-
-def percentile(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))]
 
 
 def sentences():
@@ -135,15 +131,6 @@ def tour(page, short: list[str], long: list[str]) -> dict:
             timed("model (new)", length, pick("model", "Transformer (sov)"))
             timed("model (seen)", length, pick("model", "Transformer (fr)"))
     return times, dispatch
-
-
-def stats(xs):
-    return {
-        "n": len(xs),
-        "p50_ms": round(percentile(xs, 50), 1),
-        "p95_ms": round(percentile(xs, 95), 1),
-        "max_ms": round(max(xs), 1),
-    }
 
 
 def main() -> dict:

@@ -101,7 +101,7 @@ def test_translate_one_sentence_and_errors(trained, corpus):
 
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_cached_step_equals_decoding_the_whole_prefix(norm_first):
-    """Transformer.step feeds only the newest token (a cache of earlier layer inputs);
+    """Transformer.step feeds only the newest token (a cache of keys and values);
     it must give exactly what the full decoder gives on the whole prefix."""
     torch.manual_seed(0)
     cfg = TransformerConfig(20, 23, d_model=32, n_heads=4, d_ff=64, dropout=0.0, norm_first=norm_first)
@@ -115,3 +115,5 @@ def test_cached_step_equals_decoding_the_whole_prefix(norm_first):
         log_probs, state = model.step(memory, mask, tokens[:, :t], state)
         logits, _, _ = model.decode(memory, mask, tokens[:, :t])
         torch.testing.assert_close(log_probs, torch.log_softmax(logits[:, -1], -1), atol=1e-10, rtol=0)
+        uncached, _ = model.step(memory, mask, tokens[:, :t], None)  # no state: built from the prefix
+        torch.testing.assert_close(uncached, log_probs, atol=1e-10, rtol=0)

@@ -155,6 +155,11 @@ class MultiHeadAttention(nn.Module):
         b, _, length, _ = x.shape
         return x.transpose(1, 2).reshape(b, length, self.d_model)
 
+    def keys_values(self, key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """key/value (batch, Lk, d_model) -> their projections K W^K, V W^V split into heads,
+        (batch, heads, Lk, d_k) each. Decoding keeps these instead of recomputing them (a KV cache)."""
+        return self.split_heads(self.k_proj(key)), self.split_heads(self.v_proj(value))
+
     def _check(self, query, key, value, mask) -> None:
         for name, t in (("query", query), ("key", key), ("value", value)):
             if t.dim() != 3 or t.shape[-1] != self.d_model:
@@ -184,6 +189,7 @@ class MultiHeadAttention(nn.Module):
         need_weights: bool = True,
         temperature: float = 1.0,
         head_mask: torch.Tensor | None = None,
+        cached: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """query (batch, Lq, d_model), key/value (batch, Lk, d_model),
         mask broadcastable to (batch, heads, Lq, Lk), True = may attend
@@ -191,13 +197,15 @@ class MultiHeadAttention(nn.Module):
 
         For experiments: ``temperature`` divides the scores before the softmax (>1 flattens,
         <1 sharpens), ``head_mask`` (heads,) multiplies each head's output (0 = ablated).
+        For decoding: ``cached`` = keys and values already projected by :meth:`keys_values`
+        (batch, heads, Lk, d_k) each; ``key`` and ``value`` are then not used (pass None).
         """
-        self._check(query, key, value, mask)
-        q, k, v = (
-            self.split_heads(self.q_proj(query)),
-            self.split_heads(self.k_proj(key)),
-            self.split_heads(self.v_proj(value)),
-        )
+        if cached is None:
+            self._check(query, key, value, mask)
+            k, v = self.keys_values(key, value)
+        else:
+            k, v = cached
+        q = self.split_heads(self.q_proj(query))
         p = self.dropout if self.training else 0.0
         if temperature <= 0:
             raise ValueError(f"temperature must be positive; got {temperature}")

@@ -148,25 +148,57 @@ class DecoderLayer(nn.Module):
         temperature: float = 1.0,
         self_head_mask: torch.Tensor | None = None,
         cross_head_mask: torch.Tensor | None = None,
-        past: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """x (batch, T, d_model), memory (batch, S, d_model); self_mask broadcastable to
         (batch, heads, T, T) (causal), memory_mask to (batch, heads, T, S)
-        -> (batch, T, d_model), self weights (batch, heads, T, T), cross weights (batch, heads, T, S)
-
-        Incremental decoding: ``past`` (batch, t, d_model) holds this layer's inputs at the t
-        earlier positions and x only the new ones; they attend to all of them (self_mask None).
-        Earlier positions never see later ones, so their outputs need no recomputing."""
-        def self_attention(h):
-            kv = h
-            if past is not None:  # keys/values: earlier positions' inputs too, normalised like h
-                everything = torch.cat([past, x], dim=1)
-                kv = self.sub_self.norm(everything) if self.sub_self.norm_first else everything
-            return self.self_attn(h, kv, kv, self_mask, need_weights, temperature, self_head_mask)
-
-        x, self_w = self.sub_self(x, self_attention)
+        -> (batch, T, d_model), self weights (batch, heads, T, T), cross weights (batch, heads, T, S)"""
+        x, self_w = self.sub_self(
+            x, lambda h: self.self_attn(h, h, h, self_mask, need_weights, temperature, self_head_mask)
+        )
         x, cross_w = self.sub_cross(
             x, lambda h: self.cross_attn(h, memory, memory, memory_mask, need_weights, temperature, cross_head_mask)
         )
         x, _ = self.sub_ff(x, _plain(self.ff))
         return x, self_w, cross_w
+
+    def start_cache(self, memory: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The cache :meth:`step` starts from: no decoded position yet, and the cross-attention
+        keys and values of the encoder output, computed once for every step. memory (batch, S,
+        d_model) -> self K, self V (batch, heads, 0, d_k), cross K, cross V (batch, heads, S, d_k)"""
+        cross_k, cross_v = self.cross_attn.keys_values(memory, memory)
+        empty = cross_k[:, :, :0]
+        return empty, empty, cross_k, cross_v
+
+    def step(
+        self,
+        x: torch.Tensor,
+        cache: tuple[torch.Tensor, ...],
+        memory_mask: torch.Tensor | None = None,
+        temperature: float = 1.0,
+        self_head_mask: torch.Tensor | None = None,
+        cross_head_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """Incremental decoding: x (batch, 1, d_model) is the newest position only; ``cache``
+        (from :meth:`start_cache` or the previous step) holds the self-attention keys and values
+        of the t earlier positions, (batch, heads, t, d_k), and the cross-attention ones.
+        -> (batch, 1, d_model), the cache with this position's keys and values appended.
+
+        Earlier positions never see later ones, so neither their outputs nor their keys and
+        values change: each is computed once, which makes a step O(t) instead of O(t^2)."""
+        self_k, self_v, cross_k, cross_v = cache
+
+        def self_attention(h):  # h: x, or norm(x) in pre-norm, exactly as in forward
+            nonlocal self_k, self_v
+            k, v = self.self_attn.keys_values(h, h)
+            self_k, self_v = torch.cat([self_k, k], dim=2), torch.cat([self_v, v], dim=2)
+            return self.self_attn(h, None, None, None, False, temperature, self_head_mask, cached=(self_k, self_v))
+
+        x, _ = self.sub_self(x, self_attention)
+        x, _ = self.sub_cross(
+            x,
+            lambda h: self.cross_attn(
+                h, None, None, memory_mask, False, temperature, cross_head_mask, cached=(cross_k, cross_v)
+            ),
+        )
+        x, _ = self.sub_ff(x, _plain(self.ff))
+        return x, (self_k, self_v, cross_k, cross_v)

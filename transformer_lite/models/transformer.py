@@ -154,35 +154,47 @@ class Transformer(nn.Module):
     # ---- the interface used by decode.py (shared with the RNN models) --------------------
     def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
         """Encode once for step-by-step decoding.
-        -> memory (batch, S, d_model), state: per decoder layer its inputs so far, (batch, 0, d_model)"""
+        -> memory (batch, S, d_model), state: per decoder layer its cache (:meth:`DecoderLayer.start_cache`)"""
         memory, _ = self.encode(src, src_mask, intervene=intervene)
-        empty = memory.new_zeros(memory.shape[0], 0, self.config.d_model)
-        return memory, [empty] * len(self.decoder_layers)
+        return memory, self.empty_state(memory)
+
+    def empty_state(self, memory: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
+        """The decoding state before the first word: one :meth:`DecoderLayer.start_cache` per layer."""
+        return [layer.start_cache(memory) for layer in self.decoder_layers]
 
     def step(
         self,
         memory: torch.Tensor,
         src_mask: torch.Tensor,
         tokens: torch.Tensor,
-        state: list[torch.Tensor],
+        state: list[tuple[torch.Tensor, ...]] | None,
         intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, ...]]]:
         """tokens (batch, t): the prefix so far, <bos> first; state from :meth:`start` or the
-        previous step -> next-token log-probs (batch, tgt_vocab), new state.
+        previous step (None: build it here from the prefix) -> next-token log-probs
+        (batch, tgt_vocab), new state.
 
-        Only the newest token goes through the decoder: it attends to the cached inputs of
-        the earlier positions (a "KV cache"), so a step costs O(t), not O(t^2). Equal to
-        ``decode`` on the whole prefix (tested)."""
+        Only the newest token goes through the decoder. Each layer keeps the keys and values
+        of the earlier positions, and of the encoder output (a "KV cache"), so a step costs
+        O(t), not O(t^2). Equal to ``decode`` on the whole prefix (tested)."""
         t = tokens.shape[1]
+        if state is None:  # no cache yet: feed the earlier words one at a time
+            state = self.empty_state(memory)
+            for i in range(1, t):
+                _, state = self.step(memory, src_mask, tokens[:, :i], state, intervene)
         x = self.positions(self.tgt_embed(tokens[:, -1:]) * math.sqrt(self.config.d_model), offset=t - 1)
         memory_mask = attention_mask(src_mask)
         new_state = []
-        for i, (layer, past) in enumerate(zip(self.decoder_layers, state)):
-            new_state.append(torch.cat([past, x], dim=1))
-            x, _, _ = layer(
-                x, memory, None, memory_mask, False,
-                intervene.temperature, intervene.heads("dec_self", i), intervene.heads("cross", i), past=past,
-            )  # fmt: skip
+        for i, (layer, cache) in enumerate(zip(self.decoder_layers, state)):
+            x, cache = layer.step(
+                x,
+                cache,
+                memory_mask,
+                intervene.temperature,
+                intervene.heads("dec_self", i),
+                intervene.heads("cross", i),
+            )
+            new_state.append(cache)
         logits = self.generator(self.decoder_norm(x[:, -1]))
         return torch.log_softmax(logits, dim=-1), new_state
 

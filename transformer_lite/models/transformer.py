@@ -186,14 +186,8 @@ class Transformer(nn.Module):
         memory_mask = attention_mask(src_mask)
         new_state = []
         for i, (layer, cache) in enumerate(zip(self.decoder_layers, state)):
-            x, cache = layer.step(
-                x,
-                cache,
-                memory_mask,
-                intervene.temperature,
-                intervene.heads("dec_self", i),
-                intervene.heads("cross", i),
-            )
+            head_masks = intervene.heads("dec_self", i), intervene.heads("cross", i)
+            x, cache = layer.step(x, cache, memory_mask, intervene.temperature, *head_masks)
             new_state.append(cache)
         logits = self.generator(self.decoder_norm(x[:, -1]))
         return torch.log_softmax(logits, dim=-1), new_state

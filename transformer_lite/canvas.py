@@ -3,8 +3,9 @@
 matplotlib lays out and rasterises every tick label on each redraw; with a 50-word
 sentence that alone takes 100-200 ms, too slow for a slider. This module paints the same
 picture directly: heatmap cells are numpy pixels (a colormap lookup, each weight blown up
-to a square of ``cell`` pixels), words are drawn once with PIL and kept. A redraw that only
-moves the head, layer or decoding step copies the kept background and paints the cells.
+to a block of ``cell`` pixels, square where both axes allow), words are drawn once with PIL
+and kept. A redraw that only moves the head, layer or decoding step copies the kept
+background and paints the cells.
 
 Conventions are those of :mod:`transformer_lite.viz`: **rows are queries** (the words
 doing the looking), **columns are keys** (the words looked at), one weight matrix

@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from .viz import _check_labels as check_labels  # one wording for every attention picture
+
 WHITE, BLACK, RED, GREY = (255, 255, 255), (30, 30, 30), (215, 25, 28), (110, 110, 110)
 MIN_FONT, MAX_FONT = 8, 12  # word labels, in pixels
 MAX_CELL = 26  # pixels per weight for short sentences
@@ -180,10 +182,7 @@ class AttentionCanvas:
             raise ValueError(f"expected (layers, heads, Lq, Lk) or (Lq, Lk); got shape {tuple(maps.shape)}")
         n_layers, n_heads, lq, lk = maps.shape
         row_tokens, col_tokens = [str(t) for t in row_tokens], [str(t) for t in col_tokens]
-        if len(row_tokens) != lq:
-            raise ValueError(f"{len(row_tokens)} row tokens for {lq} rows (queries) of the attention")
-        if len(col_tokens) != lk:
-            raise ValueError(f"{len(col_tokens)} column tokens for {lk} columns (keys) of the attention")
+        check_labels(maps[0, 0], row_tokens, col_tokens)
         if lq == 0 or lk == 0:
             raise ValueError(f"nothing to draw: the attention has shape {tuple(maps.shape)}")
         # Titles are stamped on each frame, so that they may change without a new layout;

@@ -542,11 +542,19 @@ class Corpus:
     src_vocab: Vocab
     tgt_vocab: Vocab
     info: dict = field(default_factory=dict)
+    _by_source: dict = field(init=False, repr=False, compare=False)  # source words -> pair
+
+    def __post_init__(self):
+        self._by_source = {p.src: p for split in self.splits.values() for p in split}
 
     def __getitem__(self, split: str) -> list[Pair]:
         if split not in self.splits:
             raise ValueError(f"unknown split {split!r}: choose one of {', '.join(self.splits)}")
         return self.splits[split]
+
+    def reference(self, sentence: str | list[str] | tuple[str, ...]) -> Pair | None:
+        """The corpus pair whose source is ``sentence`` (its gold translation), or None."""
+        return self._by_source.get(tuple(tokenize(sentence)))
 
 
 def load_corpus(grammar: str = "fr", data_dir: Path | str | None = None) -> Corpus:
@@ -570,20 +578,12 @@ def load_corpus(grammar: str = "fr", data_dir: Path | str | None = None) -> Corp
 
 def translate_reference(sentence: str | list[str], grammar: str = "fr") -> Pair | None:
     """The gold translation of a source sentence if it is in the corpus, else None."""
-    tokens = tuple(tokenize(sentence))
-    for p in _reference_index(grammar).get(tokens, ()):
-        return p
-    return None
+    if grammar not in _CORPUS_CACHE:
+        _CORPUS_CACHE[grammar] = load_corpus(grammar)
+    return _CORPUS_CACHE[grammar].reference(sentence)
 
 
-_INDEX_CACHE: dict[str, dict] = {}
-
-
-def _reference_index(grammar: str) -> dict:
-    if grammar not in _INDEX_CACHE:
-        corpus = load_corpus(grammar)
-        _INDEX_CACHE[grammar] = {p.src: [p] for split in corpus.splits.values() for p in split}
-    return _INDEX_CACHE[grammar]
+_CORPUS_CACHE: dict[str, Corpus] = {}
 
 
 def alignment_matrix(pair: Pair) -> torch.Tensor:

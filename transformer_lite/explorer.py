@@ -193,15 +193,12 @@ class AttentionExplorer:
         if not models:
             raise ValueError("give at least one model: {label: (model, corpus)}")
         self.models = {}
-        self._references: dict[str, dict] = {}  # grammar -> {source words: pair}, for BLEU
         for label, (model, corpus) in models.items():
             if not isinstance(corpus, Corpus):
                 raise TypeError(f"{label!r}: expected (model, Corpus), got a {type(corpus).__name__}")
             if not attention_shape(model):
                 raise ValueError(f"{label!r} has no attention to explore")
             self.models[label] = (model.eval(), corpus)
-            if corpus.grammar not in self._references:  # built now, so the first switch is quick
-                self._references[corpus.grammar] = {p.src: p for split in corpus.splits.values() for p in split}
         self._cache: dict = {}
         self._cache_size = cache_size
         self._canvas = None
@@ -355,7 +352,7 @@ class AttentionExplorer:
         _, attn = model(src, torch.ones_like(src, dtype=torch.bool), tgt_in, return_attention=True, intervene=intervene)
         maps = {k: [m[0].float().cpu() for m in v] for k, v in attn.items() if v}
         output = [corpus.tgt_vocab.itos[i] for i in out_ids]
-        reference = self._references[corpus.grammar].get(tuple(s.sentence))
+        reference = corpus.reference(s.sentence)
         bleu = corpus_bleu([output], [list(reference.tgt)]) if reference is not None else None
         source = list(s.sentence)
         rows, prefix = output + [EOS], ["<bos>"] + output

@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
 
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
+# Where the corpus, vocabularies and checkpoints live (one place; the install issue may move it).
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def fast_mode() -> bool:

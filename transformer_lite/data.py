@@ -29,10 +29,11 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from .config import DATA_DIR
+
 GRAMMARS = ("fr", "sov")
 SPLITS = ("train", "valid", "test", "long")
 SEED = 2017
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CORPUS_DIR_NAME = "corpus"
 
 # Lengths (in source tokens) of each split. `long` is longer than anything in train.

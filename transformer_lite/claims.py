@@ -73,3 +73,75 @@ def read_claims(notebook) -> dict:
             if isinstance(record, dict) and "claims" in record:
                 found.update(record["claims"])
     return found
+
+
+# ---- the claims table (docs/claims.md) --------------------------------------------------------------
+# One source of truth: the markdown table in docs/claims.md, between these two marker lines, is read by
+# the notebook tests. Columns: notebook | name | claim | reference | holds when.
+TABLE_BEGIN = "<!-- claims-table:begin -->"
+TABLE_END = "<!-- claims-table:end -->"
+_OPS = {
+    ">=": lambda v, x: v >= x,
+    "<=": lambda v, x: v <= x,
+    ">": lambda v, x: v > x,
+    "<": lambda v, x: v < x,
+    "==": lambda v, x: v == x,
+}
+
+
+def parse_condition(text: str):
+    """A ``holds when`` cell as a predicate: ``>= 95``, ``< 1``, ``== 30``, ``in 8..13`` (inclusive),
+    ``true`` or ``false``. Raises ValueError naming the cell when it is none of these."""
+    s = text.strip().strip("`").strip()
+    if s in ("true", "false"):
+        want = s == "true"
+        return lambda v: v is want
+    if s.startswith("in ") and ".." in s:
+        lo, hi = (float(x) for x in s[3:].split(".."))
+        return lambda v: not isinstance(v, bool) and lo <= v <= hi
+    for op in (">=", "<=", "==", ">", "<"):
+        if s.startswith(op):
+            bound = float(s[len(op) :])
+            return lambda v, op=op: not isinstance(v, bool) and isinstance(v, Real) and _OPS[op](v, bound)
+    raise ValueError(
+        f"claims table: cannot read the condition {text!r}; use >= x, <= x, > x, < x, == x, in a..b, true or false"
+    )
+
+
+def load_claims_table(path) -> list[dict]:
+    """The rows of the claims table in ``path`` (docs/claims.md):
+    [{"notebook": "07", "name": "test_bleu", "claim": ..., "reference": ..., "holds_when": ">= 95"}]."""
+    from pathlib import Path
+
+    text = Path(path).read_text(encoding="utf-8")
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        raise ValueError(f"{path}: no claims table between {TABLE_BEGIN} and {TABLE_END}")
+    body = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0]
+    rows = []
+    for line in body.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or cells[0] in ("notebook", "") or set(cells[0]) <= set("-: "):
+            continue
+        notebook, name, claim, reference, holds = cells
+        parse_condition(holds)  # a bad condition fails when the table is read, naming it
+        rows.append(
+            {"notebook": notebook, "name": name.strip("`"), "claim": claim, "reference": reference, "holds_when": holds}
+        )
+    return rows
+
+
+def failed_claims(table_rows: list[dict], notebook: str, recorded: dict) -> list[str]:
+    """Sentences for each claim of ``notebook`` in the table that its record misses or breaks."""
+    problems = []
+    for row in table_rows:
+        if row["notebook"] != notebook:
+            continue
+        name = row["name"]
+        if name not in recorded:
+            problems.append(f"{notebook}: claim {name!r} ({row['claim']}) was not recorded")
+        elif not parse_condition(row["holds_when"])(recorded[name]):
+            problems.append(
+                f"{notebook}: claim {name!r} ({row['claim']}) needs {row['holds_when']}, recorded {recorded[name]!r}"
+                f" (reference run: {row['reference']})"
+            )
+    return problems

@@ -8,6 +8,7 @@ and nowhere else. Students never need it: the default is the full course.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import random
 from pathlib import Path
@@ -16,8 +17,20 @@ import numpy as np
 import torch
 
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
-# Where the corpus, vocabularies and checkpoints live (one place; the install issue may move it).
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+THREADS_ENV_VAR = "TRANSFORMER_LITE_THREADS"
+HUB_CPU_LIMIT_ENV_VAR = "CPU_LIMIT"  # set by JupyterHub's spawner from the hub's per-user cpu_limit
+
+
+def _data_dir() -> Path:
+    """Where the corpus, vocabularies and checkpoints live. In a clone (or an editable install) that is
+    the repository's top-level ``data/``, the source of truth; a regular ``pip install`` ships a copy of
+    it inside the package as ``transformer_lite/_data`` (see setup.py)."""
+    package = Path(__file__).resolve().parent
+    repo_data = package.parent / "data"
+    return repo_data if (repo_data / "corpus").is_dir() else package / "_data"
+
+
+DATA_DIR = _data_dir()
 
 
 def fast_mode() -> bool:
@@ -40,15 +53,78 @@ def seed_everything(seed: int = 0) -> None:
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
-    """The best device available: cuda, then mps, then cpu (or ``prefer`` if given)."""
-    if prefer is not None:
-        return torch.device(prefer)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
+    """CUDA if there is a GPU, else the CPU. Apple's ``"mps"`` only when asked for: other courses report
+    wrong losses on it. Asking for a device that is not there (``"cuda"`` on a CPU machine, ``"cuda:3"``
+    with two GPUs, ``"mps"`` off a Mac) is a ``ValueError`` that says what is available."""
+    if prefer is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(prefer)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(
+            f"pick_device(prefer={prefer!r}): not a device name; use 'cpu', 'cuda', 'cuda:0' or 'mps'"
+        ) from err
+    if not _device_exists(device):
+        raise ValueError(
+            f"pick_device(prefer={prefer!r}): this machine has no such device; available: {available_devices()}. "
+            "Call pick_device() with no argument to take the best one."
+        )
+    return device
+
+
+def available_devices() -> list[str]:
+    """The devices this machine can run on, e.g. ``['cpu', 'cuda:0']``."""
+    names = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return names + (["mps"] if mps is not None and mps.is_available() else [])
+
+
+def _device_exists(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count()
+    return device.type == "cpu" or (device.type == "mps" and "mps" in available_devices())
+
+
+def cpu_quota() -> int:
+    """How many CPU threads this process should use: the smallest of ``TRANSFORMER_LITE_THREADS``,
+    JupyterHub's ``CPU_LIMIT`` (the hub's per-user ``cpu_limit``), the cgroup quota (``cpu.max``, the
+    container's or the systemd slice's limit) and the CPUs this process may run on (its affinity).
+    On a shared machine, more threads than that only contend with each other (benchmarks/class_load.py)."""
+    limits = [len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1]
+    for var in (THREADS_ENV_VAR, HUB_CPU_LIMIT_ENV_VAR):
+        value = os.environ.get(var, "").strip()
+        if value:
+            try:
+                limits.append(math.ceil(float(value)))
+            except ValueError:
+                raise ValueError(f"{var}={value!r}: expected a number of CPUs, e.g. {var}=1") from None
+    cgroup = _cgroup_cpus()
+    if cgroup is not None:
+        limits.append(cgroup)
+    return max(1, min(limits))
+
+
+def _cgroup_cpus(root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """CPUs allowed by the cgroup quota (v2 ``cpu.max``, or v1 ``cpu.cfs_quota_us``), None if unlimited."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    if quota in ("max", "-1"):
+        return None
+    return max(1, math.ceil(int(quota) / int(period)))
+
+
+def apply_thread_cap() -> int:
+    """Lower torch's thread count to :func:`cpu_quota` (never raise it); called once when the package
+    is imported. Returns the thread count in use."""
+    threads = min(torch.get_num_threads(), cpu_quota())
+    torch.set_num_threads(threads)
+    return threads
 
 
 @contextlib.contextmanager
@@ -62,3 +138,6 @@ def single_thread():
         yield
     finally:
         torch.set_num_threads(threads)
+
+
+apply_thread_cap()  # at package import: every notebook kernel starts within its CPU quota

@@ -1,0 +1,15 @@
+"""Packaging glue that pyproject.toml cannot express: the top-level ``data/`` folder (the source of truth
+for the corpus, vocabularies, checkpoints and figures) is shipped inside the wheel as
+``transformer_lite/_data``, so a regular ``pip install .`` finds it (``transformer_lite.config.DATA_DIR``)."""
+
+from setuptools import find_namespace_packages, find_packages, setup
+
+DATA = "transformer_lite._data"
+DATA_PACKAGES = [DATA] + [f"{DATA}.{sub}" for sub in find_namespace_packages(where="data")]
+DATA_FILES = ["*.md", "*.txt", "*.tsv", "*.pt", "*.png"]
+
+setup(
+    packages=find_packages(include=["transformer_lite", "transformer_lite.*"]) + DATA_PACKAGES,
+    package_dir={DATA: "data"},
+    package_data={package: DATA_FILES for package in DATA_PACKAGES},
+)

@@ -1,0 +1,96 @@
+"""Set-up for hosted notebooks (Colab, Kaggle, Binder, a university hub without the course image).
+
+Every notebook's first code cell starts with :data:`SETUP_SNIPPET`. Where ``transformer_lite`` is
+importable (``make lab``, the class hub's image) it does nothing. Elsewhere it installs the course
+from :data:`SOURCE` (or ``$TRANSFORMER_LITE_SOURCE``: a repository URL or a local path) with
+``--no-deps``, then runs this file as a script, which installs only the requirements that are
+missing. An installed torch (a hosted notebook's GPU build) is never replaced.
+
+This file uses the standard library only: when it runs, the package's own dependencies (torch,
+numpy) may still be missing, so it is run as a file, never imported through the package.
+
+    python transformer_lite/hosted.py                      # install the missing requirements
+    python transformer_lite/hosted.py --stamp notebooks/*.ipynb   # (re)write the snippet into notebooks
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as metadata
+import json
+import re
+import subprocess
+import sys
+
+# Where hosted notebooks install the course from: the one place to change it (then run --stamp).
+SOURCE = "git+https://github.com/transformer-lite/transformer-lite.git"
+DISTRIBUTION = "transformer-lite"
+MARKER = "# Set-up for hosted notebooks"
+
+SETUP_SNIPPET = f"""{MARKER} (Colab, Kaggle, a hub without the course): installs the course once, keeping their torch.
+import importlib.util, os, subprocess, sys
+if importlib.util.find_spec("transformer_lite") is None:
+    source = os.environ.get("TRANSFORMER_LITE_SOURCE", "{SOURCE}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", source], check=True)
+    importlib.invalidate_caches()
+    package = importlib.util.find_spec("transformer_lite").submodule_search_locations[0]
+    subprocess.run([sys.executable, os.path.join(package, "hosted.py")], check=True)
+"""
+
+
+def missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
+    """The run-time requirements of ``distribution`` that no installed distribution provides
+    (extras such as ``dev`` left out). Installed ones count whatever their version."""
+    missing = []
+    for requirement in metadata.requires(distribution) or []:
+        if "extra ==" in requirement.replace('"', "'").replace("'", ""):  # optional extras
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", requirement).group(0)
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            missing.append(requirement.split(";")[0].strip())
+    return missing
+
+
+def install_missing() -> list[str]:
+    """pip-install the missing requirements (and nothing else); returns what it installed."""
+    missing = missing_requirements()
+    if missing:
+        print("transformer-lite: installing", ", ".join(missing), flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+    return missing
+
+
+def stamp(path: str) -> bool:
+    """Make :data:`SETUP_SNIPPET` the start of the notebook's first code cell (replacing an older
+    snippet), in one read-modify-write of the file. Returns True if the file changed."""
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    source = "".join(cell["source"])
+    if source.startswith(MARKER):
+        source = source.split("\n\n", 1)[1] if "\n\n" in source else ""
+    new = SETUP_SNIPPET + "\n" + source
+    if new == "".join(cell["source"]):
+        return False
+    cell["source"] = new.splitlines(keepends=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(nb, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Hosted-notebook set-up for transformer-lite.")
+    parser.add_argument("--stamp", nargs="+", metavar="NOTEBOOK", help="write the set-up snippet into notebooks")
+    args = parser.parse_args(argv)
+    if args.stamp:
+        for path in args.stamp:
+            print(path, "updated" if stamp(path) else "unchanged")
+    else:
+        install_missing()
+
+
+if __name__ == "__main__":
+    main()

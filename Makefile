@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test lint student slides html checkpoints data clean
+.PHONY: lab test lint student slides html checkpoints data clean hub-deps
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -20,18 +20,30 @@ $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
 	touch $@
 
+# The class hub's proxy (tests/test_hub.py, benchmarks/class_load.py), from npm, inside .venv.
+PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+$(PROXY): $(BIN)/python
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5.3.0
+
+hub-deps: $(DEV_STAMP) $(PROXY)
+
 # Jupyter refuses to run as root (containers, some JupyterHub images) unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+LAB_PORT ?= 8888
+# Localhost only, with a fresh token, by explicit flags that win over any user's jupyter config.
 lab: $(STAMP)  ## start JupyterLab on the notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
+	@token=$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); \
+	echo "transformer-lite: JupyterLab at http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
+	exec $(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.port_retries=0 --IdentityProvider.token=$$token --ServerApp.allow_remote_access=False $(ALLOW_ROOT)
 
-test: $(DEV_STAMP)  ## lint, then the whole test suite (notebooks in fast mode)
-	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks
+test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in fast mode)
+	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks
+	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 
 student: $(STAMP)  ## student editions (solutions replaced by stubs) into build/student/
 	$(BIN)/python tools/editions.py student --out build/student

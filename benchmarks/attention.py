@@ -38,7 +38,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from transformer_lite.attention import scaled_dot_product_attention
+from transformer_lite.model.attention import scaled_dot_product_attention
 
 BATCH, HEADS, D_K = 8, 4, 32
 LENGTHS = (16, 32, 64, 128, 256, 512, 1024)

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import torch
 
-from transformer_lite.explorer import AttentionExplorer, ExplorerWidget, load_or_train
+from transformer_lite.lab.explorer import AttentionExplorer, load_or_train
+from transformer_lite.lab.explorer_widget import ExplorerWidget
 from transformer_lite.recipes import checkpoint_path
 
 OUT = Path(__file__).resolve().parent / "results" / "explorer.json"

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import torch
 
-from transformer_lite import diagnostics, metrics
-from transformer_lite.data import GRAMMARS
+from transformer_lite import metrics
+from transformer_lite.grammar import GRAMMARS
+from transformer_lite.measure import rnn_limits
 from transformer_lite.recipes import get_recipe, train_recipe
 
 RESULTS = Path(__file__).resolve().parent / "results" / "rnn.json"
@@ -36,7 +37,7 @@ AER_PAIRS = 300  # test pairs scored for AER
 def run(name: str, grammar: str) -> dict:
     model, history, corpus = train_recipe(name, grammar, progress=False, device=torch.device("cpu"))
     start = time.perf_counter()
-    table = diagnostics.scores_table(model, corpus)
+    table = rnn_limits.scores_table(model, corpus)
     record = {
         "train_config": {k: v for k, v in get_recipe(name).train_config().__dict__.items()},
         "model_config": get_recipe(name).model_config,

@@ -23,10 +23,11 @@ import torch
 from torch import nn
 
 from transformer_lite.config import seed_everything
-from transformer_lite.data import GRAMMARS, TranslationDataset, batches, load_corpus
-from transformer_lite.layers import PositionalEncoding
+from transformer_lite.data import TranslationDataset, batches, load_corpus
+from transformer_lite.grammar import GRAMMARS
 from transformer_lite.metrics import evaluate
-from transformer_lite.models import Transformer, TransformerConfig
+from transformer_lite.model import Transformer, TransformerConfig
+from transformer_lite.model.layers import PositionalEncoding
 from transformer_lite.recipes import get_recipe
 from transformer_lite.train import fit, label_smoothed_loss
 

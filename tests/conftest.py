@@ -14,6 +14,22 @@ torch.set_num_threads(min(2, torch.get_num_threads()))
 
 
 @pytest.fixture(scope="session")
+def corpora() -> dict:
+    """Both grammars' corpora, loaded once."""
+    from tiny import corpus
+
+    return {"fr": corpus("fr"), "sov": corpus("sov")}
+
+
+@pytest.fixture(scope="session", params=("fr", "sov"))
+def each_corpus(request):
+    """Each grammar's corpus in turn."""
+    from tiny import corpus
+
+    return corpus(request.param)
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

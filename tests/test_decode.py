@@ -7,7 +7,7 @@ import torch
 
 from transformer_lite.data import TranslationDataset, batches, load_corpus
 from transformer_lite.decode import beam_search, greedy_decode, length_penalty, translate
-from transformer_lite.models import Transformer, TransformerConfig
+from transformer_lite.model import Transformer, TransformerConfig
 from transformer_lite.recipes import checkpoint_path, load_pretrained
 
 

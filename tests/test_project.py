@@ -4,8 +4,6 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from transformer_lite import config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +59,9 @@ def test_fast_mode_switch(monkeypatch):
 
 
 def test_pick_device_prefers_what_exists():
-    device = config.pick_device()
-    assert device.type in ("cuda", "mps", "cpu")
+    import torch
+
+    assert config.pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")  # never MPS unasked
     assert config.pick_device("cpu").type == "cpu"
 
 
@@ -75,9 +74,14 @@ def test_seed_everything_repeats():
     assert torch.equal(a, torch.rand(3))
 
 
-@pytest.mark.parametrize("module", ["data", "attention", "layers", "train", "decode", "metrics", "viz", "checks"])
-def test_every_module_imports_and_documents_itself(module):
+def test_every_module_imports_and_documents_itself():
     import importlib
+    import pkgutil
 
-    mod = importlib.import_module(f"transformer_lite.{module}")
-    assert mod.__doc__ and len(mod.__doc__) > 40
+    import transformer_lite
+
+    names = [m.name for m in pkgutil.walk_packages(transformer_lite.__path__, "transformer_lite.")]
+    assert len(names) > 25 and "transformer_lite.model.attention" in names
+    for name in names:
+        mod = importlib.import_module(name)
+        assert mod.__doc__ and len(mod.__doc__) > 40, f"{name} has no module docstring"

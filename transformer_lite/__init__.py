@@ -1,8 +1,18 @@
 """transformer-lite: the small package behind the notebook course on the Transformer.
 
-One concept per module: ``data`` (the toy translation task), ``attention``, ``layers``,
-``models`` (``rnn``, ``transformer``), ``train``, ``decode``, ``metrics``, ``viz``,
-``checks`` (exercise auto-checks) and ``recipes`` (the course's training settings).
+Four layers, each importing only the ones before it (checked by ``tests/test_layout.py``):
+
+* ``model/``: what a student reads, the paper's model: ``attention`` (and the masks),
+  ``layers``, ``transformer``, ``rnn`` (the RNN baselines), checkpoints. Only torch.
+* top-level modules, the task and the training around the model: ``config``, ``lexicon`` and
+  ``grammar`` (the toy task), ``data`` (vocabularies, batches), ``train``, ``decode``,
+  ``metrics``, ``recipes`` (the course's training settings), ``claims``, ``hosted``.
+* ``measure/``: what the notebooks measure (``rnn_limits``, ``scaling``, ``stacks``,
+  ``heads``, ``complexity``).
+* ``lab/``: everything interactive (``viz``, ``canvas``, ``demos``, ``browse``, ``stepper``,
+  ``explorer``); the only place that imports ipywidgets.
+
+The exercise graders (``exercises/``, one module per notebook) may import all of them.
 """
 
 from .config import budget, fast_mode, pick_device, seed_everything

@@ -154,7 +154,7 @@ def _sdpa_variant(scale_fn=None, use_mask: bool = True, transpose_keys: bool = T
 def scaled_dot_product_attention(fn, verbose: bool = True) -> bool:
     """Exercise (03): ``fn(q, k, v, mask=None) -> (output, weights)`` with
     softmax(q k^T / sqrt(d_k)) v; mask bool, True = may attend."""
-    from .attention import scaled_dot_product_attention as ref
+    from .model.attention import scaled_dot_product_attention as ref
 
     def case(seed, q_shape, k_len, v_dim=None, mask_fn=None):
         def run():
@@ -298,7 +298,7 @@ def merge_heads(fn, verbose: bool = True) -> bool:
 def multi_head_forward(fn, verbose: bool = True) -> bool:
     """Exercise (04): ``fn(mha, query, key, value, mask=None) -> (output, weights)`` using
     ``mha.q_proj/k_proj/v_proj/out_proj`` and ``mha.n_heads``; must equal ``mha(...)``."""
-    from .attention import MultiHeadAttention
+    from .model.attention import MultiHeadAttention
 
     def case(d, h, b, lq, lk, seed, masked=False):
         def run():
@@ -385,8 +385,8 @@ def sinusoidal_encoding(fn, verbose: bool = True) -> bool:
 def equivariance_gap(fn, verbose: bool = True) -> bool:
     """Exercise (05): ``fn(layer, x, perm)`` -> the largest |layer(x[:, perm]) - layer(x)[:, perm]|
     as a Python float. x is (batch, L, d_model), perm a permutation of range(L)."""
-    from .attention import MultiHeadAttention
-    from .layers import PositionalEncoding
+    from .model.attention import MultiHeadAttention
+    from .model.layers import PositionalEncoding
 
     def ref(layer, x, perm):
         return (layer(x[:, perm]) - layer(x)[:, perm]).abs().max().item()
@@ -427,7 +427,7 @@ def equivariance_gap(fn, verbose: bool = True) -> bool:
 def previous_token_share(fn, verbose: bool = True) -> bool:
     """08, Your turn 1: ``fn(weights)`` -> the mean weight query i puts on key i-1 (i >= 1) in a
     square self-attention map (L, L), as a float."""
-    from .explorer import previous_token_share as ref
+    from .measure.heads import previous_token_share as ref
 
     def case(weights):
         def run():
@@ -455,7 +455,7 @@ def previous_token_share(fn, verbose: bool = True) -> bool:
 def head_ablation(fn, verbose: bool = True) -> bool:
     """08, Your turn 2: ``fn(n_layers, n_heads, layer, head)`` -> an ``Intervention`` whose
     ``head_mask["cross"]`` is a (n_layers, n_heads) tensor of ones with a 0 at (layer, head)."""
-    from .attention import Intervention
+    from .model.attention import Intervention
 
     def case(n_layers, n_heads, layer, head):
         def run():
@@ -521,7 +521,7 @@ def gradient_norm_ratio(fn, verbose: bool = True) -> bool:
 def additive_score(fn, verbose: bool = True) -> bool:
     """``fn(s, h, attn) -> scores (batch, S)``: Bahdanau's e_j = v^T tanh(W_q s + W_k h_j) with the
     layers of an ``AdditiveAttention`` (``attn.w_q``, ``attn.w_k``, ``attn.v``)."""
-    from .attention import AdditiveAttention
+    from .model.attention import AdditiveAttention
 
     def case(seed, batch, src_len, q_dim, k_dim, hid):
         def run():
@@ -568,7 +568,7 @@ def context_vector(fn, verbose: bool = True) -> bool:
 def encoder_layer_forward(fn, verbose: bool = True) -> bool:
     """``fn(layer: EncoderLayer, x (batch, S, d_model), mask (batch, 1, 1, S)) -> (batch, S, d_model)``:
     the post-norm encoder layer, x = LayerNorm(x + SelfAttn(x)); x = LayerNorm(x + FFN(x))."""
-    from .layers import EncoderLayer
+    from .model.layers import EncoderLayer
 
     def case(seed, batch, length, d_model, heads, pad):
         def run():
@@ -598,7 +598,7 @@ def encoder_layer_forward(fn, verbose: bool = True) -> bool:
 def decoder_self_mask(fn, verbose: bool = True) -> bool:
     """``fn(tgt_in (batch, T) ids, 0 = <pad>) -> (batch, 1, T, T)`` bool, True = may attend:
     causal (no future) and no padding keys."""
-    from .data import attention_mask
+    from .model.attention import attention_mask
 
     def case(rows):
         def run():
@@ -617,7 +617,7 @@ def decoder_self_mask(fn, verbose: bool = True) -> bool:
 
 def layer_parameter_count(fn, verbose: bool = True) -> bool:
     """``fn(d_model, d_ff, decoder: bool) -> int``: parameters of one encoder (or decoder) layer."""
-    from .layers import DecoderLayer, EncoderLayer
+    from .model.layers import DecoderLayer, EncoderLayer
 
     def case(d_model, d_ff, decoder):
         def run():
@@ -680,7 +680,7 @@ def smoothed_targets(fn, verbose: bool = True) -> bool:
 def greedy_step(fn, verbose: bool = True) -> bool:
     """``fn(model, memory, src_mask, tokens (batch, t)) -> (batch, t + 1)``: one step of
     greedy decoding, appending the most probable next word."""
-    from .models import Transformer, TransformerConfig
+    from .model import Transformer, TransformerConfig
 
     def case(seed, batch, src_len, t):
         def run():
@@ -709,7 +709,7 @@ def greedy_step(fn, verbose: bool = True) -> bool:
 def table1_cost(fn, verbose: bool = True) -> bool:
     """``fn(kind, n, d, k) -> int``: multiply-adds of one layer of ``kind`` ("self_attention",
     "recurrent", "convolutional"), as measured by ``complexity.count_flops`` / 2."""
-    from .complexity import count_flops
+    from .measure.complexity import count_flops
 
     def case(kind, n, d, k=3):
         return lambda: (int(fn(kind, n, d, k)), count_flops(kind, n, d, k) // 2)
@@ -727,7 +727,7 @@ def table1_cost(fn, verbose: bool = True) -> bool:
 def conv_path_length(fn, verbose: bool = True) -> bool:
     """``fn(n, k) -> int``: how many stacked "same" convolutions of width k (odd) before the
     last output depends on the first input, as measured by ``complexity.max_path_length``."""
-    from .complexity import max_path_length
+    from .measure.complexity import max_path_length
 
     def case(n, k):
         return lambda: (int(fn(n, k)), max_path_length("convolutional", n, kernel=k))

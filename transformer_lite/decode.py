@@ -1,6 +1,6 @@
 """Decoding: greedy search and beam search, for every model in the course.
 
-Both work on any model with the ``start``/``step`` interface (see ``models/__init__``),
+Both work on any model with the ``start``/``step`` interface (see :mod:`transformer_lite.model`),
 batched, and return token ids without ``<bos>``, each row ending in ``<eos>`` then padding.
 """
 
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from .attention import NO_INTERVENTION, Intervention
-from .data import BOS_ID, EOS_ID, PAD_ID, Vocab, padding_mask
+from .data import Vocab, pad
+from .model.attention import NO_INTERVENTION, Intervention, padding_mask
+from .model.specials import BOS_ID, EOS_ID, PAD_ID
 
 
 def default_max_len(src_mask: torch.Tensor) -> int:
@@ -133,9 +134,7 @@ def translate_ids(
     out: list[list[int]] = [[] for _ in src_ids]
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        src = torch.nn.utils.rnn.pad_sequence(
-            [torch.tensor(src_ids[i]) for i in idx], batch_first=True, padding_value=PAD_ID
-        ).to(device)
+        src = pad([torch.tensor(src_ids[i]) for i in idx]).to(device)
         mask = padding_mask(src)
         if beam_size == 1:
             tokens, _ = greedy_decode(model, src, mask, intervene=intervene)
@@ -161,5 +160,25 @@ def translate(
     batch = [sentences] if single else list(sentences)
     ids = [src_vocab.encode(s) for s in batch]
     outputs = translate_ids(model, ids, beam_size, alpha, intervene=intervene)
-    words = [[tgt_vocab.itos[i] for i in row] for row in outputs]
+    words = [tgt_vocab.decode(row) for row in outputs]
     return words[0] if single else words
+
+
+@torch.no_grad()
+def translate_with_attention(
+    model, src_ids: list[int], beam_size: int = 1, intervene: Intervention = NO_INTERVENTION
+) -> tuple[list[int], dict[str, list[torch.Tensor]]]:
+    """Translate one source (ids, no specials), then read every attention map while the model
+    reads its own output (teacher forcing on ``<bos>`` + output): each row is the query that
+    produced one output word, plus a last row for ``<eos>``.
+
+    -> output ids (no specials), {kind: [(heads, T+1, Lk)] per layer} ({} without attention)
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    out_ids = translate_ids(model, [src_ids], beam_size, intervene=intervene, device=device)[0]
+    src = torch.tensor([src_ids], device=device)
+    tgt_in = torch.tensor([[BOS_ID] + out_ids], device=device)
+    _, attn = model(src, padding_mask(src), tgt_in, return_attention=True, intervene=intervene)
+    maps = {kind: [m[0].float().cpu() for m in layers] for kind, layers in (attn or {}).items() if layers}
+    return out_ids, maps

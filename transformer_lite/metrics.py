@@ -6,9 +6,10 @@ from __future__ import annotations
 import sacrebleu
 import torch
 
-from .attention import NO_INTERVENTION, Intervention
-from .data import Pair, TranslationDataset, Vocab, collate
+from .data import TranslationDataset, Vocab, collate
 from .decode import translate_ids
+from .grammar import Pair
+from .model.attention import NO_INTERVENTION, Intervention
 
 # Source-length buckets used in every table and plot. The last is the `long` split.
 LENGTH_BUCKETS = ((3, 9), (10, 19), (20, 30), (31, 50))
@@ -66,7 +67,7 @@ def evaluate(
     """Translate ``pairs`` (optionally under an :class:`Intervention`: temperature, heads
     switched off) and score them: {"bleu", "exact_match", "by_length", "hypotheses"}."""
     outputs = translate_ids(model, [src_vocab.encode(p.src) for p in pairs], beam_size, alpha, intervene=intervene)
-    hyps = [[tgt_vocab.itos[i] for i in row] for row in outputs]
+    hyps = [tgt_vocab.decode(row) for row in outputs]
     refs = [list(p.tgt) for p in pairs]
     return {
         "bleu": corpus_bleu(hyps, refs),

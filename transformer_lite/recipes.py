@@ -21,10 +21,11 @@ from pathlib import Path
 
 import torch
 
-from .config import budget, pick_device, seed_everything
-from .data import DATA_DIR, GRAMMARS, Corpus, TranslationDataset, load_corpus
-from .models import RNNConfig, TransformerConfig, build_model
-from .train import TrainConfig, fit, load_checkpoint, save_checkpoint
+from .config import DATA_DIR, budget, pick_device, seed_everything
+from .data import Corpus, TranslationDataset, load_corpus
+from .grammar import GRAMMARS
+from .model import RNNConfig, TransformerConfig, build_model, load_checkpoint, save_checkpoint
+from .train import TrainConfig, fit
 
 CHECKPOINT_DIR = DATA_DIR / "checkpoints"
 
@@ -32,13 +33,15 @@ CHECKPOINT_DIR = DATA_DIR / "checkpoints"
 @dataclass(frozen=True)
 class Recipe:
     name: str
+    config_class: type  # TransformerConfig or RNNConfig
     model_config: dict  # fields of the model's config, except the vocabulary sizes
     train: TrainConfig
     fast_seconds: float  # the time budget under fast mode
 
     def build(self, corpus: Corpus):
-        cls = TransformerConfig if self.name == "transformer" else RNNConfig
-        config = cls(src_vocab_size=len(corpus.src_vocab), tgt_vocab_size=len(corpus.tgt_vocab), **self.model_config)
+        config = self.config_class(
+            src_vocab_size=len(corpus.src_vocab), tgt_vocab_size=len(corpus.tgt_vocab), **self.model_config
+        )
         return build_model(config)
 
     def train_config(self) -> TrainConfig:
@@ -49,18 +52,21 @@ class Recipe:
 RECIPES = {
     "seq2seq": Recipe(
         "seq2seq",
+        RNNConfig,
         {"emb_dim": 64, "hidden_dim": 128, "attention": "none", "dropout": 0.0},
         TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=3e-3, label_smoothing=0.0, max_steps=400),
         fast_seconds=12,
     ),
     "seq2seq_attention": Recipe(
         "seq2seq_attention",
+        RNNConfig,
         {"emb_dim": 64, "hidden_dim": 128, "attention": "additive", "dropout": 0.0},
         TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=3e-3, label_smoothing=0.0, max_steps=400),
         fast_seconds=12,
     ),
     "transformer": Recipe(
         "transformer",
+        TransformerConfig,
         {"d_model": 64, "n_heads": 4, "n_encoder_layers": 2, "n_decoder_layers": 2, "d_ff": 256, "dropout": 0.0},
         TrainConfig(
             epochs=30,

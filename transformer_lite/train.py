@@ -1,21 +1,20 @@
 """One training loop for every model: teacher forcing, label smoothing, the paper's warmup
-schedule, gradient clipping, a progress bar, callbacks, early stopping and checkpoints."""
+schedule, gradient clipping, a progress bar, callbacks and early stopping. (Checkpoints are
+saved and loaded by :mod:`transformer_lite.model`.)"""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .config import pick_device, seed_everything
-from .data import PAD_ID, TranslationDataset, batches
-from .models import MODEL_CLASSES, build_model
+from .data import TranslationDataset, batches
+from .model.specials import PAD_ID
 
 
 # ---- loss and schedule ----------------------------------------------------------------------
@@ -171,60 +170,3 @@ def fit(
             break
     model.eval()
     return history
-
-
-# ---- checkpoints -----------------------------------------------------------------------------
-def save_checkpoint(model, path: str | Path, extra: dict | None = None) -> Path:
-    """Save weights with the config that builds them (and optional plain-data ``extra``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {
-            "model": type(model).__name__,
-            "config": dataclasses.asdict(model.config),
-            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "extra": extra or {},
-        },
-        path,
-    )
-    return path
-
-
-def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
-    """Rebuild a model from a checkpoint (``torch.load(weights_only=True)``: no pickled code).
-
-    If ``config`` is given it must match the stored one, else a ``ValueError`` lists the
-    differing fields. Returns (model in eval mode, extra dict).
-    """
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(ckpt, dict) or not {"model", "config", "state_dict"} <= ckpt.keys():
-        raise ValueError(f"{path} is not a transformer_lite checkpoint (expected model, config and state_dict)")
-    if ckpt["model"] not in MODEL_CLASSES:
-        raise ValueError(f"{path} holds an unknown model type {ckpt['model']!r}")
-    model_cls, config_cls = MODEL_CLASSES[ckpt["model"]]
-    stored = config_cls(**ckpt["config"])
-    if config is not None:
-        if type(config) is not config_cls:
-            raise ValueError(
-                f"checkpoint {path} is a {ckpt['model']} ({config_cls.__name__}); got a {type(config).__name__}"
-            )
-        diff = {k: (v, getattr(stored, k)) for k, v in dataclasses.asdict(config).items() if getattr(stored, k) != v}
-        if diff:
-            detail = ", ".join(f"{k}: yours={a!r} checkpoint={b!r}" for k, (a, b) in diff.items())
-            raise ValueError(f"checkpoint {path} does not match the config: {detail}")
-    model = build_model(stored)
-    expected = model.state_dict()
-    state = ckpt["state_dict"]
-    missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
-    wrong = [
-        f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if missing or unexpected or wrong:
-        raise ValueError(
-            f"checkpoint {path} does not fit {ckpt['model']}: missing {missing[:5]}, unexpected {unexpected[:5]}, "
-            f"wrong shapes {wrong[:5]}"
-        )
-    model.load_state_dict(state)
-    return model.eval(), ckpt["extra"]

@@ -1,0 +1,130 @@
+"""What heads do, measured over a corpus (transformer_lite.measure.heads)."""
+
+import pytest
+import torch
+from tiny import tiny_rnn, tiny_transformer
+
+from transformer_lite.grammar import Pair
+from transformer_lite.measure.heads import (
+    ablation,
+    head_aer_table,
+    jump_accuracy,
+    long_jumps,
+    previous_token_share,
+    previous_token_table,
+)
+from transformer_lite.metrics import teacher_forced_maps
+
+
+def test_attention_shape_comes_from_the_config(corpora):
+    fr = corpora["fr"]
+    assert tiny_transformer(fr).attention_shape() == {"enc_self": (2, 2), "dec_self": (2, 2), "cross": (2, 2)}
+    assert tiny_rnn(fr).attention_shape() == {"cross": (1, 1)}
+
+
+def test_head_aer_table_ranks_every_head(corpora):
+    fr = corpora["fr"]
+    model, pairs = tiny_transformer(fr), fr["test"][:20]
+    maps = teacher_forced_maps(model, pairs, fr.src_vocab, fr.tgt_vocab)
+    assert maps[0]["cross"][0].shape == (2, len(pairs[0].tgt) + 1, len(pairs[0].src))
+    assert maps[0]["dec_self"][1].shape == (2, len(pairs[0].tgt) + 1, len(pairs[0].tgt) + 1)
+    table = head_aer_table(model, pairs, fr.src_vocab, fr.tgt_vocab, maps=maps)
+    assert len(table) == 4 and {(r["layer"], r["head"]) for r in table} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert [r["aer"] for r in table] == sorted(r["aer"] for r in table)
+    assert all(0.0 <= r["aer"] <= 1.0 for r in table)
+
+
+def test_head_aer_is_zero_for_a_head_that_copies_the_gold_alignment():
+    from transformer_lite.data import alignment_matrix
+
+    pair = Pair(("a", "b", "c"), ("x", "y", "z"), ((0, 1), (1, 0), (2, 2)))
+    gold = alignment_matrix(pair)
+    perfect = torch.cat([gold, torch.zeros(1, 3)])  # + the <eos> row
+    maps = [{"cross": [torch.stack([perfect, torch.full_like(perfect, 1 / 3)])]}]
+    table = head_aer_table(None, [pair], None, None, maps=maps)
+    assert table[0] == {"layer": 0, "head": 0, "aer": 0.0}
+    assert table[1]["aer"] > 0.5
+
+
+def test_previous_token_share():
+    assert previous_token_share(torch.eye(4)) == pytest.approx(0.0)
+    shifted = torch.zeros(4, 4)
+    shifted[0, 0] = 1
+    shifted[torch.arange(1, 4), torch.arange(0, 3)] = 1
+    assert previous_token_share(shifted) == pytest.approx(1.0)
+    assert previous_token_share(torch.full((3, 3), 0.25)) == pytest.approx(0.25)
+    assert previous_token_share(torch.ones(1, 1)) == 0.0
+
+
+def test_previous_token_table(corpora):
+    fr = corpora["fr"]
+    table = previous_token_table(tiny_transformer(fr), fr["test"][:10], fr.src_vocab, fr.tgt_vocab)
+    assert len(table) == 4 and [r["share"] for r in table] == sorted((r["share"] for r in table), reverse=True)
+    with pytest.raises(ValueError, match="no decoder self-attention"):
+        previous_token_table(tiny_rnn(fr), fr["test"][:3], fr.src_vocab, fr.tgt_vocab)
+
+
+def test_long_jumps_find_the_sov_verb(corpora):
+    pair = next(p for p in corpora["sov"]["test"] if p.src == ("the", "frog", "hears", "a", "king"))
+    assert pair.tgt[-1] == "kiku" and (2, len(pair.tgt) - 1) in long_jumps(pair, 2)
+    gold = torch.zeros(len(pair.tgt) + 1, len(pair.src))
+    for s, t in pair.alignment:
+        gold[t, s] = 1
+    maps = [{"cross": [gold[None]]}]
+    assert jump_accuracy(maps, [pair], 0, 0, min_jump=2) == 1.0
+
+
+def test_ablation_builds_head_masks(corpora):
+    model = tiny_transformer(corpora["fr"])
+    iv = ablation(model, [("cross", 1, 0)], temperature=2.0)
+    assert iv.temperature == 2.0 and torch.equal(iv.head_mask["cross"], torch.tensor([[1.0, 1.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="layer 5"):
+        ablation(model, [("cross", 5, 0)])
+    with pytest.raises(ValueError, match="no 'dec_self'"):
+        ablation(tiny_rnn(corpora["fr"]), [("dec_self", 0, 0)])
+
+
+@pytest.mark.slow
+def test_notebook_claims_on_the_shipped_transformers(corpora):
+    from transformer_lite.decode import translate_ids
+    from transformer_lite.metrics import alignment_error_rate, attention_links, diagonal_attention
+    from transformer_lite.recipes import checkpoint_path, load_pretrained
+
+    if not (checkpoint_path("transformer", "fr").exists() and checkpoint_path("transformer", "sov").exists()):
+        pytest.skip("the shipped transformer checkpoints are not built yet")
+    from transformer_lite.metrics import corpus_bleu
+
+    fr, sov = corpora["fr"], corpora["sov"]
+    model, _ = load_pretrained("transformer", "fr", device=torch.device("cpu"))
+    pairs = fr["test"][:120]
+    maps = teacher_forced_maps(model, pairs, fr.src_vocab, fr.tgt_vocab)
+    ranking = head_aer_table(model, pairs, fr.src_vocab, fr.tgt_vocab, maps=maps)
+    diagonal = alignment_error_rate(
+        [attention_links(diagonal_attention(p)) for p in pairs], [set(p.alignment) for p in pairs]
+    )
+    best, worst = ranking[0], ranking[-1]
+    assert best["aer"] < diagonal < worst["aer"]  # some heads align, some do not
+    uniform = sum(
+        previous_token_share(
+            torch.ones(len(p.tgt) + 1, len(p.tgt) + 1).tril() / torch.arange(1, len(p.tgt) + 2)[:, None]
+        )
+        for p in pairs
+    ) / len(pairs)
+    assert previous_token_table(model, pairs, fr.src_vocab, fr.tgt_vocab, maps=maps)[0]["share"] > 2 * uniform
+
+    ids, refs = [fr.src_vocab.encode(p.src) for p in pairs], [list(p.tgt) for p in pairs]
+
+    def bleu(heads):
+        out = translate_ids(model, ids, intervene=ablation(model, heads))
+        return corpus_bleu([[fr.tgt_vocab.itos[t] for t in row] for row in out], refs)
+
+    full = bleu([])
+    assert bleu([("cross", best["layer"], best["head"])]) < full - 5  # the best-aligned head is needed
+    assert bleu([("cross", worst["layer"], worst["head"])]) > full - 5  # the worst one much less
+
+    sov_model, _ = load_pretrained("transformer", "sov", device=torch.device("cpu"))
+    sov_pairs = sov["test"][:120]
+    sov_maps = teacher_forced_maps(sov_model, sov_pairs, sov.src_vocab, sov.tgt_vocab)
+    diagonal_jumps = jump_accuracy([{"cross": [diagonal_attention(q)[None]]} for q in sov_pairs], sov_pairs, 0, 0)
+    best_jump = max(jump_accuracy(sov_maps, sov_pairs, la, h) for la in range(2) for h in range(4))
+    assert best_jump > 0.5 > diagonal_jumps

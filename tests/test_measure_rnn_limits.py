@@ -1,0 +1,39 @@
+"""Notebook 01's measurements (transformer_lite.measure.rnn_limits): sequential steps,
+vanishing gradients, buckets."""
+
+import torch
+from tiny import corpus
+
+from transformer_lite.measure import rnn_limits
+
+
+def test_vanilla_rnn_gradient_vanishes_faster_than_gru():
+    norms = rnn_limits.compare_gradient_norms(corpus("fr"), length=30, n=16)
+    rnn, gru = norms["rnn"], norms["gru"]
+    assert rnn.shape == (30,) and abs(float(rnn[0]) - 1.0) < 1e-5
+    assert rnn_limits.gradient_norm_ratio(rnn, 29) < 1e-4  # orders of magnitude over 30 steps
+    assert rnn_limits.gradient_norm_ratio(gru, 29) > 10 * rnn_limits.gradient_norm_ratio(rnn, 29)
+    assert all(rnn[i + 5] < rnn[i] for i in range(0, 25, 5))  # and it keeps falling
+
+
+def test_rnn_needs_sequential_steps_and_its_time_grows_with_length():
+    assert rnn_limits.sequential_steps("rnn", 64) == 64
+    assert rnn_limits.sequential_steps("self_attention", 64) == 1
+    times = rnn_limits.forward_time(kinds=("rnn", "linear"), lengths=(16, 256), batch=32, dim=128, repeats=5)
+    assert times["rnn"][1] > 4 * times["rnn"][0]  # 16x the steps, done one after another
+    assert times["rnn"][1] > 2 * times["linear"][1]
+
+
+def test_vanilla_rnn_step_matches_torch():
+    torch.manual_seed(0)
+    cell = torch.nn.RNNCell(6, 5)
+    x, h = torch.randn(3, 6), torch.randn(3, 5)
+    assert torch.allclose(rnn_limits.vanilla_rnn_step(x, h, cell), cell(x, h), atol=1e-6)
+
+
+def test_pairs_in_bucket():
+    pairs = corpus("fr")["test"]
+    bucket = rnn_limits.pairs_in_bucket(pairs, 20, 30)
+    assert len(bucket) > 50 and all(20 <= len(p.src) <= 30 for p in bucket)
+    assert len(bucket) == sum(20 <= len(p.src) <= 30 for p in pairs)  # every one of them, none twice
+    assert rnn_limits.pairs_in_bucket(pairs, 60, 70) == []

@@ -1,0 +1,99 @@
+"""Notebook 00's pair browser: pick a grammar, a split, a phenomenon and a pair; see the
+sentence, its translation and the gold alignment matrix.
+
+The logic is a plain function, :func:`show_pair`, that tests can call; :func:`pair_browser`
+only wires it to ipywidgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+
+from ..data import Corpus, load_corpus
+from ..grammar import GRAMMARS, PHENOMENA, SPLITS, Pair, phenomena
+from .viz import plot_alignment
+
+ANY = "any"
+
+
+@dataclass
+class PairView:
+    """What the browser shows for one choice: the pair, a text summary and the figure."""
+
+    pair: Pair
+    index: int  # position among the pairs that match the filter
+    matches: int  # how many pairs match the filter
+    text: str
+    figure: plt.Figure
+
+
+def matching_pairs(pairs: list[Pair], phenomenon: str = ANY) -> list[Pair]:
+    """The pairs that show ``phenomenon`` (all of them for ``"any"``)."""
+    if phenomenon == ANY:
+        return list(pairs)
+    if phenomenon not in PHENOMENA:
+        raise ValueError(f"unknown phenomenon {phenomenon!r}: choose one of {', '.join((ANY,) + PHENOMENA)}")
+    return [p for p in pairs if phenomenon in phenomena(p)]
+
+
+def describe(pair: Pair) -> str:
+    """Source, target, the links in Pharaoh ``s-t`` form and the phenomena, as text."""
+    links = " ".join(f"{i}-{j}" for i, j in pair.alignment)
+    return "\n".join(
+        [
+            f"source ({len(pair.src)} words): {' '.join(pair.src)}",
+            f"target ({len(pair.tgt)} words): {' '.join(pair.tgt)}",
+            f"alignment (source-target): {links}",
+            f"phenomena: {', '.join(sorted(phenomena(pair))) or 'none'}",
+        ]
+    )
+
+
+def show_pair(
+    corpora: dict[str, Corpus], grammar: str = "fr", split: str = "train", phenomenon: str = ANY, index: int = 0
+) -> PairView:
+    """The callback behind the browser. ``index`` wraps around the matching pairs."""
+    if grammar not in corpora:
+        raise ValueError(f"unknown grammar {grammar!r}: choose one of {', '.join(corpora)}")
+    pairs = matching_pairs(corpora[grammar][split], phenomenon)
+    if not pairs:
+        raise ValueError(f"no {split} pair shows {phenomenon!r}")
+    index = index % len(pairs)
+    pair = pairs[index]
+    height = min(10.0, 0.3 * len(pair.tgt) + 1.5)
+    fig, ax = plt.subplots(figsize=(min(14.0, 0.32 * len(pair.src) + 2.0), height))
+    plot_alignment(pair, ax=ax, title=f"{grammar} · {split} · pair {index} of {len(pairs)}")
+    fig.tight_layout()
+    plt.close(fig)  # the caller decides where to display it
+    return PairView(pair, index, len(pairs), describe(pair), fig)
+
+
+def pair_browser(corpora: dict[str, Corpus] | None = None):
+    """An ipywidgets browser over the corpus (grammar, split, phenomenon, pair number)."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    corpora = corpora or {g: load_corpus(g) for g in GRAMMARS}
+    grammar = w.ToggleButtons(options=list(corpora), description="grammar")
+    split = w.Dropdown(options=list(SPLITS), description="split")
+    phenomenon = w.Dropdown(options=(ANY,) + PHENOMENA, description="phenomenon")
+    index = w.BoundedIntText(value=0, min=0, max=10**6, description="pair")
+    out = w.Output()
+
+    def update(_=None):
+        with out:
+            out.clear_output(wait=True)
+            try:
+                view = show_pair(corpora, grammar.value, split.value, phenomenon.value, index.value)
+            except ValueError as e:
+                print(e)
+                return
+            print(view.text)
+            display(view.figure)
+
+    for control in (grammar, split, phenomenon, index):
+        control.observe(update, names="value")
+    update()
+    return w.VBox([w.HBox([grammar, split]), w.HBox([phenomenon, index]), out])

@@ -1,0 +1,134 @@
+"""Numbers and figures for the data card (``data/README.md``).
+
+``python -m transformer_lite.lab.datacard`` prints the tables as Markdown and writes the
+figures to ``data/figures/`` (deterministic: same corpus, same PNG bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from ..config import DATA_DIR
+from ..data import Corpus, load_corpus, translate_reference
+from ..grammar import GRAMMARS, PHENOMENA, SPLITS, phenomena
+from .viz import plot_alignment
+
+FIGURES_DIR = DATA_DIR / "figures"
+EXAMPLE_SOURCE = "the white cat that does not dance chases the big black doctor"
+PNG_METADATA = {"Software": None}  # no matplotlib version stamp in the PNG
+
+
+def lengths_frame(corpora: dict[str, Corpus]) -> pd.DataFrame:
+    """One row per pair and side: grammar, split, side (source/target) and length in words."""
+    rows = []
+    for grammar, corpus in corpora.items():
+        for split in SPLITS:
+            for p in corpus[split]:
+                rows.append((grammar, split, "source (en)", len(p.src)))
+                rows.append((grammar, split, f"target ({grammar})", len(p.tgt)))
+    return pd.DataFrame(rows, columns=["grammar", "split", "side", "length"])
+
+
+def plot_lengths(corpora: dict[str, Corpus]) -> plt.Figure:
+    """Histogram of sentence lengths per split: source, fr target, sov target."""
+    df = lengths_frame(corpora)
+    df = df[(df.grammar == "fr") | (df.side != "source (en)")]  # the source is shared: draw it once
+    sides = ["source (en)"] + [f"target ({g})" for g in corpora]
+    fig, axes = plt.subplots(1, len(sides), figsize=(4.2 * len(sides), 3.2), sharey=True)
+    for ax, side in zip(axes, sides):
+        sns.histplot(
+            data=df[df.side == side],
+            x="length",
+            hue="split",
+            hue_order=list(SPLITS),
+            discrete=True,
+            multiple="stack",
+            ax=ax,
+            legend=side == sides[-1],
+        )
+        ax.set_title(side)
+        ax.set_xlabel("length (words)")
+    axes[0].set_ylabel("pairs")
+    fig.tight_layout()
+    return fig
+
+
+def plot_examples(corpora: dict[str, Corpus], source: str = EXAMPLE_SOURCE) -> plt.Figure:
+    """The same source sentence aligned to both targets, side by side."""
+    fig, axes = plt.subplots(1, len(corpora), figsize=(6.0 * len(corpora), 4.4))
+    for ax, grammar in zip(axes, corpora):
+        pair = translate_reference(source, grammar)
+        if pair is None:
+            raise ValueError(f"example sentence not in the corpus: {source!r}")
+        plot_alignment(pair, ax=ax, title=f"gold alignment, {grammar}")
+    fig.tight_layout()
+    return fig
+
+
+def sizes_table(corpora: dict[str, Corpus]) -> str:
+    lines = ["| split | pairs | source length | fr target length | sov target length |", "|---|---|---|---|---|"]
+    for split in SPLITS:
+        fr, sov = corpora["fr"][split], corpora["sov"][split]
+        src = [len(p.src) for p in fr]
+
+        def span(xs):
+            return f"{min(xs)}-{max(xs)} (mean {sum(xs) / len(xs):.1f})"
+
+        lines.append(
+            f"| {split} | {len(fr)} | {span(src)} | {span([len(p.tgt) for p in fr])} | "
+            f"{span([len(p.tgt) for p in sov])} |"
+        )
+    return "\n".join(lines)
+
+
+def phenomena_table(corpora: dict[str, Corpus], split: str = "train") -> str:
+    header = "| phenomenon | " + " | ".join(f"{g} ({split})" for g in corpora) + " |"
+    lines = [header, "|---" * (len(corpora) + 1) + "|"]
+    shares = {g: Counter(ph for p in c[split] for ph in phenomena(p)) for g, c in corpora.items()}
+    for ph in PHENOMENA:
+        cells = [f"{100 * shares[g][ph] / len(c[split]):.1f} %" for g, c in corpora.items()]
+        lines.append(f"| {ph} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def vocab_table(corpora: dict[str, Corpus]) -> str:
+    lines = ["| language | words | with the 4 specials |", "|---|---|---|"]
+    lines.append(f"| en (source) | {len(corpora['fr'].src_vocab) - 4} | {len(corpora['fr'].src_vocab)} |")
+    for g, c in corpora.items():
+        lines.append(f"| {g} (target) | {len(c.tgt_vocab) - 4} | {len(c.tgt_vocab)} |")
+    return "\n".join(lines)
+
+
+def write_figures(out_dir: Path | str = FIGURES_DIR, corpora: dict[str, Corpus] | None = None) -> list[Path]:
+    corpora = corpora or {g: load_corpus(g) for g in GRAMMARS}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fig in (("lengths.png", plot_lengths(corpora)), ("alignments.png", plot_examples(corpora))):
+        path = out_dir / name
+        fig.savefig(path, dpi=100, metadata=PNG_METADATA)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m transformer_lite.lab.datacard", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(FIGURES_DIR), help="folder for the figures (default: data/figures)")
+    args = parser.parse_args(argv)
+    corpora = {g: load_corpus(g) for g in GRAMMARS}
+    for path in write_figures(args.out, corpora):
+        print(path)
+    print()
+    for table in (sizes_table(corpora), vocab_table(corpora), phenomena_table(corpora)):
+        print(table, end="\n\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Interactive demos for notebooks 03-05.
+
+Every widget is a thin shell around a plain callback that takes values and returns a
+dict of data and a matplotlib figure, so the maths is testable without a browser:
+
+* :func:`temperature_demo` / :func:`temperature_widget`: one query against a few keys;
+  d_k, the 1/sqrt(d_k) scale and a softmax temperature change the weights and their entropy.
+* :func:`mask_demo` / :func:`mask_widget`: padding and causal masks as matrices
+  (True = may attend) and the attention weights they produce.
+* :func:`head_demo` / :func:`head_widget`: per-head weights of an (untrained)
+  multi-head self-attention over a corpus sentence.
+* :func:`positional_demo` / :func:`positional_widget`: one position's encoding and one
+  dimension's wave.
+
+The measurements these demos illustrate live in :mod:`transformer_lite.measure.scaling`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from ..data import Vocab
+from ..lexicon import lexicon
+from ..measure.scaling import entropy
+from ..model.attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
+from ..model.layers import PositionalEncoding, sinusoid_rates, sinusoidal_encoding
+from .viz import plot_attention
+
+
+# ---- 03: temperature and d_k -------------------------------------------------------------------
+def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, scale: bool = True, n_keys: int = 8):
+    """One query against ``n_keys`` random keys (entries N(0, 1)) in ``d_k`` dimensions.
+
+    scores = q.k (/ sqrt(d_k) if ``scale``) / temperature; weights = softmax(scores).
+    Returns dict(scores, weights, entropy, max_entropy, fig).
+    """
+    if d_k < 1 or temperature <= 0 or n_keys < 1:
+        raise ValueError(f"need d_k >= 1, temperature > 0, n_keys >= 1; got {d_k}, {temperature}, {n_keys}")
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(1, d_k, generator=g, dtype=torch.float64)
+    k = torch.randn(n_keys, d_k, generator=g, dtype=torch.float64)
+    scores = (q @ k.T).squeeze(0) / (math.sqrt(d_k) if scale else 1.0) / temperature
+    weights = torch.softmax(scores, -1)
+    h = entropy(weights).item()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 2.8))
+    ax1.bar(range(n_keys), scores.numpy(), color="grey")
+    ax1.set(title="scores" + (" / sqrt(d_k)" if scale else " (not scaled)"), xlabel="key")
+    ax2.bar(range(n_keys), weights.numpy())
+    ax2.set(ylim=(0, 1), title=f"weights: entropy {h:.2f} of max {math.log(n_keys):.2f} nats", xlabel="key")
+    fig.suptitle(f"d_k = {d_k}, temperature = {temperature:g}")
+    fig.tight_layout()
+    return {"scores": scores, "weights": weights, "entropy": h, "max_entropy": math.log(n_keys), "fig": fig}
+
+
+# ---- 03: masks ---------------------------------------------------------------------------------
+MASK_KINDS = ("none", "padding", "causal", "padding + causal")
+
+
+def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "sleeps", "<eos>", "<pad>", "<pad>")):
+    """The mask (True = may attend) for self-attention over ``tokens`` whose last ``n_pad``
+    are padding, and the weights it produces on random queries/keys.
+
+    kind: "none", "padding", "causal" or "padding + causal". Returns dict(mask, weights, fig).
+    """
+    if kind not in MASK_KINDS:
+        raise ValueError(f"unknown mask kind {kind!r}: choose one of {', '.join(MASK_KINDS)}")
+    tokens = list(tokens)
+    n = len(tokens)
+    if not 0 <= n_pad < n:
+        raise ValueError(f"n_pad must be in 0..{n - 1}; got {n_pad}")
+    tokens = tokens[: n - n_pad] + ["<pad>"] * n_pad if n_pad else tokens
+    keys_real = torch.arange(n) < n - n_pad  # (L,) padding mask over keys
+    mask = torch.ones(n, n, dtype=torch.bool)
+    if "padding" in kind:
+        mask &= keys_real[None, :]
+    if "causal" in kind:
+        mask &= causal_mask(n)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 8, generator=g)
+    _, weights = scaled_dot_product_attention(x, x, x, mask)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    plot_attention(
+        mask.float(), tokens, tokens, ax=ax1, title=f"mask ({kind}): True = may attend", cmap="Greys", cbar=False
+    )
+    plot_attention(weights, tokens, tokens, ax=ax2, title="attention weights")
+    ax1.set(ylabel="query", xlabel="key")
+    ax2.set(xlabel="key")
+    fig.tight_layout()
+    return {"mask": mask, "weights": weights, "fig": fig}
+
+
+# ---- 04: heads -----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4)
+def _untrained_encoder(vocab_size: int, d_model: int, n_heads: int, seed: int):
+    torch.manual_seed(seed)
+    embed = torch.nn.Embedding(vocab_size, d_model)
+    return embed, PositionalEncoding(d_model), MultiHeadAttention(d_model, n_heads).eval()
+
+
+def head_weights(tokens, n_heads: int = 4, d_model: int = 32, seed: int = 0) -> torch.Tensor:
+    """Self-attention weights (heads, L, L) of an **untrained** MultiHeadAttention over the
+    embedded (random embeddings + sinusoidal positions) source ``tokens``."""
+    vocab = _english_vocab()
+    embed, pe, mha = _untrained_encoder(len(vocab.itos), d_model, n_heads, seed)
+    ids = torch.tensor([vocab.encode(list(tokens))])
+    with torch.no_grad():
+        x = pe(embed(ids))
+        _, w = mha(x, x, x)
+    return w[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _english_vocab() -> Vocab:
+    return Vocab(lexicon("en"))
+
+
+def head_demo(head: int = 0, tokens=("the", "small", "dog", "sees", "a", "red", "ball"), n_heads: int = 4, seed=0):
+    """One head's weights over ``tokens`` (see :func:`head_weights`). Returns dict(weights
+    (heads, L, L), head, fig)."""
+    if not 0 <= head < n_heads:
+        raise ValueError(f"head must be in 0..{n_heads - 1}; got {head}")
+    weights = head_weights(tokens, n_heads=n_heads, seed=seed)
+    fig, ax = plt.subplots(figsize=(max(3.5, 0.4 * len(tokens) + 1.5), max(3.0, 0.35 * len(tokens) + 1)))
+    plot_attention(
+        weights[head], list(tokens), list(tokens), ax=ax, title=f"head {head} of {n_heads} (untrained)", vmax=None
+    )
+    fig.tight_layout()
+    return {"weights": weights, "head": head, "fig": fig}
+
+
+# ---- 05: positions -------------------------------------------------------------------------------
+def positional_demo(position: int = 10, dimension: int = 0, d_model: int = 64, max_len: int = 100):
+    """The sinusoidal encoding: row ``position`` (a d_model vector) and column ``dimension``
+    (a wave over positions, wavelength 2 pi 10000^(2i/d_model)).
+
+    Returns dict(value, row, column, wavelength, fig)."""
+    if not 0 <= position < max_len or not 0 <= dimension < d_model:
+        raise ValueError(f"position must be in 0..{max_len - 1} and dimension in 0..{d_model - 1}")
+    pe = sinusoidal_encoding(max_len, d_model)
+    wavelength = 2 * math.pi / sinusoid_rates(d_model)[dimension // 2].item()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 2.8))
+    ax1.bar(range(d_model), pe[position].numpy(), color="tab:blue")
+    ax1.bar([dimension], [pe[position, dimension].item()], color="tab:red")
+    ax1.set(title=f"PE[pos={position}] over the {d_model} dimensions", xlabel="dimension", ylim=(-1.1, 1.1))
+    ax2.plot(pe[:, dimension].numpy())
+    ax2.plot([position], [pe[position, dimension].item()], "o", color="tab:red")
+    wave = "sin" if dimension % 2 == 0 else "cos"
+    ax2.set(
+        title=f"dimension {dimension} ({wave}, wavelength {wavelength:.1f}) over positions",
+        xlabel="position",
+        ylim=(-1.1, 1.1),
+    )
+    fig.tight_layout()
+    return {
+        "value": pe[position, dimension].item(),
+        "row": pe[position],
+        "column": pe[:, dimension],
+        "wavelength": wavelength,
+        "fig": fig,
+    }
+
+
+# ---- the widgets -------------------------------------------------------------------------------------
+def _shows(callback):
+    """Wrap a callback so a widget displays its figure once and closes it."""
+    from IPython.display import display
+
+    @functools.wraps(callback)
+    def show(**kwargs):
+        fig = callback(**kwargs)["fig"]
+        display(fig)
+        plt.close(fig)
+
+    return show
+
+
+def temperature_widget():
+    """Sliders for d_k and temperature, a scale switch and a seed."""
+    import ipywidgets as w
+
+    return w.interactive(
+        _shows(temperature_demo),
+        d_k=w.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], value=16, description="d_k"),
+        temperature=w.FloatLogSlider(value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="temperature"),
+        seed=w.IntSlider(value=0, min=0, max=20, description="seed"),
+        scale=w.Checkbox(value=True, description="divide by sqrt(d_k)"),
+        n_keys=w.fixed(8),
+    )
+
+
+def mask_widget():
+    """Toggle the mask kind and the amount of padding."""
+    import ipywidgets as w
+
+    return w.interactive(
+        _shows(mask_demo),
+        kind=w.ToggleButtons(options=MASK_KINDS, value="padding", description="mask"),
+        n_pad=w.IntSlider(value=2, min=0, max=4, description="padding"),
+        tokens=w.fixed(("the", "cat", "sleeps", "<eos>", "<pad>", "<pad>")),
+    )
+
+
+def head_widget(sentences, n_heads: int = 4):
+    """Pick a sentence (lists of tokens) and a head."""
+    import ipywidgets as w
+
+    options = [(" ".join(s) if len(s) < 12 else " ".join(s[:11]) + " ...", tuple(s)) for s in sentences]
+    return w.interactive(
+        _shows(head_demo),
+        head=w.IntSlider(value=0, min=0, max=n_heads - 1, description="head"),
+        tokens=w.Dropdown(options=options, value=options[0][1], description="sentence"),
+        n_heads=w.fixed(n_heads),
+        seed=w.fixed(0),
+    )
+
+
+def positional_widget(d_model: int = 64, max_len: int = 100):
+    """Sliders for the position and the dimension of the sinusoidal encoding."""
+    import ipywidgets as w
+
+    return w.interactive(
+        _shows(positional_demo),
+        position=w.IntSlider(value=10, min=0, max=max_len - 1, description="position"),
+        dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description="dimension"),
+        d_model=w.fixed(d_model),
+        max_len=w.fixed(max_len),
+    )

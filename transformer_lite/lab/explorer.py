@@ -1,0 +1,363 @@
+"""The attention explorer (notebook 08): look inside trained models, one sentence at a time.
+
+:class:`AttentionExplorer` is a plain object holding the explorer's state, so that it can be
+tested without a browser. Every control of the widget
+(:class:`~transformer_lite.lab.explorer_widget.ExplorerWidget`) calls one of its methods
+(``set_head(2)``, ``set_step(3)``, ...), which returns the new state;
+:meth:`AttentionExplorer.render` draws the picture. ``show()`` wraps it in ipywidgets. The
+corpus-wide measurements of heads are in :mod:`transformer_lite.measure.heads`.
+
+Attention maps are always computed with teacher forcing on a known target (the gold
+translation for corpus measurements; the model's own output in the explorer), so each
+row is the query that *produced* one output word, plus a last row for ``<eos>``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, replace
+
+import torch
+
+from ..config import single_thread
+from ..data import Corpus, alignment_matrix, load_corpus, tokenize
+from ..decode import translate_with_attention
+from ..grammar import Pair
+from ..measure.heads import ablation
+from ..measure.timing import median_seconds
+from ..metrics import corpus_bleu
+from ..model.attention import Intervention
+from ..model.specials import EOS
+from ..recipes import load_pretrained, train_recipe
+from .cache import LRUCache
+
+KINDS = ("enc_self", "dec_self", "cross")
+KIND_LABELS = {"enc_self": "encoder self-attention", "dec_self": "decoder self-attention", "cross": "cross-attention"}
+AXES = {  # what the rows (queries) and columns (keys) of each kind of map are
+    "enc_self": "rows: source words (queries) · columns: source words (keys)",
+    "dec_self": "rows: output words (queries) · columns: decoder inputs, <bos> and the words written so far (keys)",
+    "cross": "rows: output words (queries) · columns: source words (keys)",
+}
+MAX_TOKENS = 50  # the longest sentences of the corpus (the `long` split) have 50 words
+
+
+# ---- measurements over a corpus --------------------------------------------------------------
+def load_or_train(name: str, grammar: str, device=None):
+    """``recipes.load_pretrained``, or a short training run (the recipe's budget) when the
+    shipped checkpoint is missing. Returns (model, corpus). Taught in notebook 08."""
+
+    device = device or torch.device("cpu")
+    try:
+        model, _ = load_pretrained(name, grammar, device=device)
+        return model.eval(), load_corpus(grammar)
+    except FileNotFoundError as e:
+        print(f"{e}\n-> training {name} on {grammar} briefly instead")
+        model, _, corpus = train_recipe(name, grammar, progress=False, device=device)
+        return model.eval(), corpus
+
+
+# ---- the explorer's state and callbacks ------------------------------------------------------
+@dataclass(frozen=True)
+class ExplorerState:
+    """Everything the explorer shows is a function of this (and the models)."""
+
+    model: str
+    sentence: tuple[str, ...]
+    kind: str = "cross"
+    layer: int = 0
+    head: int | None = 0  # None: all heads of all layers as a grid
+    step: int = 0  # decoding step: the output word whose attention row is highlighted
+    temperature: float = 1.0
+    ablated: frozenset = frozenset()  # {(kind, layer, head)} switched off
+    beam_size: int = 1  # 1: greedy search
+
+
+@dataclass
+class Reading:
+    """One decoded sentence and its attention maps (cached per model, sentence and intervention)."""
+
+    source: list[str]
+    output: list[str]
+    maps: dict[str, list[torch.Tensor]]  # kind -> layers of (heads, Lq, Lk)
+    reference: Pair | None
+    bleu: float | None
+    seconds: float = 0.0
+    labels: dict = field(default_factory=dict)  # kind -> (row tokens, column tokens)
+
+
+class AttentionExplorer:
+    """Interactive look at attention. ``models``: {label: (model, corpus)}.
+
+    Each ``set_*`` method is one control; it validates its value (a ``ValueError`` says
+    what is wrong and leaves the state unchanged), and returns the new
+    :class:`ExplorerState`. ``render()`` returns the matplotlib figure, ``png()`` its bytes.
+    """
+
+    def __init__(self, models: dict, sentence: str | None = None, cache_size: int = 64):
+        if not models:
+            raise ValueError("give at least one model: {label: (model, corpus)}")
+        self.models = {}
+        for label, (model, corpus) in models.items():
+            if not isinstance(corpus, Corpus):
+                raise TypeError(f"{label!r}: expected (model, Corpus), got a {type(corpus).__name__}")
+            if not model.attention_shape():
+                raise ValueError(f"{label!r} has no attention to explore")
+            self.models[label] = (model.eval(), corpus)
+        self._readings = LRUCache(cache_size)  # (model, sentence, temperature, ablated, beam) -> Reading
+        self._canvas = None
+        first = next(iter(self.models))
+        corpus = self.models[first][1]
+        tokens = self._validate(sentence if sentence is not None else corpus["test"][0].src, first)
+        self.state = ExplorerState(model=first, sentence=tuple(tokens))
+        self.state = self._normalised(self.state)
+
+    # -- helpers -----------------------------------------------------------------------------
+    @property
+    def model(self):
+        return self.models[self.state.model][0]
+
+    @property
+    def corpus(self) -> Corpus:
+        return self.models[self.state.model][1]
+
+    def shape(self, model_label: str | None = None) -> dict[str, tuple[int, int]]:
+        return self.models[model_label or self.state.model][0].attention_shape()
+
+    def kinds(self) -> list[str]:
+        return [k for k in KINDS if k in self.shape()]
+
+    def examples(self, n: int = 12) -> list[str]:
+        """Corpus sentences for the pair picker: short test sentences, then a few long ones."""
+        corpus = self.corpus
+        picks = sorted(corpus["test"][:200], key=lambda p: len(p.src))[:: max(1, 200 // n)][:n]
+        picks += corpus["long"][:3]
+        return [" ".join(p.src) for p in picks]
+
+    def _validate(self, text, model_label: str) -> list[str]:
+        tokens = tokenize(text if text is not None else "")
+        if len(tokens) > MAX_TOKENS:
+            raise ValueError(f"sentence too long: {len(tokens)} words; the explorer takes at most {MAX_TOKENS}")
+        return self.models[model_label][1].src_vocab.validate(tokens)
+
+    def _normalised(self, s: ExplorerState) -> ExplorerState:
+        """Clamp kind, layer, head and step to what the model and output allow."""
+        shape = self.models[s.model][0].attention_shape()
+        kind = s.kind if s.kind in shape else ("cross" if "cross" in shape else next(iter(shape)))
+        n_layers, n_heads = shape[kind]
+        layer = min(max(s.layer, 0), n_layers - 1)
+        head = None if s.head is None else min(max(s.head, 0), n_heads - 1)
+        ablated = frozenset(a for a in s.ablated if a[0] in shape and a[1] < shape[a[0]][0] and a[2] < shape[a[0]][1])
+        s = replace(s, kind=kind, layer=layer, head=head, ablated=ablated)
+        n_rows = len(self.reading(s).output) + 1
+        return replace(s, step=min(max(s.step, 0), n_rows - 1))
+
+    def _set(self, **changes) -> ExplorerState:
+        self.state = self._normalised(replace(self.state, **changes))
+        return self.state
+
+    # -- the controls ----------------------------------------------------------------------------
+    def set_model(self, label: str) -> ExplorerState:
+        if label not in self.models:
+            raise ValueError(f"unknown model {label!r}: choose one of {', '.join(self.models)}")
+        self._validate(self.state.sentence, label)  # a new grammar keeps the same English vocabulary
+        return self._set(model=label)
+
+    def set_sentence(self, text) -> ExplorerState:
+        """Type a source sentence (validated: empty, too long, unknown words with suggestions)."""
+        return self._set(sentence=tuple(self._validate(text, self.state.model)), step=0)
+
+    def set_pair(self, split: str, index: int) -> ExplorerState:
+        """Pick a sentence from the corpus."""
+        pairs = self.corpus[split]
+        if not 0 <= index < len(pairs):
+            raise ValueError(f"the {split} split has {len(pairs)} pairs; got index {index}")
+        return self.set_sentence(pairs[index].src)
+
+    def set_kind(self, kind: str) -> ExplorerState:
+        if kind not in self.shape():
+            raise ValueError(f"{self.state.model} has no {kind!r} attention; choose one of {', '.join(self.kinds())}")
+        return self._set(kind=kind)
+
+    def set_layer(self, layer: int) -> ExplorerState:
+        n = self.shape()[self.state.kind][0]
+        if not 0 <= int(layer) < n:
+            raise ValueError(f"{KIND_LABELS[self.state.kind]} has {n} layer(s): 0 to {n - 1}; got {layer}")
+        return self._set(layer=int(layer))
+
+    def set_head(self, head) -> ExplorerState:
+        """A head number, or None / "all" for the layers x heads grid."""
+        if head is None or head == "all":
+            return self._set(head=None)
+        n = self.shape()[self.state.kind][1]
+        if not 0 <= int(head) < n:
+            raise ValueError(f"each layer has {n} head(s): 0 to {n - 1}; got {head}")
+        return self._set(head=int(head))
+
+    def set_step(self, step: int) -> ExplorerState:
+        n = len(self.reading().output) + 1
+        if not 0 <= int(step) < n:
+            raise ValueError(f"the output has {n} decoding steps (the last one writes <eos>): 0 to {n - 1}; got {step}")
+        return self._set(step=int(step))
+
+    def set_temperature(self, temperature: float) -> ExplorerState:
+        if not float(temperature) > 0:
+            raise ValueError(f"temperature must be positive; got {temperature}")
+        return self._set(temperature=float(temperature))
+
+    def set_ablated(self, heads) -> ExplorerState:
+        """Switch off exactly ``heads``: an iterable of (kind, layer, head)."""
+        heads = frozenset((str(k), int(layer), int(h)) for k, layer, h in heads)
+        ablation(self.shape(), heads)  # validates
+        return self._set(ablated=heads)
+
+    def toggle_head(self, kind: str, layer: int, head: int) -> ExplorerState:
+        """Switch one head off, or back on."""
+        return self.set_ablated(self.state.ablated ^ {(kind, int(layer), int(head))})
+
+    def set_search(self, beam_size: int) -> ExplorerState:
+        """1 = greedy search, more = beam search with that beam size."""
+        if not 1 <= int(beam_size) <= 16:
+            raise ValueError(f"beam size must be between 1 (greedy) and 16; got {beam_size}")
+        return self._set(beam_size=int(beam_size))
+
+    # -- the model's reading of the sentence -------------------------------------------------
+    def intervention(self, state: ExplorerState | None = None) -> Intervention:
+        s = state or self.state
+        return ablation(self.shape(s.model), s.ablated, s.temperature)
+
+    @torch.no_grad()
+    def reading(self, state: ExplorerState | None = None) -> Reading:
+        """Decode the sentence and read every attention map on the output (teacher forcing
+        on the model's own translation). Cached per (model, sentence, temperature,
+        ablation, search), so moving through layers, heads and steps costs no forward pass."""
+        s = state or self.state
+        key = (s.model, s.sentence, s.temperature, s.ablated, s.beam_size)
+        return self._readings.get(key, lambda: self._read(s))
+
+    def _read(self, s: ExplorerState) -> Reading:
+        model, corpus = self.models[s.model]
+        intervene = self.intervention(s)
+        src_ids = corpus.src_vocab.encode(list(s.sentence))
+        result = {}
+
+        def read():
+            with single_thread():  # one sentence: threads only add synchronisation
+                result["out"] = translate_with_attention(model, src_ids, s.beam_size, intervene)
+
+        seconds = median_seconds(read, repeats=1, warmup=0)
+        out_ids, maps = result["out"]
+        output = corpus.tgt_vocab.decode(out_ids)
+        reference = corpus.reference(s.sentence)
+        bleu = corpus_bleu([output], [list(reference.tgt)]) if reference is not None else None
+        source = list(s.sentence)
+        rows, prefix = output + [EOS], ["<bos>"] + output
+        labels = {"enc_self": (source, source), "dec_self": (rows, prefix), "cross": (rows, source)}
+        return Reading(source, output, maps, reference, bleu, seconds, labels)
+
+    def baseline(self) -> Reading:
+        """The same sentence and search without temperature or ablation."""
+        return self.reading(replace(self.state, temperature=1.0, ablated=frozenset()))
+
+    def gold(self, state: ExplorerState | None = None) -> torch.Tensor | None:
+        """The gold alignment (T+1, S) for cross-attention, when the output is the reference."""
+        s = state or self.state
+        r = self.reading(s)
+        if s.kind != "cross" or r.reference is None or tuple(r.output) != r.reference.tgt:
+            return None
+        g = alignment_matrix(r.reference)
+        return torch.cat([g, torch.zeros(1, g.shape[1])])
+
+    def summary(self) -> dict:
+        """The numbers the widget prints under the controls."""
+        r, b = self.reading(), self.baseline()
+        return {
+            "source": " ".join(r.source),
+            "output": r.output,
+            "step_word": (r.output + [EOS])[self.state.step],
+            "reference": " ".join(r.reference.tgt) if r.reference else None,
+            "bleu": r.bleu,
+            "baseline_output": b.output,
+            "baseline_bleu": b.bleu,
+            "changed": r.output != b.output,
+        }
+
+    def summary_html(self) -> str:
+        d, s = self.summary(), self.state
+        words = [
+            f"<b style='background:#ffe08a'>{html.escape(w)}</b>" if i == s.step else html.escape(w)
+            for i, w in enumerate(d["output"] + [EOS])
+        ]
+        search = "greedy" if s.beam_size == 1 else f"beam {s.beam_size}"
+        lines = [
+            f"<b>source</b> ({len(self.reading().source)} words): {html.escape(d['source'])}",
+            f"<b>output</b> ({search}): {' '.join(words)}",
+        ]
+        if d["reference"] is not None:
+            lines.append(f"<b>reference</b>: {html.escape(d['reference'])}")
+            lines.append(f"<b>BLEU</b>: {d['bleu']:.1f}" + (f" (unchanged model: {d['baseline_bleu']:.1f})"))
+        else:
+            lines.append("<i>not in the corpus: no reference, no BLEU</i>")
+        if s.ablated or s.temperature != 1.0:
+            off = ", ".join(f"{k} L{layer}H{h}" for k, layer, h in sorted(s.ablated)) or "none"
+            lines.append(
+                f"<b>intervention</b>: temperature {s.temperature:g}, heads off: {html.escape(off)}; "
+                f"unchanged model says: {html.escape(' '.join(d['baseline_output']))}"
+            )
+        return "<br>".join(lines)
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def render(self):
+        """The picture for the current state (a PIL image; a notebook shows it): one head
+        (words on both axes, the step's row framed in white, gold alignment boxes in red
+        when the output equals the reference), or all layers x heads as a grid.
+        Rows = queries, columns = keys. Drawn by :class:`~transformer_lite.lab.canvas.AttentionCanvas`
+        in about 5-40 ms, so that every control answers at once."""
+        from .canvas import AttentionCanvas  # PIL and the fonts load on the first picture
+
+        if self._canvas is None:
+            self._canvas = AttentionCanvas()
+        s, r = self.state, self.reading()
+        rows, cols = r.labels[s.kind]
+        layers = r.maps[s.kind]
+        step = s.step if s.kind != "enc_self" else None
+        name = f"{s.model} · {KIND_LABELS[s.kind]}"
+        if s.head is not None:
+            off = " (switched off)" if (s.kind, s.layer, s.head) in s.ablated else ""
+            maps, titles = layers[s.layer][s.head], None
+            title = f"{name} · layer {s.layer} head {s.head}{off}"
+        else:
+            maps = torch.stack(layers)  # (layers, heads, Lq, Lk)
+            titles = [
+                [f"L{la} H{h}" + (" off" if (s.kind, la, h) in s.ablated else "") for h in range(maps.shape[1])]
+                for la in range(maps.shape[0])
+            ]
+            title = f"{name} · all layers x heads"
+        # The settings that change what the model computes go in the title too, so that the
+        # picture always says what it shows (and changes whenever a control does).
+        settings = ["greedy" if s.beam_size == 1 else f"beam {s.beam_size}"]
+        if s.temperature != 1.0:
+            settings.append(f"temperature {s.temperature:.3g}")
+        if s.ablated:
+            settings.append(f"{len(s.ablated)} head{'s' if len(s.ablated) > 1 else ''} off")
+        title = f"{title} · {', '.join(settings)}"
+        return self._canvas.draw(
+            maps,
+            rows,
+            cols,
+            gold=self.gold(),
+            highlight_row=step,
+            block_titles=titles,
+            title=title,
+            subtitle=AXES[s.kind],
+        )
+
+    def png(self) -> bytes:
+        """The current picture as PNG bytes: what the widget shows."""
+        self.render()
+        return self._canvas.png()
+
+    def show(self):
+        """The ipywidgets interface (display it, or let the notebook show it)."""
+        from .explorer_widget import ExplorerWidget
+
+        return ExplorerWidget(self).container

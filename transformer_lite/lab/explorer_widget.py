@@ -1,0 +1,180 @@
+"""The ipywidgets shell of the attention explorer (notebook 08): every control calls one
+method of :class:`~transformer_lite.lab.explorer.AttentionExplorer`, which holds the state."""
+
+from __future__ import annotations
+
+import html
+
+from ..grammar import SPLITS
+from .explorer import KIND_LABELS, AttentionExplorer
+
+
+class ExplorerWidget:
+    """ipywidgets around an :class:`AttentionExplorer`. Each control calls one explorer
+    method; any exception is shown as a message above a hidden figure, never raised into
+    the kernel, so no stale plot stays on screen."""
+
+    def __init__(self, explorer: AttentionExplorer):
+        import ipywidgets as w
+
+        self.explorer = e = explorer
+        self._syncing = False
+        wide = w.Layout(width="460px")
+        self.model = w.Dropdown(options=list(e.models), description="model", layout=wide)
+        self.text = w.Text(
+            value=" ".join(e.state.sentence),
+            description="sentence",
+            continuous_update=False,
+            placeholder="type an English sentence and press Enter",
+            layout=w.Layout(width="760px"),
+        )
+        self.pair = w.Dropdown(options=[("(pick a corpus sentence)", "")], description="corpus", layout=wide)
+        # Any pair of the corpus, by split and number (the test split by default).
+        self.split = w.Dropdown(options=list(SPLITS), value="test", description="split", layout=w.Layout(width="160px"))
+        self.index = w.BoundedIntText(
+            value=0, min=0, max=0, description="pair #", continuous_update=False, layout=w.Layout(width="170px")
+        )
+        self.kind = w.Dropdown(description="attention")
+        self.layer = w.Dropdown(description="layer")
+        self.head = w.Dropdown(description="head")
+        self.step = w.IntSlider(description="step", min=0, max=1, continuous_update=False)
+        self.temperature = w.FloatLogSlider(
+            value=1.0,
+            base=2,
+            min=-2,
+            max=2,
+            step=0.25,
+            description="temperature",
+            continuous_update=False,
+            style={"description_width": "90px"},  # the whole word, not "temperat..."
+        )
+        self.search = w.ToggleButtons(options=["greedy", "beam"], description="search")
+        self.beam = w.IntSlider(value=4, min=2, max=8, description="beam size", continuous_update=False)
+        self.ablate_box = w.HBox()
+        self.reset = w.Button(description="all heads on")
+        self.message = w.HTML()
+        self.info = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(align_self="flex-start", max_width="100%"))
+        self.container = w.VBox(
+            [
+                w.HBox([self.model, self.kind]),
+                self.text,
+                w.HBox([self.pair, self.split, self.index]),
+                w.HBox([self.layer, self.head]),
+                w.HBox([self.step, self.temperature]),
+                w.HBox([self.search, self.beam]),
+                w.HBox([w.Label("switch off:"), self.ablate_box, self.reset]),
+                self.message,
+                self.info,
+                self.image,
+            ]
+        )
+        self.container.add_class("attention-explorer")
+        self.image.add_class("attention-explorer-figure")
+        self.message.add_class("attention-explorer-message")
+        self._toggles = []
+        self._wire()
+        self._sync()
+        self.refresh()
+
+    def _wire(self):
+        e = self.explorer
+        on = {
+            self.model: lambda v: e.set_model(v),
+            self.text: lambda v: e.set_sentence(v),
+            self.pair: lambda v: e.set_sentence(v) if v else None,
+            self.kind: lambda v: e.set_kind(v),
+            self.layer: lambda v: e.set_layer(v),
+            self.head: lambda v: e.set_head(v),
+            self.step: lambda v: e.set_step(v),
+            self.temperature: lambda v: e.set_temperature(v),
+            self.search: lambda v: e.set_search(1 if v == "greedy" else self.beam.value),
+            self.beam: lambda v: e.set_search(v) if self.search.value == "beam" else None,
+            self.split: lambda v: e.set_pair(v, min(self.index.value, len(e.corpus[v]) - 1)),
+            self.index: lambda v: e.set_pair(self.split.value, v),
+        }
+        for control, action in on.items():
+            control.observe(lambda change, action=action: self.act(lambda: action(change["new"])), names="value")
+        self.reset.on_click(lambda _: self.act(lambda: e.set_ablated(())))
+
+    def act(self, action) -> bool:
+        """Run one control's callback, then redraw; show any error instead of raising."""
+        if self._syncing:
+            return False
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the kernel lives on
+            self.show_error(exc)
+            return False
+        return self.refresh()
+
+    def show_error(self, exc: Exception):
+        self.message.value = (
+            f"<div style='color:#b00020;font-weight:bold'>⚠ {html.escape(type(exc).__name__)}: "
+            f"{html.escape(str(exc))}</div>"
+        )
+        self.image.layout.display = "none"  # no stale figure under an error
+        self.info.value = ""
+
+    def refresh(self) -> bool:
+        try:
+            self._sync()
+            png = self.explorer.png()
+            self.image.width = str(int.from_bytes(png[16:20], "big"))  # its own size, not stretched
+            self.image.value = png  # after the width: the page lays the picture out once
+            self.info.value = self.explorer.summary_html()
+        except Exception as exc:  # noqa: BLE001
+            self.show_error(exc)
+            return False
+        self.message.value = ""
+        self.image.layout.display = ""
+        return True
+
+    def _sync(self):
+        """Make the controls show the explorer's state (options depend on model and kind)."""
+        import ipywidgets as w
+
+        e, s = self.explorer, self.explorer.state
+        self._syncing = True
+        try:
+            n_layers, n_heads = e.shape()[s.kind]
+            self.model.value = s.model
+            self.kind.options = [(KIND_LABELS[k], k) for k in e.kinds()]
+            self.kind.value = s.kind
+            self.layer.options = list(range(n_layers))
+            self.layer.value = s.layer
+            self.head.options = [("all (layers x heads grid)", "all")] + [(str(h), h) for h in range(n_heads)]
+            self.head.value = "all" if s.head is None else s.head
+            self.step.max = len(e.reading().output)
+            self.step.value = s.step
+            self.temperature.value = s.temperature
+            self.search.value = "greedy" if s.beam_size == 1 else "beam"
+            if s.beam_size > 1:
+                self.beam.value = s.beam_size
+            if " ".join(s.sentence) != self.text.value.strip().lower():
+                self.text.value = " ".join(s.sentence)
+            self.pair.options = [("(pick a corpus sentence)", "")] + [(x[:90], x) for x in e.examples()]
+            sentence = " ".join(s.sentence)
+            self.pair.value = sentence if any(v == sentence for _, v in self.pair.options) else ""
+            self.index.max = len(e.corpus[self.split.value]) - 1
+            wanted = [(s.kind, s.layer, h) for h in range(n_heads)]
+            if [t.tooltip for t in self._toggles] != [str(x) for x in wanted]:
+                self._toggles = []
+                for kind, layer, h in wanted:
+                    t = w.ToggleButton(description=f"L{layer} H{h}", tooltip=str((kind, layer, h)))
+                    t.layout.width = "70px"
+                    t.observe(
+                        lambda c, k=kind, la=layer, hh=h: (
+                            self.act(lambda: e.toggle_head(k, la, hh))
+                            if c["new"] != ((k, la, hh) in e.state.ablated)
+                            else None
+                        ),
+                        names="value",
+                    )
+                    self._toggles.append(t)
+                self.ablate_box.children = self._toggles
+            for t, key in zip(self._toggles, wanted):
+                t.value = key in s.ablated
+                t.button_style = "danger" if t.value else ""
+        finally:
+            self._syncing = False

@@ -1,0 +1,219 @@
+"""The paper's Table 1, measured: cost per layer, sequential operations and maximum path
+length for recurrent, convolutional and self-attention layers.
+
+Table 1 of Vaswani et al. (2017), for a sequence of n vectors of width d (kernel width k):
+
+=============== ================= ===================== ===================
+layer           complexity/layer  sequential operations maximum path length
+=============== ================= ===================== ===================
+self-attention  O(n^2 d)          O(1)                  O(1)
+recurrent       O(n d^2)          O(n)                  O(n)
+convolutional   O(k n d^2)        O(1)                  O(log_k n) dilated, O(n/k) contiguous
+=============== ================= ===================== ===================
+
+Each layer here is the bare mixing operation the table counts (no projections, no
+feed-forward): self-attention ``softmax(x x^T / sqrt(d)) x``; a recurrent layer
+``h_t = tanh(x_t W + h_{t-1} U)``; a "same" 1-D convolution of width k. We measure:
+
+* cost: floating-point operations (``torch.utils.flop_counter``) and wall-clock time;
+* sequential operations: how many operator calls the layer makes (each must wait for the
+  previous one on a single stream), counted with a dispatch mode;
+* path length: how many layers (for the recurrent layer: recurrent steps) a signal from
+  input j must pass through before output i depends on it, read from gradients.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode
+
+from .timing import median_seconds
+
+LAYER_KINDS = ("self_attention", "recurrent", "convolutional")
+
+
+# ---- the three layers --------------------------------------------------------------------------
+def make_layer(kind: str, d: int, kernel: int = 3, dilation: int = 1, seed: int = 0):
+    """A function (batch, n, d) -> (batch, n, d) for one layer of ``kind`` with random weights."""
+    g = torch.Generator().manual_seed(seed)
+    if kind == "self_attention":
+
+        def self_attention(x: torch.Tensor) -> torch.Tensor:
+            scores = x @ x.transpose(1, 2) / math.sqrt(x.shape[-1])  # (batch, n, n): n^2 d multiply-adds
+            return torch.softmax(scores, dim=-1) @ x  # another n^2 d
+
+        return self_attention
+    if kind == "recurrent":
+        w = torch.randn(d, d, generator=g) / math.sqrt(d)
+        u = torch.randn(d, d, generator=g) / math.sqrt(d)
+
+        def recurrent(x: torch.Tensor, truncate: int | None = None) -> torch.Tensor:
+            """``truncate``: let the gradient flow back through at most this many steps."""
+            xw = x @ w.to(x)  # all inputs at once: n d^2
+            h = x.new_zeros(x.shape[0], d)
+            outs = []
+            for t in range(x.shape[1]):  # n steps, each waiting for the last: n d^2
+                if truncate is not None and t % max(truncate, 1) == 0:
+                    h = h.detach()
+                h = torch.tanh(xw[:, t] + h @ u.to(x))
+                outs.append(h)
+            return torch.stack(outs, dim=1)
+
+        return recurrent
+    if kind == "convolutional":
+        if kernel < 2:
+            raise ValueError(f"kernel width must be at least 2; got {kernel}")
+        weight = torch.randn(d, d, kernel, generator=g) / math.sqrt(d * kernel)
+
+        def convolutional(x: torch.Tensor) -> torch.Tensor:
+            y = F.conv1d(x.transpose(1, 2), weight.to(x), padding="same", dilation=dilation)  # k n d^2
+            return torch.tanh(y).transpose(1, 2)
+
+        return convolutional
+    raise ValueError(f"unknown layer kind {kind!r}: choose one of {', '.join(LAYER_KINDS)}")
+
+
+# ---- cost ------------------------------------------------------------------------------------------
+def paper_cost(kind: str, n: int, d: int, kernel: int = 3) -> int:
+    """Multiply-adds of one layer by the Table 1 formulas, with this module's constants:
+    self-attention 2 n^2 d (scores and weighted sum), recurrent 2 n d^2 (input and
+    recurrent matrices), convolutional k n d^2."""
+    return {"self_attention": 2 * n * n * d, "recurrent": 2 * n * d * d, "convolutional": kernel * n * d * d}[kind]
+
+
+def count_flops(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1) -> int:
+    """Measured floating-point operations of one forward pass (PyTorch's flop counter:
+    matrix products and convolutions, 2 flops per multiply-add), per sequence."""
+    layer = make_layer(kind, d, kernel)
+    x = torch.randn(batch, n, d)
+    with FlopCounterMode(display=False) as counter:
+        layer(x)
+    return counter.get_total_flops() // batch
+
+
+def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repeats: int = 3) -> float:
+    """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients)."""
+    layer = make_layer(kind, d, kernel)
+    x = torch.randn(batch, n, d)
+    with torch.no_grad():
+        return median_seconds(lambda: layer(x), repeats)
+
+
+def crossover(ns, cost_a, cost_b) -> float | None:
+    """The first n where ``cost_a`` overtakes ``cost_b`` (geometric interpolation between
+    the two measured n around it), or None if it never does in the range."""
+    pairs = list(zip(ns, cost_a, cost_b))
+    for (n0, a0, b0), (n1, a1, b1) in zip(pairs, pairs[1:]):
+        if a0 > b0:
+            return float(n0)
+        if a1 > b1:
+            r0, r1 = math.log(a0 / b0), math.log(a1 / b1)
+            f = r0 / (r0 - r1)  # where log(a/b) crosses 0
+            return float(math.exp(math.log(n0) + f * (math.log(n1) - math.log(n0))))
+    return float(pairs[0][0]) if pairs and pairs[0][1] > pairs[0][2] else None
+
+
+# ---- sequential operations ----------------------------------------------------------------------------
+class _OpCounter(TorchDispatchMode):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def sequential_operations(kind: str, n: int, d: int = 16, kernel: int = 3) -> int:
+    """How many operator calls one forward pass makes. Each call is one parallel operation
+    over all positions it touches; the calls run one after another. A recurrent layer needs
+    a few per time step (O(n)); the others a fixed handful (O(1))."""
+    layer = make_layer(kind, d, kernel)
+    x = torch.randn(1, n, d)
+    with torch.no_grad(), _OpCounter() as counter:
+        layer(x)
+    return counter.count
+
+
+# ---- path length -------------------------------------------------------------------------------------
+def dependence(fn, n: int, d: int = 4, seed: int = 0) -> torch.Tensor:
+    """(n, n) bool: entry [i, j] is True when output position i depends on input position j
+    (a non-zero gradient d out_i / d in_j), for a function (1, n, d) -> (1, n, d)."""
+    x = torch.randn(1, n, d, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    jac = torch.autograd.functional.jacobian(fn, x)  # (1, n, d, 1, n, d)
+    return jac[0, :, :, 0].abs().sum(dim=(1, 3)) > 0
+
+
+def path_lengths(kind: str, n: int, kernel: int = 3, max_layers: int | None = None):
+    """(n, n) tensor: the number of layers (recurrent layer: recurrent steps) a signal from
+    input j crosses before output i depends on it, measured from gradients; -1 where it
+    never does (a left-to-right recurrent layer never lets output i see a later input j > i).
+
+    Self-attention and convolutions are stacked 1, 2, 3... layers deep; a recurrent layer
+    is run from a zero state over windows of 1, 2, 3... positions ending at i, so the
+    gradient can cross 0, 1, 2... recurrent transitions."""
+    d = 4
+    max_layers = max_layers or n
+    lengths = torch.full((n, n), -1, dtype=torch.long)
+    if kind == "recurrent":
+        layer = make_layer("recurrent", d)
+        for steps in range(1, n + 1):
+            # A window of `steps` transitions: output i sees input j when i - j < steps.
+            dep = _windowed_dependence(layer, n, d, steps)
+            # First seen with a window of `steps` positions: x_j passed through steps - 1 transitions.
+            lengths[(lengths < 0) & dep] = steps - 1
+        return lengths
+    for depth in range(1, max_layers + 1):
+        layers = [make_layer(kind, d, kernel, seed=i) for i in range(depth)]
+
+        def stack(x, layers=layers):
+            for f in layers:
+                x = f(x)
+            return x
+
+        dep = dependence(stack, n, d)
+        lengths[(lengths < 0) & dep] = depth
+        if (lengths >= 0).all():
+            break
+    return lengths
+
+
+def _windowed_dependence(layer, n: int, d: int, steps: int) -> torch.Tensor:
+    """Dependence of a recurrent layer when the gradient may cross at most ``steps - 1``
+    transitions: for every output i, the state is recomputed from zero ``steps`` positions back."""
+    x = torch.randn(1, n, d, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    out = torch.zeros(n, n, dtype=torch.bool)
+    for i in range(n):
+        lo = max(0, i - steps + 1)
+
+        def tail(window, lo=lo, i=i):
+            return layer(window)[:, i - lo]
+
+        jac = torch.autograd.functional.jacobian(tail, x[:, lo : i + 1])  # (1, d, 1, i-lo+1, d)
+        out[i, lo : i + 1] = jac[0, :, 0].abs().sum(dim=(0, 2)) > 0
+    return out
+
+
+def max_path_length(kind: str, n: int, kernel: int = 3) -> int:
+    """The largest path length over all (input, output) pairs that are connected."""
+    lengths = path_lengths(kind, n, kernel)
+    return int(lengths.max())
+
+
+def paper_path_length(kind: str, n: int, kernel: int = 3, dilated: bool = False) -> float:
+    """Table 1's maximum path length with the constants of our layers: self-attention 1;
+    recurrent n - 1 steps; contiguous "same" convolutions ceil((n - 1) / ((k - 1) / 2)) layers;
+    dilated ones (not measured here) about log_k n."""
+    if kind == "self_attention":
+        return 1
+    if kind == "recurrent":
+        return n - 1
+    if kind == "convolutional":
+        if dilated:
+            return math.log(n, kernel)
+        return math.ceil((n - 1) / ((kernel - 1) / 2))
+    raise ValueError(f"unknown layer kind {kind!r}: choose one of {', '.join(LAYER_KINDS)}")

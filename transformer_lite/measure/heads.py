@@ -1,0 +1,92 @@
+"""What the heads of a trained model do (notebook 08), measured over a corpus: which
+cross-attention heads align with the gold word alignment (:func:`head_aer_table`), which
+decoder heads look at the previous word (:func:`previous_token_table`), whether attention
+follows long reorderings (:func:`jump_accuracy`), and switching heads off (:func:`ablation`).
+
+Maps come from :func:`transformer_lite.metrics.teacher_forced_maps`: the model reads the
+gold translation, so each row is the query that produced one target word (plus ``<eos>``).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..grammar import Pair
+from ..metrics import alignment_error_rate, attention_links, teacher_forced_maps
+from ..model.attention import Intervention
+
+
+def head_aer_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) -> list[dict]:
+    """Alignment error rate of every cross-attention head against the gold alignment
+    (each target word linked to the source word the head attends to most).
+    Returns [{"layer", "head", "aer"}], best-aligned head first. Taught in notebook 08."""
+    maps = maps if maps is not None else teacher_forced_maps(model, pairs, src_vocab, tgt_vocab)
+    gold = [set(p.alignment) for p in pairs]
+    rows = []
+    for layer, first in enumerate(maps[0]["cross"]):
+        for head in range(first.shape[0]):
+            predicted = [
+                attention_links(m["cross"][layer][head, : len(p.tgt), : len(p.src)]) for m, p in zip(maps, pairs)
+            ]
+            rows.append({"layer": layer, "head": head, "aer": alignment_error_rate(predicted, gold)})
+    return sorted(rows, key=lambda r: (r["aer"], r["layer"], r["head"]))
+
+
+def previous_token_share(weights: torch.Tensor) -> float:
+    """Mean attention weight that query position i puts on key position i-1 (i >= 1) in a
+    square self-attention map (L, L): 1.0 for a perfect "previous token" head. Taught in notebook 08."""
+    weights = torch.as_tensor(weights)
+    n = min(weights.shape[-2], weights.shape[-1])
+    if n < 2:
+        return 0.0
+    idx = torch.arange(1, n)
+    return float(weights[idx, idx - 1].mean())
+
+
+def previous_token_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) -> list[dict]:
+    """Share of decoder self-attention weight on the previous position, per head, averaged
+    over the pairs. Returns [{"layer", "head", "share"}], most "previous-token" head first."""
+    maps = maps if maps is not None else teacher_forced_maps(model, pairs, src_vocab, tgt_vocab)
+    if "dec_self" not in maps[0]:
+        raise ValueError("this model has no decoder self-attention")
+    rows = []
+    for layer, first in enumerate(maps[0]["dec_self"]):
+        for head in range(first.shape[0]):
+            share = sum(previous_token_share(m["dec_self"][layer][head]) for m in maps) / len(maps)
+            rows.append({"layer": layer, "head": head, "share": share})
+    return sorted(rows, key=lambda r: (-r["share"], r["layer"], r["head"]))
+
+
+def long_jumps(pair: Pair, min_jump: int = 3) -> list[tuple[int, int]]:
+    """Gold links (source index, target index) that move a word by at least ``min_jump``
+    positions: in the `sov` grammar, mostly the verb jumping to the end of its clause."""
+    return [(s, t) for s, t in pair.alignment if abs(s - t) >= min_jump]
+
+
+def jump_accuracy(maps, pairs: list[Pair], layer: int, head: int, min_jump: int = 3) -> float:
+    """Share of the long-jump gold links (:func:`long_jumps`) whose target row attends most
+    to the right source word, for one cross-attention head. ``maps`` from
+    :func:`teacher_forced_maps`."""
+    hit = total = 0
+    for m, p in zip(maps, pairs):
+        best = m["cross"][layer][head].argmax(-1)
+        for s, t in long_jumps(p, min_jump):
+            total += 1
+            hit += int(best[t]) == s
+    return hit / total if total else 0.0
+
+
+def ablation(model_or_shape, heads, temperature: float = 1.0) -> Intervention:
+    """An :class:`Intervention` switching off ``heads``, an iterable of (kind, layer, head).
+    ``model_or_shape``: a model (its ``attention_shape()``) or {kind: (layers, heads)}.
+    Taught in notebook 08."""
+    shape = model_or_shape if isinstance(model_or_shape, dict) else model_or_shape.attention_shape()
+    masks = {}
+    for kind, layer, head in heads:
+        if kind not in shape:
+            raise ValueError(f"this model has no {kind!r} attention; it has {', '.join(shape)}")
+        n_layers, n_heads = shape[kind]
+        if not (0 <= layer < n_layers and 0 <= head < n_heads):
+            raise ValueError(f"{kind} has {n_layers} layer(s) x {n_heads} head(s); got layer {layer} head {head}")
+        masks.setdefault(kind, torch.ones(n_layers, n_heads))[layer, head] = 0.0
+    return Intervention(temperature=temperature, head_mask=masks)

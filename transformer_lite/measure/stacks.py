@@ -1,0 +1,97 @@
+"""Measurements on whole stacks (notebooks 06-07): our Transformer rebuilt as PyTorch's
+``nn.Transformer`` with the same weights (the two must agree), and the gradient norm of each
+layer after one backward pass of the training loss.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..model.transformer import Transformer
+from ..train import label_smoothed_loss
+
+
+def _copy_attention(ours, theirs: nn.MultiheadAttention) -> None:
+    theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+    theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+    theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    theirs.out_proj.bias.copy_(ours.out_proj.bias)
+
+
+def _copy(pairs) -> None:
+    for ours, theirs in pairs:
+        theirs.weight.copy_(ours.weight)
+        theirs.bias.copy_(ours.bias)
+
+
+@torch.no_grad()
+def to_torch_transformer(model: Transformer) -> nn.Transformer:
+    """An ``nn.Transformer`` (batch_first) holding ``model``'s encoder and decoder weights.
+
+    Our post-norm stack has no final LayerNorm, so its encoder/decoder are built with
+    ``norm=None``; pre-norm gets final norms, as ours. Feed it our embeddings
+    (``model.embed``) and masks in its convention (bool ``True`` = *blocked*: ``~mask``),
+    and apply ``model.generator`` to its output. Taught in notebook 06."""
+    c = model.config
+    layer_kw = dict(
+        d_model=c.d_model,
+        nhead=c.n_heads,
+        dim_feedforward=c.d_ff,
+        dropout=c.dropout,
+        batch_first=True,
+        norm_first=c.norm_first,
+    )
+    enc_norm = nn.LayerNorm(c.d_model) if c.norm_first else None
+    dec_norm = nn.LayerNorm(c.d_model) if c.norm_first else None
+    ref = nn.Transformer(
+        d_model=c.d_model,
+        nhead=c.n_heads,
+        batch_first=True,
+        custom_encoder=nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(**layer_kw), c.n_encoder_layers, norm=enc_norm, enable_nested_tensor=False
+        ),
+        custom_decoder=nn.TransformerDecoder(nn.TransformerDecoderLayer(**layer_kw), c.n_decoder_layers, norm=dec_norm),
+    )
+    ref.to(next(model.parameters()))
+    for ours, theirs in zip(model.encoder_layers, ref.encoder.layers):
+        _copy_attention(ours.self_attn, theirs.self_attn)
+        _copy(
+            [
+                (ours.ff.linear1, theirs.linear1),
+                (ours.ff.linear2, theirs.linear2),
+                (ours.sub_attn.norm, theirs.norm1),
+                (ours.sub_ff.norm, theirs.norm2),
+            ]
+        )
+    for ours, theirs in zip(model.decoder_layers, ref.decoder.layers):
+        _copy_attention(ours.self_attn, theirs.self_attn)
+        _copy_attention(ours.cross_attn, theirs.multihead_attn)
+        _copy(
+            [
+                (ours.ff.linear1, theirs.linear1),
+                (ours.ff.linear2, theirs.linear2),
+                (ours.sub_self.norm, theirs.norm1),
+                (ours.sub_cross.norm, theirs.norm2),
+                (ours.sub_ff.norm, theirs.norm3),
+            ]
+        )
+    if c.norm_first:
+        _copy([(model.encoder_norm, enc_norm), (model.decoder_norm, dec_norm)])
+    return ref.train(model.training)
+
+
+def gradient_norms_by_layer(model: Transformer, batch, smoothing: float = 0.1) -> dict[str, list[float]]:
+    """One backward pass of the training loss on ``batch``; the gradient norm of each layer's
+    parameters: {"encoder": [...], "decoder": [...]}, bottom layer first. Gradients are
+    cleared afterwards. Taught in notebook 07."""
+    model.zero_grad(set_to_none=True)
+    logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+    label_smoothed_loss(logits, batch.tgt_out, smoothing).backward()
+
+    def norm(layer) -> float:
+        return float(torch.sqrt(sum(p.grad.pow(2).sum() for p in layer.parameters() if p.grad is not None)))
+
+    out = {"encoder": [norm(x) for x in model.encoder_layers], "decoder": [norm(x) for x in model.decoder_layers]}
+    model.zero_grad(set_to_none=True)
+    return out

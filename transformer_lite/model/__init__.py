@@ -1,0 +1,107 @@
+"""The models a student reads: attention, layers, the Transformer and the RNN baselines.
+
+This package imports only torch, the standard library and itself. Every model shares one
+small interface, which training and decoding rely on:
+
+* ``model.config``: the dataclass that builds it (stored in checkpoints);
+* ``model(src, src_mask, tgt_in, return_attention=False) -> (logits, attention)``, attention
+  a dict {"enc_self", "dec_self", "cross"} of lists over layers of (batch, heads, Lq, Lk);
+* ``model.start(src, src_mask) -> (memory, state)`` and
+  ``model.step(memory, src_mask, tokens, state) -> (log_probs, state)`` for decoding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+
+from .rnn import RNNConfig, Seq2Seq
+from .transformer import Transformer, TransformerConfig
+
+MODEL_CLASSES = {"Seq2Seq": (Seq2Seq, RNNConfig), "Transformer": (Transformer, TransformerConfig)}
+
+
+def build_model(config):
+    """Build the model a config describes. Taught in notebook 07."""
+    for model_cls, config_cls in MODEL_CLASSES.values():
+        if type(config) is config_cls:
+            return model_cls(config)
+    raise ValueError(
+        f"config: no model takes a {type(config).__name__}; pass one of "
+        f"{', '.join(c.__name__ for _, c in MODEL_CLASSES.values())}"
+    )
+
+
+# ---- checkpoints -----------------------------------------------------------------------------
+def save_checkpoint(model, path: str | Path, extra: dict | None = None) -> Path:
+    """Save weights with the config that builds them (and optional plain-data ``extra``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "model": type(model).__name__,
+            "config": dataclasses.asdict(model.config),
+            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "extra": extra or {},
+        },
+        path,
+    )
+    return path
+
+
+def _check_config(path, ckpt: dict, stored, config) -> None:
+    """A config passed to :func:`load_checkpoint` must be the stored one, field for field."""
+    if type(config) is not type(stored):
+        raise ValueError(
+            f"checkpoint {path} is a {ckpt['model']} ({type(stored).__name__}); got a {type(config).__name__}"
+        )
+    diff = {k: (v, getattr(stored, k)) for k, v in dataclasses.asdict(config).items() if getattr(stored, k) != v}
+    if diff:
+        detail = ", ".join(f"{k}: yours={a!r} checkpoint={b!r}" for k, (a, b) in diff.items())
+        raise ValueError(f"checkpoint {path} does not match the config: {detail}")
+
+
+def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
+    """Rebuild a model from a checkpoint (``torch.load(weights_only=True)``: no pickled code).
+
+    If ``config`` is given it must match the stored one, else a ``ValueError`` lists the
+    differing fields. Returns (model in eval mode, extra dict).
+    """
+    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(ckpt, dict) or not {"model", "config", "state_dict"} <= ckpt.keys():
+        raise ValueError(f"{path} is not a transformer_lite checkpoint (expected model, config and state_dict)")
+    if ckpt["model"] not in MODEL_CLASSES:
+        raise ValueError(f"{path} holds an unknown model type {ckpt['model']!r}")
+    stored = MODEL_CLASSES[ckpt["model"]][1](**ckpt["config"])
+    if config is not None:
+        _check_config(path, ckpt, stored, config)
+    model = build_model(stored)
+    expected = model.state_dict()
+    state = ckpt["state_dict"]
+    missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
+    wrong = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if missing or unexpected or wrong:
+        raise ValueError(
+            f"checkpoint {path} does not fit {ckpt['model']}: missing {missing[:5]}, unexpected {unexpected[:5]}, "
+            f"wrong shapes {wrong[:5]}"
+        )
+    model.load_state_dict(state)
+    return model.eval(), ckpt["extra"]
+
+
+__all__ = [
+    "MODEL_CLASSES",
+    "RNNConfig",
+    "Seq2Seq",
+    "Transformer",
+    "TransformerConfig",
+    "build_model",
+    "load_checkpoint",
+    "save_checkpoint",
+]

@@ -1,0 +1,309 @@
+"""Attention: additive (Bahdanau), scaled dot-product and multi-head (Vaswani et al., 2017),
+the masks that say who may attend to whom, and the interventions experiments make.
+
+Mask convention (the same as ``torch.nn.functional.scaled_dot_product_attention``):
+a boolean mask with ``True`` where a query **may attend** to a key. A float mask is
+added to the scores. ``torch.nn.Transformer``/``nn.MultiheadAttention`` use the
+opposite boolean meaning (``True`` = blocked); convert with ``~mask``.
+
+Fully masked rows (a query allowed to see no key at all) get all-zero weights and a
+zero output rather than NaN: there is nothing to average, so the query reads nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .specials import PAD_ID
+
+
+# ---- masks (True = may attend) ---------------------------------------------------------------
+def padding_mask(ids: torch.Tensor, pad_id: int = PAD_ID) -> torch.Tensor:
+    """``(batch, len)`` bool, ``True`` for real tokens (may be attended to). Taught in notebook 00."""
+    return ids != pad_id
+
+
+def causal_mask(length: int, device=None) -> torch.Tensor:
+    """``(length, length)`` bool, ``True`` on and below the diagonal: position i may
+    attend to positions 0..i, never to the future. Taught in notebook 06."""
+    return torch.ones(length, length, dtype=torch.bool, device=device).tril()
+
+
+def attention_mask(key_mask: torch.Tensor, causal: bool = False) -> torch.Tensor:
+    """Broadcastable attention mask ``(batch, 1, Lq, Lk)`` from a key padding mask
+    ``(batch, Lk)``; with ``causal`` (self-attention, Lq == Lk) the future is blocked too.
+    Taught in notebook 06."""
+    mask = key_mask[:, None, None, :]  # (batch, 1, 1, Lk): the same for every head and query
+    if causal:
+        mask = mask & causal_mask(key_mask.shape[1], key_mask.device)  # (batch, 1, Lk, Lk)
+    return mask
+
+
+def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> None:
+    if q.dim() < 2 or k.dim() < 2 or v.dim() < 2:
+        raise ValueError(
+            f"q, k, v need shape (..., L, E); got q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
+        )
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k must share their last dimension E (the dot product runs over it); "
+            f"got q {tuple(q.shape)} and k {tuple(k.shape)}"
+        )
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"k and v need the same number of keys Lk; got k {tuple(k.shape)} and v {tuple(v.shape)}")
+    if mask is not None:
+        scores_shape = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (q.shape[-2], k.shape[-2])
+        try:
+            if torch.broadcast_shapes(mask.shape, scores_shape) != scores_shape:
+                raise RuntimeError
+        except RuntimeError:
+            raise ValueError(
+                f"mask of shape {tuple(mask.shape)} does not broadcast to the scores (..., Lq, Lk) = "
+                f"{tuple(scores_shape)}"
+            ) from None
+
+
+def scaled_dot_product_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """softmax(q k^T / sqrt(d_k)) v, returning the weights too.
+
+    q: (..., Lq, E)   k: (..., Lk, E)   v: (..., Lk, Ev)
+    mask: bool (True = may attend) or float (added), broadcastable to (..., Lq, Lk)
+    returns output (..., Lq, Ev) and weights (..., Lq, Lk), the weights before dropout.
+    """
+    _check_qkv(q, k, v, mask)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q * scale) @ k.transpose(-2, -1)  # (..., Lq, Lk); scaling q is cheaper than scaling scores
+    if is_causal:
+        causal = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
+        mask = (
+            causal
+            if mask is None
+            else (mask & causal if mask.dtype == torch.bool else mask.masked_fill(~causal, -math.inf))
+        )
+    if mask is not None and mask.dtype == torch.bool:
+        # The most negative finite number, not -inf: a fully masked row then stays finite
+        # (and its gradient too); we zero it just below.
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+        weights = torch.softmax(scores, dim=-1)
+        weights = weights * mask.any(dim=-1, keepdim=True)
+    else:
+        if mask is not None:
+            scores = scores + mask
+        weights = torch.softmax(scores, dim=-1)
+    used = F.dropout(weights, dropout_p, training=True) if dropout_p > 0 else weights
+    return used @ v, weights
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau et al. (2015) attention: score(s, h) = v^T tanh(W_q s + W_k h).
+
+    The keys' projection ``W_k h`` is the same at every decoding step, so the RNN
+    decoder computes it once with :meth:`project_keys` and passes it in.
+    """
+
+    def __init__(self, query_dim: int, key_dim: int, hidden_dim: int):
+        super().__init__()
+        self.w_q = nn.Linear(query_dim, hidden_dim, bias=False)
+        self.w_k = nn.Linear(key_dim, hidden_dim, bias=True)
+        self.v = nn.Linear(hidden_dim, 1, bias=False)
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        """(batch, Lk, key_dim) -> (batch, Lk, hidden_dim)"""
+        return self.w_k(keys)
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        projected_keys: torch.Tensor | None = None,
+        temperature: float = 1.0,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """query (batch, Lq, query_dim), keys (batch, Lk, key_dim), values (batch, Lk, Ev),
+        mask (batch, Lk) bool True = may attend -> context (batch, Lq, Ev), weights (batch, Lq, Lk)"""
+        if query.dim() != 3 or keys.dim() != 3:
+            raise ValueError(f"query and keys need (batch, L, dim); got {tuple(query.shape)} and {tuple(keys.shape)}")
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys
+        scores = self.v(torch.tanh(self.w_q(query)[:, :, None, :] + pk[:, None, :, :])).squeeze(-1) / temperature
+        if mask is not None:
+            mask = mask[:, None, :]  # (batch, 1, Lk)
+            scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+        weights = torch.softmax(scores, dim=-1)
+        if mask is not None:
+            weights = weights * mask.any(dim=-1, keepdim=True)
+        return weights @ values, weights
+
+
+class MultiHeadAttention(nn.Module):
+    """MultiHead(Q, K, V) = Concat(head_1..head_h) W^O, head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V).
+
+    Each head works in d_k = d_model / n_heads dimensions, so h heads cost about the
+    same as one full-width head. With ``need_weights=False`` the same maths runs through
+    PyTorch's fused kernel (``F.scaled_dot_product_attention``) and no weights come back.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True):
+        super().__init__()
+        if n_heads <= 0 or d_model % n_heads != 0:
+            raise ValueError(
+                f"d_model={d_model} is not divisible by n_heads={n_heads}: each head needs "
+                f"d_model / n_heads dimensions (try n_heads in {[h for h in range(1, 17) if d_model % h == 0]})"
+            )
+        self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
+        self.dropout = dropout
+        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, L, d_model) -> (batch, heads, L, d_k)"""
+        b, length, _ = x.shape
+        return x.view(b, length, self.n_heads, self.d_k).transpose(1, 2)
+
+    def merge_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, heads, L, d_k) -> (batch, L, d_model)"""
+        b, _, length, _ = x.shape
+        return x.transpose(1, 2).reshape(b, length, self.d_model)
+
+    def keys_values(self, key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """key/value (batch, Lk, d_model) -> their projections K W^K, V W^V split into heads,
+        (batch, heads, Lk, d_k) each. Decoding keeps these instead of recomputing them (a KV cache)."""
+        return self.split_heads(self.k_proj(key)), self.split_heads(self.v_proj(value))
+
+    def _check(self, query, key, value, mask) -> None:
+        for name, t in (("query", query), ("key", key), ("value", value)):
+            if t.dim() != 3 or t.shape[-1] != self.d_model:
+                raise ValueError(f"{name} must be (batch, L, d_model={self.d_model}); got {tuple(t.shape)}")
+        if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
+            raise ValueError(
+                f"query/key/value disagree: query {tuple(query.shape)}, key {tuple(key.shape)}, "
+                f"value {tuple(value.shape)} (batch must match; key and value need the same length)"
+            )
+        if mask is not None:
+            target = (query.shape[0], self.n_heads, query.shape[1], key.shape[1])
+            # Broadcasts to target: at most 4 dims, each trailing one 1 or equal (a plain loop:
+            # torch.broadcast_shapes costs more than the attention itself for one decoding step).
+            ok = mask.dim() <= 4 and all(m in (1, t) for m, t in zip(reversed(mask.shape), reversed(target)))
+            if not ok:
+                raise ValueError(
+                    f"mask of shape {tuple(mask.shape)} does not broadcast to (batch, heads, Lq, Lk) = {target}; "
+                    "a key padding mask (batch, Lk) needs [:, None, None, :]"
+                )
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        need_weights: bool = True,
+        temperature: float = 1.0,
+        head_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """query (batch, Lq, d_model), key/value (batch, Lk, d_model),
+        mask broadcastable to (batch, heads, Lq, Lk), True = may attend
+        -> output (batch, Lq, d_model), weights (batch, heads, Lq, Lk) or None
+
+        For experiments: ``temperature`` divides the scores before the softmax (>1 flattens,
+        <1 sharpens), ``head_mask`` (heads,) multiplies each head's output (0 = ablated).
+        Taught in notebook 04.
+        """
+        self._check(query, key, value, mask)
+        k, v = self.keys_values(key, value)  # (batch, heads, Lk, d_k) each
+        return self.attend(query, k, v, mask, need_weights, temperature, head_mask)
+
+    def attend(
+        self,
+        query: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        need_weights: bool = True,
+        temperature: float = 1.0,
+        head_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """:meth:`forward` with keys and values already projected by :meth:`keys_values`,
+        (batch, heads, Lk, d_k) each: decoding keeps them instead of recomputing them."""
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive; got {temperature}")
+        q = self.split_heads(self.q_proj(query))  # (batch, heads, Lq, d_k)
+        p = self.dropout if self.training else 0.0
+        scale = 1.0 / (math.sqrt(self.d_k) * temperature)
+        if need_weights:
+            out, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p=p, scale=scale)
+        else:
+            out, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, scale=scale), None
+        # out: (batch, heads, Lq, d_k)
+        if head_mask is not None:
+            out = out * head_mask.to(out.dtype).view(1, self.n_heads, 1, 1)
+        return self.out_proj(self.merge_heads(out)), weights  # (batch, Lq, d_model)
+
+
+# ---- interventions and what a layer returns ---------------------------------------------------
+ATTENTION_KINDS = ("enc_self", "dec_self", "cross")
+
+
+@dataclass(frozen=True)
+class LayerIntervention:
+    """What one layer's attentions are told: the score temperature and, per attention kind
+    ("enc_self", "dec_self", "cross"), a ``(heads,)`` 0/1 mask (0 = head switched off)."""
+
+    temperature: float = 1.0
+    head_mask: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def heads(self, kind: str) -> torch.Tensor | None:
+        return self.head_mask.get(kind)
+
+
+NO_LAYER_INTERVENTION = LayerIntervention()
+
+
+@dataclass
+class Intervention:
+    """Experiments on a trained model, passed explicitly (never stored on the model).
+
+    temperature divides every attention score before the softmax; head_mask maps an
+    attention kind ("enc_self", "dec_self", "cross") to a ``(layers, heads)`` 0/1 tensor,
+    0 switching that head off. Taught in notebook 08.
+    """
+
+    temperature: float = 1.0
+    head_mask: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def heads(self, kind: str, layer: int) -> torch.Tensor | None:
+        """The ``(heads,)`` mask of one attention kind in one layer, or None."""
+        mask = self.head_mask.get(kind)
+        return None if mask is None else mask[layer]
+
+    def layer(self, index: int) -> LayerIntervention:
+        """The part of the intervention that layer ``index`` of each stack receives."""
+        if self.temperature == 1.0 and not self.head_mask:
+            return NO_LAYER_INTERVENTION
+        return LayerIntervention(self.temperature, {kind: m[index] for kind, m in self.head_mask.items()})
+
+
+NO_INTERVENTION = Intervention()
+
+
+class LayerAttention(NamedTuple):
+    """The attention weights one layer returns, (batch, heads, Lq, Lk) each, or None when not
+    asked for (or, for ``cross``, in an encoder layer)."""
+
+    self_attn: torch.Tensor | None = None
+    cross: torch.Tensor | None = None

@@ -1,0 +1,210 @@
+"""Transformer building blocks: positional encoding, feed-forward, encoder and decoder layers.
+
+Post-norm vs pre-norm. The paper (Sec. 3.1) wraps each sub-layer as
+``LayerNorm(x + Sublayer(x))``: the norm comes *after* the residual sum ("post-norm",
+our default, and ``torch.nn.Transformer``'s default). Most later models use
+``x + Sublayer(LayerNorm(x))`` ("pre-norm", ``norm_first=True``): the residual path
+stays an identity, which trains deep stacks more stably without warmup, and the stack
+then needs one final LayerNorm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .attention import NO_LAYER_INTERVENTION, LayerAttention, LayerIntervention, MultiHeadAttention
+
+
+def sinusoid_rates(d_model: int, dtype=torch.float64) -> torch.Tensor:
+    """The angular frequency of each sin/cos pair, 1 / 10000^(2i/d_model): (d_model/2,).
+    Taught in notebook 05."""
+    if d_model % 2:
+        raise ValueError(f"d_model={d_model} must be even for sin/cos pairs")
+    return torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=dtype) / d_model)
+
+
+def sinusoidal_encoding(max_len: int, d_model: int) -> torch.Tensor:
+    """The paper's Sec. 3.5 encoding, shape (max_len, d_model):
+    PE(pos, 2i) = sin(pos / 10000^(2i/d_model)),  PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)).
+    Taught in notebook 05."""
+    rates = sinusoid_rates(d_model)  # (d_model/2,)
+    pos = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
+    pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(pos * rates)
+    pe[:, 1::2] = torch.cos(pos * rates)
+    return pe.float()
+
+
+class PositionalEncoding(nn.Module):
+    """Adds position information to embeddings: sinusoidal (fixed, the paper's choice)
+    or learned (one trained vector per position, which the paper found works as well).
+    Taught in notebook 05."""
+
+    def __init__(self, d_model: int, max_len: int = 512, dropout: float = 0.0, learned: bool = False):
+        super().__init__()
+        self.d_model, self.max_len, self.learned = d_model, max_len, learned
+        self.dropout = nn.Dropout(dropout)
+        if learned:
+            self.table = nn.Parameter(torch.randn(max_len, d_model) * 0.02)
+        else:
+            self.register_buffer("table", sinusoidal_encoding(max_len, d_model), persistent=False)
+
+    def encoding(self, length: int) -> torch.Tensor:
+        """(length, d_model). Sinusoids extend to any length; a learned table cannot."""
+        if length > self.table.shape[0]:
+            if self.learned:
+                raise ValueError(
+                    f"sequence of length {length} is longer than the learned positional table "
+                    f"(max_len={self.max_len}): learned positions cannot extrapolate"
+                )
+            return sinusoidal_encoding(length, self.d_model).to(self.table.device)
+        return self.table[:length]
+
+    def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """(batch, L, d_model) -> (batch, L, d_model); ``offset``: position of x's first row
+        (incremental decoding feeds one new position at a time)."""
+        if x.dim() != 3 or x.shape[-1] != self.d_model:
+            raise ValueError(f"expected (batch, L, d_model={self.d_model}); got {tuple(x.shape)}")
+        return self.dropout(x + self.encoding(offset + x.shape[1])[offset:].to(x.dtype))
+
+
+class FeedForward(nn.Module):
+    """FFN(x) = max(0, x W1 + b1) W2 + b2, applied to each position separately (Sec. 3.3).
+    Taught in notebook 06."""
+
+    def __init__(self, d_model: int, d_ff: int, dropout: float = 0.0):
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, L, d_model) -> (batch, L, d_model)"""
+        return self.linear2(self.dropout(torch.relu(self.linear1(x))))
+
+
+class AddNorm(nn.Module):
+    """The "Add & Norm" box around every sub-layer of Figure 1.
+
+    Post-norm (the paper): ``norm(x + dropout(sublayer(x)))``. Pre-norm:
+    ``x + dropout(sublayer(norm(x)))``. A layer calls :meth:`prepare` on its input, runs the
+    sub-layer on the result, then calls this module with the input and the sub-layer's output.
+    """
+
+    def __init__(self, d_model: int, dropout: float, norm_first: bool):
+        super().__init__()
+        self.norm = nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.norm_first = norm_first
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        """The sub-layer's input: norm(x) in pre-norm, x itself in post-norm. (batch, L, d_model)"""
+        return self.norm(x) if self.norm_first else x
+
+    def forward(self, x: torch.Tensor, sublayer_out: torch.Tensor) -> torch.Tensor:
+        """x, sublayer_out (batch, L, d_model) -> the residual sum, normalised in post-norm"""
+        if self.norm_first:
+            return x + self.dropout(sublayer_out)
+        return self.norm(x + self.dropout(sublayer_out))
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention then feed-forward, each inside Add & Norm. Taught in notebook 06."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.ff = FeedForward(d_model, d_ff, dropout)
+        self.sub_attn = AddNorm(d_model, dropout, norm_first)
+        self.sub_ff = AddNorm(d_model, dropout, norm_first)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        need_weights: bool = False,
+        intervene: LayerIntervention = NO_LAYER_INTERVENTION,
+    ) -> tuple[torch.Tensor, LayerAttention]:
+        """x (batch, S, d_model), mask broadcastable to (batch, heads, S, S)
+        -> (batch, S, d_model), LayerAttention(self_attn=(batch, heads, S, S) or None)"""
+        h = self.sub_attn.prepare(x)
+        attended, weights = self.self_attn(
+            h, h, h, mask, need_weights, intervene.temperature, intervene.heads("enc_self")
+        )  # Multi-Head Attention
+        x = self.sub_attn(x, attended)  # Add & Norm
+        x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
+        return x, LayerAttention(self_attn=weights)
+
+
+class DecoderLayer(nn.Module):
+    """Masked self-attention, cross-attention over the encoder output ("memory"), then
+    feed-forward; each inside Add & Norm. Taught in notebook 06."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.ff = FeedForward(d_model, d_ff, dropout)
+        self.sub_self = AddNorm(d_model, dropout, norm_first)
+        self.sub_cross = AddNorm(d_model, dropout, norm_first)
+        self.sub_ff = AddNorm(d_model, dropout, norm_first)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        memory: torch.Tensor,
+        self_mask: torch.Tensor | None = None,
+        memory_mask: torch.Tensor | None = None,
+        need_weights: bool = False,
+        intervene: LayerIntervention = NO_LAYER_INTERVENTION,
+    ) -> tuple[torch.Tensor, LayerAttention]:
+        """x (batch, T, d_model), memory (batch, S, d_model); self_mask broadcastable to
+        (batch, heads, T, T) (causal), memory_mask to (batch, heads, T, S)
+        -> (batch, T, d_model), LayerAttention(self_attn (batch, heads, T, T), cross (batch, heads, T, S))"""
+        t, heads = intervene.temperature, intervene.heads
+        h = self.sub_self.prepare(x)
+        attended, self_w = self.self_attn(h, h, h, self_mask, need_weights, t, heads("dec_self"))  # Masked MHA
+        x = self.sub_self(x, attended)  # Add & Norm
+        h = self.sub_cross.prepare(x)
+        read, cross_w = self.cross_attn(h, memory, memory, memory_mask, need_weights, t, heads("cross"))  # MHA
+        x = self.sub_cross(x, read)  # Add & Norm
+        x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
+        return x, LayerAttention(self_w, cross_w)
+
+    def start_cache(self, memory: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The cache :meth:`step` starts from: no decoded position yet, and the cross-attention
+        keys and values of the encoder output, computed once for every step. memory (batch, S,
+        d_model) -> self K, self V (batch, heads, 0, d_k), cross K, cross V (batch, heads, S, d_k)"""
+        cross_k, cross_v = self.cross_attn.keys_values(memory, memory)
+        empty = cross_k[:, :, :0]
+        return empty, empty, cross_k, cross_v
+
+    def step(
+        self,
+        x: torch.Tensor,
+        cache: tuple[torch.Tensor, ...],
+        memory_mask: torch.Tensor | None = None,
+        intervene: LayerIntervention = NO_LAYER_INTERVENTION,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """Incremental decoding: x (batch, 1, d_model) is the newest position only; ``cache``
+        (from :meth:`start_cache` or the previous step) holds the self-attention keys and values
+        of the t earlier positions, (batch, heads, t, d_k), and the cross-attention ones.
+        -> (batch, 1, d_model), the cache with this position's keys and values appended.
+
+        Earlier positions never see later ones, so neither their outputs nor their keys and
+        values change: each is computed once, which makes a step O(t) instead of O(t^2)."""
+        self_k, self_v, cross_k, cross_v = cache
+        t, heads = intervene.temperature, intervene.heads
+        h = self.sub_self.prepare(x)
+        k, v = self.self_attn.keys_values(h, h)  # (batch, heads, 1, d_k) each
+        self_k, self_v = torch.cat([self_k, k], dim=2), torch.cat([self_v, v], dim=2)  # (batch, heads, t+1, d_k)
+        attended, _ = self.self_attn.attend(h, self_k, self_v, None, False, t, heads("dec_self"))  # Masked MHA
+        x = self.sub_self(x, attended)  # Add & Norm
+        h = self.sub_cross.prepare(x)
+        read, _ = self.cross_attn.attend(h, cross_k, cross_v, memory_mask, False, t, heads("cross"))  # MHA
+        x = self.sub_cross(x, read)  # Add & Norm
+        x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
+        return x, (self_k, self_v, cross_k, cross_v)

@@ -24,7 +24,7 @@ import torch
 from .config import DATA_DIR, budget, pick_device, seed_everything
 from .data import Corpus, TranslationDataset, load_corpus
 from .grammar import GRAMMARS
-from .model import RNNConfig, TransformerConfig, build_model, load_checkpoint, save_checkpoint
+from .model import GPTConfig, RNNConfig, TransformerConfig, build_model, load_checkpoint, save_checkpoint
 from .train import TrainConfig, fit
 
 CHECKPOINT_DIR = DATA_DIR / "checkpoints"
@@ -77,6 +77,14 @@ RECIPES = {
             max_seconds=90,
             max_steps=1500,
         ),
+        fast_seconds=15,
+    ),
+    # Notebook 10: the decoder-only model, with the encoder-decoder's trainer, schedule and step budget.
+    "gpt": Recipe(
+        "gpt",
+        GPTConfig,
+        {"d_model": 64, "n_heads": 4, "n_layers": 3, "d_ff": 256, "dropout": 0.0},
+        TrainConfig(epochs=30, batch_size=64, schedule="warmup", warmup=200, label_smoothing=0.1, max_steps=1500),
         fast_seconds=15,
     ),
 }

@@ -17,10 +17,15 @@ from pathlib import Path
 
 import torch
 
+from .gpt import GPT, GPTConfig
 from .rnn import RNNConfig, Seq2Seq
 from .transformer import Transformer, TransformerConfig
 
-MODEL_CLASSES = {"Seq2Seq": (Seq2Seq, RNNConfig), "Transformer": (Transformer, TransformerConfig)}
+MODEL_CLASSES = {
+    "Seq2Seq": (Seq2Seq, RNNConfig),
+    "Transformer": (Transformer, TransformerConfig),
+    "GPT": (GPT, GPTConfig),
+}
 
 
 def build_model(config):
@@ -96,6 +101,8 @@ def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
 
 
 __all__ = [
+    "GPT",
+    "GPTConfig",
     "MODEL_CLASSES",
     "RNNConfig",
     "Seq2Seq",

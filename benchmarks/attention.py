@@ -6,7 +6,7 @@
 What is measured, for L = 16, 32, ..., 1024 (batch 8, 4 heads, d_k 32, float32, CPU, no mask):
 
 * time: one forward + backward pass (``out.sum().backward()`` through q, k, v) of
-  ``transformer_lite.attention.scaled_dot_product_attention`` and of
+  ``transformer_lite.model.attention.scaled_dot_product_attention`` and of
   ``torch.nn.functional.scaled_dot_product_attention``; the median of several repeats after a
   warm-up, the two implementations interleaved repeat by repeat (a busy spell hits both), with
   ``--threads`` intra-op threads (default 1: steadier on a shared machine).

@@ -16,7 +16,7 @@ def test_data_card_is_in_sync_with_the_corpus():
     corpora = {g: load_corpus(g) for g in GRAMMARS}
     card = (ROOT / "data" / "README.md").read_text("utf-8")
     for table in (datacard.sizes_table(corpora), datacard.vocab_table(corpora), datacard.phenomena_table(corpora)):
-        assert table in card, "data/README.md is stale: paste the tables printed by python -m transformer_lite.datacard"
+        assert table in card, "data/README.md is stale: paste the tables of python -m transformer_lite.lab.datacard"
     for row in card.splitlines():  # every example in the phenomena table is a real training pair
         cells = [c.strip() for c in row.strip("|").split("|")]
         if len(cells) == 4 and cells[0] in {p.replace("_", " ") for p in PHENOMENA}:

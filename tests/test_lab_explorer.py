@@ -8,7 +8,7 @@ import torch
 from tiny import tiny_rnn, tiny_transformer
 
 from transformer_lite.lab.explorer import MAX_TOKENS, AttentionExplorer
-from transformer_lite.lab.explorer_widget import ExplorerWidget
+from transformer_lite.lab.explorer_widget import ExplorerWidget, show
 
 
 @pytest.fixture()
@@ -48,7 +48,7 @@ def test_set_head_and_layer_change_the_figure(explorer):
     assert digest(explorer.png()) != after_head
     assert explorer.set_head("all").head is None
     grid = explorer.render()
-    assert len(explorer._canvas.layout.blocks) == 4 and grid.size[0] > 300
+    assert len(explorer.canvas.layout.blocks) == 4 and grid.size[0] > 300
     with pytest.raises(ValueError, match="head"):
         explorer.set_head(7)
     with pytest.raises(ValueError, match="layer"):
@@ -162,7 +162,7 @@ def test_long_sentence_renders_readably(explorer, corpora):
     assert len(pair.src) <= MAX_TOKENS
     explorer.set_sentence(" ".join(pair.src))
     image = explorer.render()
-    layout = explorer._canvas.layout
+    layout = explorer.canvas.layout
     assert [t for _, t in layout.col_labels] == list(pair.src)  # every source word labelled
     rows = explorer.reading().output + ["<eos>"]  # an untrained model writes up to 100 words
     every = -(-len(rows) // len(layout.row_labels))
@@ -171,7 +171,7 @@ def test_long_sentence_renders_readably(explorer, corpora):
     assert layout.font >= 8 and layout.cell[0] >= layout.font  # readable, column words do not overlap
     explorer.set_head("all")
     assert explorer.png()
-    grid = explorer._canvas.layout
+    grid = explorer.canvas.layout
     assert grid.row_labels[0][1] == explorer.reading().output[0]  # thinned in the grid, never shifted
 
 
@@ -229,8 +229,5 @@ def test_widget_survives_an_exception_in_rendering(explorer, monkeypatch):
 def test_show_returns_a_widget_container(explorer):
     import ipywidgets
 
-    box = explorer.show()
+    box = show(explorer)
     assert isinstance(box, ipywidgets.VBox) and "attention-explorer" in box._dom_classes
-
-
-# ---- the notebook's claims, on the shipped checkpoints -----------------------------------------

@@ -138,6 +138,7 @@ def load_corpus(grammar: str = "fr", data_dir: Path | str | None = None) -> Corp
 
     Reads ``data/corpus``; if the files are missing (e.g. a non-editable install) the
     identical corpus is generated in memory from the seed.
+    Taught in notebook 00; used throughout the course.
     """
     check_grammar(grammar)
     root = Path(data_dir or DATA_DIR) / CORPUS_DIR_NAME
@@ -153,7 +154,7 @@ def load_corpus(grammar: str = "fr", data_dir: Path | str | None = None) -> Corp
 
 
 def translate_reference(sentence: str | list[str], grammar: str = "fr") -> Pair | None:
-    """The gold translation of a source sentence if it is in the corpus, else None."""
+    """The gold translation of a source sentence if it is in the corpus, else None. Taught in notebook 00."""
     if grammar not in _CORPUS_CACHE:
         _CORPUS_CACHE[grammar] = load_corpus(grammar)
     return _CORPUS_CACHE[grammar].reference(sentence)
@@ -164,7 +165,8 @@ _CORPUS_CACHE: dict[str, Corpus] = {}
 
 def alignment_matrix(pair: Pair) -> torch.Tensor:
     """Gold alignment as a 0/1 matrix ``(tgt_len, src_len)``: row t marks the source
-    words target word t came from (the attention a good model should learn)."""
+    words target word t came from (the attention a good model should learn).
+    Taught in notebook 00; used throughout the course."""
     m = torch.zeros(len(pair.tgt), len(pair.src))
     for i, j in pair.alignment:
         m[j, i] = 1.0
@@ -176,7 +178,7 @@ def alignment_matrix(pair: Pair) -> torch.Tensor:
 # --------------------------------------------------------------------------------------
 class TranslationDataset(Dataset):
     """Pairs as id tensors: source ``(src_len,)`` without specials, target
-    ``(tgt_len + 2,)`` wrapped in ``<bos> ... <eos>``."""
+    ``(tgt_len + 2,)`` wrapped in ``<bos> ... <eos>``. Taught in notebook 06."""
 
     def __init__(self, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab):
         self.pairs = pairs
@@ -210,12 +212,12 @@ class Batch:
 
 
 def pad(seqs: list[torch.Tensor], pad_id: int = PAD_ID) -> torch.Tensor:
-    """Right-pad 1-D id tensors into ``(batch, max_len)``."""
+    """Right-pad 1-D id tensors into ``(batch, max_len)``. Taught in notebook 03."""
     return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=pad_id)
 
 
 def collate(items: list[tuple[torch.Tensor, torch.Tensor]]) -> Batch:
-    """Pad a list of ``(src, tgt)`` pairs into a :class:`Batch`."""
+    """Pad a list of ``(src, tgt)`` pairs into a :class:`Batch`. Taught in notebook 06."""
     src = pad([s for s, _ in items])
     tgt = pad([t for _, t in items])
     tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
@@ -227,6 +229,7 @@ def batches(dataset: TranslationDataset, batch_size: int, shuffle: bool = True, 
 
     Shuffles, sorts within chunks of 50 batches by source length, then shuffles the
     batches; deterministic for a seed.
+    Taught in notebook 06.
     """
     g = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(dataset), generator=g).tolist() if shuffle else list(range(len(dataset)))

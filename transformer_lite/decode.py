@@ -38,6 +38,7 @@ def greedy_decode(
     """Pick the most probable next word at every step.
 
     src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
+    Taught in notebook 07.
     """
     model.eval()
     max_len = max_len or default_max_len(src_mask)
@@ -60,7 +61,7 @@ def greedy_decode(
 def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
     """Wu et al. (2016), used by the paper with alpha = 0.6: ((5 + |Y|) / 6) ** alpha.
     alpha = 0 ranks by total log-probability (favours short outputs); larger alpha
-    favours longer ones."""
+    favours longer ones. Taught in notebook 07."""
     return ((5.0 + length.float()) / 6.0) ** alpha
 
 
@@ -79,6 +80,7 @@ def beam_search(
     ``log P(Y) / length_penalty(|Y|, alpha)``. ``beam_size=1`` is exactly greedy search.
 
     src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
+    Taught in notebook 07.
     """
     if beam_size < 1:
         raise ValueError(f"beam_size must be at least 1; got {beam_size}")
@@ -155,7 +157,7 @@ def translate(
     intervene: Intervention = NO_INTERVENTION,
 ) -> list[list[str]] | list[str]:
     """Translate one sentence (str -> list of words) or a list of them (-> list of lists).
-    Empty sentences and unknown words raise a ``ValueError`` that names the problem."""
+    Empty sentences and unknown words raise a ``ValueError`` that names the problem. Taught in notebook 01."""
     single = isinstance(sentences, str)
     batch = [sentences] if single else list(sentences)
     ids = [src_vocab.encode(s) for s in batch]

@@ -36,6 +36,7 @@ def exact_match(hypotheses, references) -> float:
 
 
 def bucket_label(lo: int, hi: int) -> str:
+    """The name of a source-length bucket in every table: "10-19". Taught in notebook 07."""
     return f"{lo}-{hi}"
 
 
@@ -65,7 +66,8 @@ def evaluate(
     intervene: Intervention = NO_INTERVENTION,
 ) -> dict:
     """Translate ``pairs`` (optionally under an :class:`Intervention`: temperature, heads
-    switched off) and score them: {"bleu", "exact_match", "by_length", "hypotheses"}."""
+    switched off) and score them: {"bleu", "exact_match", "by_length", "hypotheses"}.
+    Taught in notebook 07; used again in 08."""
     outputs = translate_ids(model, [src_vocab.encode(p.src) for p in pairs], beam_size, alpha, intervene=intervene)
     hyps = [tgt_vocab.decode(row) for row in outputs]
     refs = [list(p.tgt) for p in pairs]
@@ -80,13 +82,13 @@ def evaluate(
 # ---- alignment ------------------------------------------------------------------------------
 def attention_links(weights: torch.Tensor) -> set[tuple[int, int]]:
     """Hard alignment from attention ``(tgt_len, src_len)``: each target word links to the
-    source word it attends to most. Returns ``{(source_index, target_index)}``."""
+    source word it attends to most. Returns ``{(source_index, target_index)}``. Taught in notebook 08."""
     return {(int(s), t) for t, s in enumerate(weights.argmax(dim=-1).tolist())}
 
 
 def alignment_error_rate(predicted: list[set], gold: list[set]) -> float:
     """Och & Ney (2003) AER with sure links only: 1 - 2|A & S| / (|A| + |S|), summed over
-    the corpus. 0 is perfect; 1 shares no link with the gold alignment."""
+    the corpus. 0 is perfect; 1 shares no link with the gold alignment. Taught in notebook 08."""
     hit = sum(len(a & s) for a, s in zip(predicted, gold))
     total = sum(len(a) + len(s) for a, s in zip(predicted, gold))
     return 1.0 - 2.0 * hit / total if total else 0.0
@@ -94,18 +96,19 @@ def alignment_error_rate(predicted: list[set], gold: list[set]) -> float:
 
 def attention_aer(attention: list[torch.Tensor], pairs: list[Pair]) -> float:
     """AER of attention maps, one ``(tgt_len(+1), src_len)`` tensor per pair (rows for the
-    target words; an extra final row for ``<eos>`` is ignored)."""
+    target words; an extra final row for ``<eos>`` is ignored). Taught in notebook 02."""
     predicted = [attention_links(w[: len(p.tgt), : len(p.src)]) for w, p in zip(attention, pairs)]
     return alignment_error_rate(predicted, [set(p.alignment) for p in pairs])
 
 
 def uniform_attention(pair: Pair) -> torch.Tensor:
-    """The no-information baseline: every source word equally weighted, (tgt_len, src_len)."""
+    """The no-information baseline: every source word equally weighted, (tgt_len, src_len). Taught in notebook 02."""
     return torch.full((len(pair.tgt), len(pair.src)), 1.0 / len(pair.src))
 
 
 def diagonal_attention(pair: Pair) -> torch.Tensor:
-    """The monotone baseline: target word t looks at source word t * S / T, (tgt_len, src_len)."""
+    """The monotone baseline: target word t looks at source word t * S / T, (tgt_len, src_len).
+    Taught in notebook 02; used again in 08."""
     t, s = len(pair.tgt), len(pair.src)
     w = torch.zeros(t, s)
     w[torch.arange(t), (torch.arange(t) * s // t).clamp(max=s - 1)] = 1.0
@@ -116,7 +119,7 @@ def diagonal_attention(pair: Pair) -> torch.Tensor:
 def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, intervene=NO_INTERVENTION, batch_size=128):
     """Every attention map of ``model`` reading each pair's gold target, one dict per pair:
     kind -> list over layers of (heads, Lq, Lk), cropped to the pair's lengths
-    (enc_self (S, S), dec_self (T+1, T+1), cross (T+1, S); row T is the ``<eos>`` step)."""
+    (enc_self (S, S), dec_self (T+1, T+1), cross (T+1, S); row T is the ``<eos>`` step). Taught in notebook 08."""
     model.eval()
     device = next(model.parameters()).device
     data = TranslationDataset(pairs, src_vocab, tgt_vocab)
@@ -146,6 +149,6 @@ def model_attention(
 ) -> list[torch.Tensor]:
     """Cross-attention of ``model`` on the gold targets (teacher forcing), one
     ``(tgt_len + 1, src_len)`` tensor per pair: the chosen layer, averaged over heads
-    unless ``head`` is given."""
+    unless ``head`` is given. Taught in notebook 02."""
     maps = teacher_forced_maps(model, pairs, src_vocab, tgt_vocab, batch_size=batch_size)
     return [m["cross"][layer].mean(0) if head is None else m["cross"][layer][head] for m in maps]

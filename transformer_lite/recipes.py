@@ -49,21 +49,20 @@ class Recipe:
         return TrainConfig(**{**cfg.__dict__, "max_seconds": budget(cfg.max_seconds, self.fast_seconds)})
 
 
+def rnn_recipe(name: str, attention: str) -> Recipe:
+    """The two RNN recipes differ only in their attention: same sizes, same 400-step budget."""
+    return Recipe(
+        name,
+        RNNConfig,
+        {"emb_dim": 64, "hidden_dim": 128, "attention": attention, "dropout": 0.0},
+        TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=3e-3, label_smoothing=0.0, max_steps=400),
+        fast_seconds=12,
+    )
+
+
 RECIPES = {
-    "seq2seq": Recipe(
-        "seq2seq",
-        RNNConfig,
-        {"emb_dim": 64, "hidden_dim": 128, "attention": "none", "dropout": 0.0},
-        TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=3e-3, label_smoothing=0.0, max_steps=400),
-        fast_seconds=12,
-    ),
-    "seq2seq_attention": Recipe(
-        "seq2seq_attention",
-        RNNConfig,
-        {"emb_dim": 64, "hidden_dim": 128, "attention": "additive", "dropout": 0.0},
-        TrainConfig(epochs=20, batch_size=64, schedule="constant", lr=3e-3, label_smoothing=0.0, max_steps=400),
-        fast_seconds=12,
-    ),
+    "seq2seq": rnn_recipe("seq2seq", "none"),
+    "seq2seq_attention": rnn_recipe("seq2seq_attention", "additive"),
     "transformer": Recipe(
         "transformer",
         TransformerConfig,
@@ -91,13 +90,16 @@ RECIPES = {
 
 
 def get_recipe(name: str) -> Recipe:
+    """The recipe called ``name`` (a clear error lists the others). Taught in notebook 01; used
+    throughout the course."""
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}")
     return RECIPES[name]
 
 
 def train_recipe(name: str, grammar: str = "fr", progress: bool = True, callbacks=(), device=None):
-    """Train a recipe on a grammar's train split. Returns (model, history, corpus)."""
+    """Train a recipe on a grammar's train split. Returns (model, history, corpus).
+    Taught in notebook 01; used again in 02, 07."""
     recipe = get_recipe(name)
     corpus = load_corpus(grammar)
     seed_everything(recipe.train.seed)
@@ -113,7 +115,8 @@ def checkpoint_path(name: str, grammar: str) -> Path:
 
 
 def load_pretrained(name: str, grammar: str = "fr", device=None):
-    """The shipped checkpoint of a recipe for a grammar. Returns (model, extra)."""
+    """The shipped checkpoint of a recipe for a grammar. Returns (model, extra).
+    Taught in notebook 02; used again in 07."""
     get_recipe(name)
     path = checkpoint_path(name, grammar)
     if not path.exists():

@@ -21,7 +21,7 @@ from .model.specials import PAD_ID
 def label_smoothed_loss(logits: torch.Tensor, target: torch.Tensor, smoothing: float = 0.1) -> torch.Tensor:
     """Cross entropy against a target that keeps 1 - smoothing on the right word and spreads
     the rest over the vocabulary (paper Sec. 5.4, eps_ls = 0.1); padding is ignored.
-    logits (batch, T, V), target (batch, T) -> scalar"""
+    logits (batch, T, V), target (batch, T) -> scalar Taught in notebook 07."""
     return F.cross_entropy(
         logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=PAD_ID, label_smoothing=smoothing
     )
@@ -29,7 +29,7 @@ def label_smoothed_loss(logits: torch.Tensor, target: torch.Tensor, smoothing: f
 
 def warmup_lr(step: int, d_model: int, warmup: int, factor: float = 1.0) -> float:
     """The paper's Eq. 3: lrate = factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5).
-    Rises linearly for ``warmup`` steps, then decays as 1/sqrt(step)."""
+    Rises linearly for ``warmup`` steps, then decays as 1/sqrt(step). Taught in notebook 07."""
     step = max(step, 1)
     return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
 

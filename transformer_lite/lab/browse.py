@@ -39,7 +39,7 @@ def matching_pairs(pairs: list[Pair], phenomenon: str = ANY) -> list[Pair]:
 
 
 def describe(pair: Pair) -> str:
-    """Source, target, the links in Pharaoh ``s-t`` form and the phenomena, as text."""
+    """Source, target, the links in Pharaoh ``s-t`` form and the phenomena, as text. Taught in notebook 00."""
     links = " ".join(f"{i}-{j}" for i, j in pair.alignment)
     return "\n".join(
         [
@@ -54,7 +54,7 @@ def describe(pair: Pair) -> str:
 def show_pair(
     corpora: dict[str, Corpus], grammar: str = "fr", split: str = "train", phenomenon: str = ANY, index: int = 0
 ) -> PairView:
-    """The callback behind the browser. ``index`` wraps around the matching pairs."""
+    """The callback behind the browser. ``index`` wraps around the matching pairs. Taught in notebook 00."""
     if grammar not in corpora:
         raise ValueError(f"unknown grammar {grammar!r}: choose one of {', '.join(corpora)}")
     pairs = matching_pairs(corpora[grammar][split], phenomenon)
@@ -71,7 +71,7 @@ def show_pair(
 
 
 def pair_browser(corpora: dict[str, Corpus] | None = None):
-    """An ipywidgets browser over the corpus (grammar, split, phenomenon, pair number)."""
+    """An ipywidgets browser over the corpus (grammar, split, phenomenon, pair number). Taught in notebook 00."""
     import ipywidgets as w
     from IPython.display import display
 

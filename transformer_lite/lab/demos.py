@@ -37,6 +37,7 @@ def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, sca
 
     scores = q.k (/ sqrt(d_k) if ``scale``) / temperature; weights = softmax(scores).
     Returns dict(scores, weights, entropy, max_entropy, fig).
+    Taught in notebook 03.
     """
     if d_k < 1 or temperature <= 0 or n_keys < 1:
         raise ValueError(f"need d_k >= 1, temperature > 0, n_keys >= 1; got {d_k}, {temperature}, {n_keys}")
@@ -103,7 +104,7 @@ def _untrained_encoder(vocab_size: int, d_model: int, n_heads: int, seed: int):
 
 def head_weights(tokens, n_heads: int = 4, d_model: int = 32, seed: int = 0) -> torch.Tensor:
     """Self-attention weights (heads, L, L) of an **untrained** MultiHeadAttention over the
-    embedded (random embeddings + sinusoidal positions) source ``tokens``."""
+    embedded (random embeddings + sinusoidal positions) source ``tokens``. Taught in notebook 04."""
     vocab = _english_vocab()
     embed, pe, mha = _untrained_encoder(len(vocab.itos), d_model, n_heads, seed)
     ids = torch.tensor([vocab.encode(list(tokens))])
@@ -179,7 +180,7 @@ def _shows(callback):
 
 
 def temperature_widget():
-    """Sliders for d_k and temperature, a scale switch and a seed."""
+    """Sliders for d_k and temperature, a scale switch and a seed. Taught in notebook 03."""
     import ipywidgets as w
 
     return w.interactive(
@@ -193,7 +194,7 @@ def temperature_widget():
 
 
 def mask_widget():
-    """Toggle the mask kind and the amount of padding."""
+    """Toggle the mask kind and the amount of padding. Taught in notebook 03."""
     import ipywidgets as w
 
     return w.interactive(
@@ -205,7 +206,7 @@ def mask_widget():
 
 
 def head_widget(sentences, n_heads: int = 4):
-    """Pick a sentence (lists of tokens) and a head."""
+    """Pick a sentence (lists of tokens) and a head. Taught in notebook 04."""
     import ipywidgets as w
 
     options = [(" ".join(s) if len(s) < 12 else " ".join(s[:11]) + " ...", tuple(s)) for s in sentences]
@@ -219,7 +220,7 @@ def head_widget(sentences, n_heads: int = 4):
 
 
 def positional_widget(d_model: int = 64, max_len: int = 100):
-    """Sliders for the position and the dimension of the sinusoidal encoding."""
+    """Sliders for the position and the dimension of the sinusoidal encoding. Taught in notebook 05."""
     import ipywidgets as w
 
     return w.interactive(

@@ -4,7 +4,8 @@
 tested without a browser. Every control of the widget
 (:class:`~transformer_lite.lab.explorer_widget.ExplorerWidget`) calls one of its methods
 (``set_head(2)``, ``set_step(3)``, ...), which returns the new state;
-:meth:`AttentionExplorer.render` draws the picture. ``show()`` wraps it in ipywidgets. The
+:meth:`AttentionExplorer.render` draws the picture, and
+:func:`transformer_lite.lab.explorer_widget.show` wraps it in ipywidgets. The
 corpus-wide measurements of heads are in :mod:`transformer_lite.measure.heads`.
 
 Attention maps are always computed with teacher forcing on a known target (the gold
@@ -91,6 +92,7 @@ class AttentionExplorer:
     Each ``set_*`` method is one control; it validates its value (a ``ValueError`` says
     what is wrong and leaves the state unchanged), and returns the new
     :class:`ExplorerState`. ``render()`` returns the matplotlib figure, ``png()`` its bytes.
+    Taught in notebook 08.
     """
 
     def __init__(self, models: dict, sentence: str | None = None, cache_size: int = 64):
@@ -104,7 +106,7 @@ class AttentionExplorer:
                 raise ValueError(f"{label!r} has no attention to explore")
             self.models[label] = (model.eval(), corpus)
         self._readings = LRUCache(cache_size)  # (model, sentence, temperature, ablated, beam) -> Reading
-        self._canvas = None
+        self.canvas = None  # the AttentionCanvas, made on the first picture
         first = next(iter(self.models))
         corpus = self.models[first][1]
         tokens = self._validate(sentence if sentence is not None else corpus["test"][0].src, first)
@@ -314,8 +316,8 @@ class AttentionExplorer:
         in about 5-40 ms, so that every control answers at once."""
         from .canvas import AttentionCanvas  # PIL and the fonts load on the first picture
 
-        if self._canvas is None:
-            self._canvas = AttentionCanvas()
+        if self.canvas is None:
+            self.canvas = AttentionCanvas()
         s, r = self.state, self.reading()
         rows, cols = r.labels[s.kind]
         layers = r.maps[s.kind]
@@ -340,7 +342,7 @@ class AttentionExplorer:
         if s.ablated:
             settings.append(f"{len(s.ablated)} head{'s' if len(s.ablated) > 1 else ''} off")
         title = f"{title} · {', '.join(settings)}"
-        return self._canvas.draw(
+        return self.canvas.draw(
             maps,
             rows,
             cols,
@@ -354,10 +356,4 @@ class AttentionExplorer:
     def png(self) -> bytes:
         """The current picture as PNG bytes: what the widget shows."""
         self.render()
-        return self._canvas.png()
-
-    def show(self):
-        """The ipywidgets interface (display it, or let the notebook show it)."""
-        from .explorer_widget import ExplorerWidget
-
-        return ExplorerWidget(self).container
+        return self.canvas.png()

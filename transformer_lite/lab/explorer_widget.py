@@ -9,6 +9,12 @@ from ..grammar import SPLITS
 from .explorer import KIND_LABELS, AttentionExplorer
 
 
+def show(explorer: AttentionExplorer):
+    """The explorer's ipywidgets interface (display it, or let the notebook show it).
+    Taught in notebook 08."""
+    return ExplorerWidget(explorer).container
+
+
 class ExplorerWidget:
     """ipywidgets around an :class:`AttentionExplorer`. Each control calls one explorer
     method; any exception is shown as a message above a hidden figure, never raised into

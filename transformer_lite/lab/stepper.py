@@ -48,6 +48,7 @@ def step_view(model, corpus: Corpus, sentence, step: int, top: int = 3, cache: d
     "top": [(source word, weight)] the ``top`` most attended, "n_steps"}; or {"error": message}
     and figure None for an empty sentence or unknown words. The figure shows the attention
     rows decoded so far, with the current row's weights as bars above.
+    Taught in notebook 02.
     """
     key = " ".join(sentence) if isinstance(sentence, (list, tuple)) else str(sentence)
     try:
@@ -90,7 +91,7 @@ def step_view(model, corpus: Corpus, sentence, step: int, top: int = 3, cache: d
 
 def stepper_widget(model, corpus: Corpus, examples: list[str]):
     """ipywidgets: pick an example or type a sentence, then move the slider through the output
-    words. Unknown words are reported with suggestions. Returns the widget to display."""
+    words. Unknown words are reported with suggestions. Returns the widget to display. Taught in notebook 02."""
     import ipywidgets as w
     from IPython.display import display
 

@@ -50,6 +50,7 @@ def plot_attention(
     """Heatmap of one attention matrix (Lq, Lk): rows = queries, columns = keys.
 
     ``gold`` (Lq, Lk) 0/1 draws the gold alignment as red boxes on top. Returns the axes.
+    Taught in notebook 02; used throughout the course.
     """
     weights = torch.as_tensor(weights).detach().float().cpu()
     check_labels(weights, row_tokens, col_tokens)
@@ -80,12 +81,12 @@ def plot_attention(
 
 def plot_alignment(pair: Pair, ax=None, title: str | None = None):
     """The gold word alignment of a pair as a (target, source) matrix: the attention a
-    good model should learn."""
+    good model should learn. Taught in notebook 00; used again in 02."""
     return plot_attention(alignment_matrix(pair), pair.tgt, pair.src, ax=ax, title=title, cmap="Blues", cbar=False)
 
 
 def plot_loss(history, ax=None, title: str = "training loss"):
-    """Per-step training loss (and per-epoch validation loss if recorded)."""
+    """Per-step training loss (and per-epoch validation loss if recorded). Taught in notebook 01; used again in 02."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     ax.plot(history.steps, lw=0.8, label="train (per step)")
@@ -102,7 +103,8 @@ def plot_loss(history, ax=None, title: str = "training loss"):
 
 def show_source(obj):
     """Display the package's source of a function or class in the notebook, highlighted:
-    the notebooks show the one implementation instead of copying it."""
+    the notebooks show the one implementation instead of copying it.
+    Taught in notebook 00; used throughout the course."""
     import inspect
 
     from IPython.display import Code
@@ -112,7 +114,8 @@ def show_source(obj):
 
 def plot_head_ranking(rows, ax=None, value: str = "aer", title: str | None = None, baselines: dict | None = None):
     """Horizontal bars, one per head, from a ranking table (a list of dicts with "layer",
-    "head" and ``value``), best first at the top. ``baselines`` {label: value} draws dashed lines."""
+    "head" and ``value``), best first at the top. ``baselines`` {label: value} draws dashed lines.
+    Taught in notebook 08."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 0.28 * len(rows) + 1.2))
     labels = [f"layer {r['layer']} head {r['head']}" for r in rows]
@@ -134,7 +137,7 @@ class LiveLossPlot:
     curve every ``every`` steps while training runs, in place, in a notebook.
 
     It also keeps what it drew: ``steps`` (training loss per step) and ``valid`` ((step,
-    valid loss) per epoch). Outside a notebook it only records."""
+    valid loss) per epoch). Outside a notebook it only records. Taught in notebook 07."""
 
     def __init__(self, every: int = 25, title: str = "training loss", figsize=(6, 3)):
         self.every, self.title, self.figsize = every, title, figsize

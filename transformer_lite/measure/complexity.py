@@ -38,7 +38,8 @@ LAYER_KINDS = ("self_attention", "recurrent", "convolutional")
 
 # ---- the three layers --------------------------------------------------------------------------
 def make_layer(kind: str, d: int, kernel: int = 3, dilation: int = 1, seed: int = 0):
-    """A function (batch, n, d) -> (batch, n, d) for one layer of ``kind`` with random weights."""
+    """A function (batch, n, d) -> (batch, n, d) for one layer of ``kind`` with random weights.
+    Taught in notebook 09."""
     g = torch.Generator().manual_seed(seed)
     if kind == "self_attention":
 
@@ -81,13 +82,13 @@ def make_layer(kind: str, d: int, kernel: int = 3, dilation: int = 1, seed: int 
 def paper_cost(kind: str, n: int, d: int, kernel: int = 3) -> int:
     """Multiply-adds of one layer by the Table 1 formulas, with this module's constants:
     self-attention 2 n^2 d (scores and weighted sum), recurrent 2 n d^2 (input and
-    recurrent matrices), convolutional k n d^2."""
+    recurrent matrices), convolutional k n d^2. Taught in notebook 09."""
     return {"self_attention": 2 * n * n * d, "recurrent": 2 * n * d * d, "convolutional": kernel * n * d * d}[kind]
 
 
 def count_flops(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1) -> int:
     """Measured floating-point operations of one forward pass (PyTorch's flop counter:
-    matrix products and convolutions, 2 flops per multiply-add), per sequence."""
+    matrix products and convolutions, 2 flops per multiply-add), per sequence. Taught in notebook 09."""
     layer = make_layer(kind, d, kernel)
     x = torch.randn(batch, n, d)
     with FlopCounterMode(display=False) as counter:
@@ -96,7 +97,7 @@ def count_flops(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1) -> i
 
 
 def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repeats: int = 3) -> float:
-    """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients)."""
+    """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients). Taught in notebook 09."""
     layer = make_layer(kind, d, kernel)
     x = torch.randn(batch, n, d)
     with torch.no_grad():
@@ -105,7 +106,7 @@ def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repea
 
 def crossover(ns, cost_a, cost_b) -> float | None:
     """The first n where ``cost_a`` overtakes ``cost_b`` (geometric interpolation between
-    the two measured n around it), or None if it never does in the range."""
+    the two measured n around it), or None if it never does in the range. Taught in notebook 09."""
     pairs = list(zip(ns, cost_a, cost_b))
     for (n0, a0, b0), (n1, a1, b1) in zip(pairs, pairs[1:]):
         if a0 > b0:
@@ -131,7 +132,7 @@ class _OpCounter(TorchDispatchMode):
 def sequential_operations(kind: str, n: int, d: int = 16, kernel: int = 3) -> int:
     """How many operator calls one forward pass makes. Each call is one parallel operation
     over all positions it touches; the calls run one after another. A recurrent layer needs
-    a few per time step (O(n)); the others a fixed handful (O(1))."""
+    a few per time step (O(n)); the others a fixed handful (O(1)). Taught in notebook 09."""
     layer = make_layer(kind, d, kernel)
     x = torch.randn(1, n, d)
     with torch.no_grad(), _OpCounter() as counter:
@@ -155,7 +156,7 @@ def path_lengths(kind: str, n: int, kernel: int = 3, max_layers: int | None = No
 
     Self-attention and convolutions are stacked 1, 2, 3... layers deep; a recurrent layer
     is run from a zero state over windows of 1, 2, 3... positions ending at i, so the
-    gradient can cross 0, 1, 2... recurrent transitions."""
+    gradient can cross 0, 1, 2... recurrent transitions. Taught in notebook 09."""
     d = 4
     max_layers = max_layers or n
     lengths = torch.full((n, n), -1, dtype=torch.long)
@@ -199,7 +200,7 @@ def _windowed_dependence(layer, n: int, d: int, steps: int) -> torch.Tensor:
 
 
 def max_path_length(kind: str, n: int, kernel: int = 3) -> int:
-    """The largest path length over all (input, output) pairs that are connected."""
+    """The largest path length over all (input, output) pairs that are connected. Taught in notebook 09."""
     lengths = path_lengths(kind, n, kernel)
     return int(lengths.max())
 
@@ -207,7 +208,7 @@ def max_path_length(kind: str, n: int, kernel: int = 3) -> int:
 def paper_path_length(kind: str, n: int, kernel: int = 3, dilated: bool = False) -> float:
     """Table 1's maximum path length with the constants of our layers: self-attention 1;
     recurrent n - 1 steps; contiguous "same" convolutions ceil((n - 1) / ((k - 1) / 2)) layers;
-    dilated ones (not measured here) about log_k n."""
+    dilated ones (not measured here) about log_k n. Taught in notebook 09."""
     if kind == "self_attention":
         return 1
     if kind == "recurrent":

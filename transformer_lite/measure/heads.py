@@ -45,7 +45,7 @@ def previous_token_share(weights: torch.Tensor) -> float:
 
 def previous_token_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) -> list[dict]:
     """Share of decoder self-attention weight on the previous position, per head, averaged
-    over the pairs. Returns [{"layer", "head", "share"}], most "previous-token" head first."""
+    over the pairs. Returns [{"layer", "head", "share"}], most "previous-token" head first. Taught in notebook 08."""
     maps = maps if maps is not None else teacher_forced_maps(model, pairs, src_vocab, tgt_vocab)
     if "dec_self" not in maps[0]:
         raise ValueError("this model has no decoder self-attention")
@@ -59,14 +59,14 @@ def previous_token_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=No
 
 def long_jumps(pair: Pair, min_jump: int = 3) -> list[tuple[int, int]]:
     """Gold links (source index, target index) that move a word by at least ``min_jump``
-    positions: in the `sov` grammar, mostly the verb jumping to the end of its clause."""
+    positions: in the `sov` grammar, mostly the verb jumping to the end of its clause. Taught in notebook 08."""
     return [(s, t) for s, t in pair.alignment if abs(s - t) >= min_jump]
 
 
 def jump_accuracy(maps, pairs: list[Pair], layer: int, head: int, min_jump: int = 3) -> float:
     """Share of the long-jump gold links (:func:`long_jumps`) whose target row attends most
     to the right source word, for one cross-attention head. ``maps`` from
-    :func:`teacher_forced_maps`."""
+    :func:`teacher_forced_maps`. Taught in notebook 08."""
     hit = total = 0
     for m, p in zip(maps, pairs):
         best = m["cross"][layer][head].argmax(-1)

@@ -29,7 +29,8 @@ CELL_KINDS = {"rnn": nn.RNNCell, "gru": nn.GRUCell}
 
 def vanilla_rnn_step(x: torch.Tensor, h: torch.Tensor, cell: nn.RNNCell) -> torch.Tensor:
     """One step of an Elman RNN, h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), with the
-    weights of ``cell`` (the same numbers ``nn.RNNCell`` computes). x (batch, E), h (batch, H)."""
+    weights of ``cell`` (the same numbers ``nn.RNNCell`` computes). x (batch, E), h (batch, H).
+    Taught in notebook 01."""
     return torch.tanh(x @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh)
 
 
@@ -71,7 +72,7 @@ def forward_time(
 
 
 def sequential_steps(kind: str, length: int) -> int:
-    """How many computations must run one after another for a sequence of ``length``."""
+    """How many computations must run one after another for a sequence of ``length``. Taught in notebook 01."""
     return SEQUENTIAL_STEPS[kind](length)
 
 
@@ -94,6 +95,7 @@ def gradient_norms(cell: nn.Module, inputs: torch.Tensor, directions: int = 4, s
 
     cell: an ``nn.RNNCell`` or ``nn.GRUCell``; inputs (batch, T, E).
     Returns (T,) indexed by distance ``T - t`` (0 = the last state itself, norm 1).
+    Taught in notebook 01.
     """
     g = torch.Generator().manual_seed(seed)
     x = inputs.repeat(directions, 1, 1)
@@ -115,7 +117,7 @@ def compare_gradient_norms(
     corpus: Corpus, kinds=("rnn", "gru"), length: int = 30, n: int = 32, hidden: int = 128, dim: int = 64, seed: int = 0
 ) -> dict[str, torch.Tensor]:
     """Gradient norm against distance for freshly initialised cells of each kind (PyTorch's
-    default initialisation, the same seed), on the same corpus sentences."""
+    default initialisation, the same seed), on the same corpus sentences. Taught in notebook 01."""
     inputs, _ = corpus_inputs(corpus, length, n, dim, seed=seed)
     out = {}
     for kind in kinds:
@@ -125,7 +127,7 @@ def compare_gradient_norms(
 
 
 def gradient_norm_ratio(norms: torch.Tensor, distance: int) -> float:
-    """How much the gradient shrank over ``distance`` steps: norms[distance] / norms[0]."""
+    """How much the gradient shrank over ``distance`` steps: norms[distance] / norms[0]. Taught in notebook 01."""
     return float(norms[distance] / norms[0])
 
 
@@ -138,7 +140,7 @@ def pairs_in_bucket(pairs: list[Pair], lo: int, hi: int) -> list[Pair]:
 def scores_table(model, corpus: Corpus) -> dict[str, dict]:
     """BLEU and exact match (greedy decoding) per source-length bucket: 3-9, 10-19 and 20-30 from
     the test split, 31-50 from the ``long`` split (longer than any training sentence), and
-    "test" for the whole test split. {label: {"n", "bleu", "exact_match"}}"""
+    "test" for the whole test split. {label: {"n", "bleu", "exact_match"}} Taught in notebook 01; used again in 02."""
     test = evaluate(model, corpus["test"], corpus.src_vocab, corpus.tgt_vocab)
     long = evaluate(model, corpus["long"], corpus.src_vocab, corpus.tgt_vocab)
     table = {**test["by_length"], **long["by_length"]}

@@ -25,6 +25,16 @@ def _copy(pairs) -> None:
         theirs.bias.copy_(ours.bias)
 
 
+def _copy_layer(ours, theirs, attentions: dict[str, str], norms: tuple[str, ...]) -> None:
+    """One of our layers into its torch twin: attentions by name (ours -> theirs), the
+    feed-forward, and our Add & Norm boxes in order into their norm1, norm2 (, norm3)."""
+    for mine, their_name in attentions.items():
+        _copy_attention(getattr(ours, mine), getattr(theirs, their_name))
+    pairs = [(ours.ff.linear1, theirs.linear1), (ours.ff.linear2, theirs.linear2)]
+    pairs += [(getattr(ours, name).norm, getattr(theirs, f"norm{i}")) for i, name in enumerate(norms, 1)]
+    _copy(pairs)
+
+
 @torch.no_grad()
 def to_torch_transformer(model: Transformer) -> nn.Transformer:
     """An ``nn.Transformer`` (batch_first) holding ``model``'s encoder and decoder weights.
@@ -55,26 +65,13 @@ def to_torch_transformer(model: Transformer) -> nn.Transformer:
     )
     ref.to(next(model.parameters()))
     for ours, theirs in zip(model.encoder_layers, ref.encoder.layers):
-        _copy_attention(ours.self_attn, theirs.self_attn)
-        _copy(
-            [
-                (ours.ff.linear1, theirs.linear1),
-                (ours.ff.linear2, theirs.linear2),
-                (ours.sub_attn.norm, theirs.norm1),
-                (ours.sub_ff.norm, theirs.norm2),
-            ]
-        )
+        _copy_layer(ours, theirs, {"self_attn": "self_attn"}, ("sub_attn", "sub_ff"))
     for ours, theirs in zip(model.decoder_layers, ref.decoder.layers):
-        _copy_attention(ours.self_attn, theirs.self_attn)
-        _copy_attention(ours.cross_attn, theirs.multihead_attn)
-        _copy(
-            [
-                (ours.ff.linear1, theirs.linear1),
-                (ours.ff.linear2, theirs.linear2),
-                (ours.sub_self.norm, theirs.norm1),
-                (ours.sub_cross.norm, theirs.norm2),
-                (ours.sub_ff.norm, theirs.norm3),
-            ]
+        _copy_layer(
+            ours,
+            theirs,
+            {"self_attn": "self_attn", "cross_attn": "multihead_attn"},
+            ("sub_self", "sub_cross", "sub_ff"),
         )
     if c.norm_first:
         _copy([(model.encoder_norm, enc_norm), (model.decoder_norm, dec_norm)])

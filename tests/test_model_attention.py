@@ -94,12 +94,11 @@ def test_sdpa_causal_matches_torch_both_ways(s):
     assert (w_flag.triu(1) == 0).all()
 
 
-def test_sdpa_float_mask_and_causal_with_bool_mask():
+def test_sdpa_refuses_float_mask_and_does_causal_with_bool_mask():
     g = torch.Generator().manual_seed(0)
     q, k, v = _randn(g, 2, 5, 4), _randn(g, 2, 5, 4), _randn(g, 2, 5, 3)
-    bias = _randn(g, 5, 5)
-    out, _ = scaled_dot_product_attention(q, k, v, bias)
-    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=bias), atol=ATOL, rtol=0)
+    with pytest.raises(TypeError, match=r"mask must be a bool tensor.*mask == 0"):
+        scaled_dot_product_attention(q, k, v, _randn(g, 5, 5))  # one mask rule: bool, True = may attend
     pad = torch.tensor([True, True, True, False, True])
     out, _ = scaled_dot_product_attention(q, k, v, pad, is_causal=True)
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=pad & causal_mask(5))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from ._checks import CheckpointError, read_checkpoint, show
 from .gpt import GPT, GPTConfig
 from .rnn import RNNConfig, Seq2Seq
 from .transformer import Transformer, TransformerConfig
@@ -74,12 +75,15 @@ def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
     If ``config`` is given it must match the stored one, else a ``ValueError`` lists the
     differing fields. Returns (model in eval mode, extra dict).
     """
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    ckpt = read_checkpoint(path, map_location)
     if not isinstance(ckpt, dict) or not {"model", "config", "state_dict"} <= ckpt.keys():
-        raise ValueError(f"{path} is not a transformer_lite checkpoint (expected model, config and state_dict)")
+        raise CheckpointError(f"{path} is not a transformer_lite checkpoint (expected model, config and state_dict)")
     if ckpt["model"] not in MODEL_CLASSES:
-        raise ValueError(f"{path} holds an unknown model type {ckpt['model']!r}")
-    stored = MODEL_CLASSES[ckpt["model"]][1](**ckpt["config"])
+        raise CheckpointError(f"checkpoint {path} holds an unknown model type {show(ckpt['model'])}")
+    try:
+        stored = MODEL_CLASSES[ckpt["model"]][1](**ckpt["config"])
+    except TypeError as e:  # fields this version does not know (a checkpoint from another version)
+        raise CheckpointError(f"checkpoint {path} has a config this version cannot build: {e}") from None
     if config is not None:
         _check_config(path, ckpt, stored, config)
     model = build_model(stored)

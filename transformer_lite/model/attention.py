@@ -2,12 +2,18 @@
 the masks that say who may attend to whom, and the interventions experiments make.
 
 Mask convention (the same as ``torch.nn.functional.scaled_dot_product_attention``):
-a boolean mask with ``True`` where a query **may attend** to a key. A float mask is
-added to the scores. ``torch.nn.Transformer``/``nn.MultiheadAttention`` use the
-opposite boolean meaning (``True`` = blocked); convert with ``~mask``.
+a boolean mask with ``True`` where a query **may attend** to a key. Every public function
+takes boolean masks only and refuses others with a message that says how to convert
+(0/1 numbers: ``mask.bool()``; an additive float mask: ``mask == 0``).
+``torch.nn.Transformer``/``nn.MultiheadAttention`` use the opposite boolean meaning
+(``True`` = blocked); convert with ``~mask``.
 
 Fully masked rows (a query allowed to see no key at all) get all-zero weights and a
 zero output rather than NaN: there is nothing to average, so the query reads nothing.
+
+Public entry points check their arguments (see ``_checks``); the layers call the unchecked
+paths (:meth:`MultiHeadAttention.attend`, :meth:`AdditiveAttention.attend`), so no value
+scan runs per layer or per decoding step.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import _checks as check
 from .specials import PAD_ID
 
 
@@ -32,6 +39,7 @@ def padding_mask(ids: torch.Tensor, pad_id: int = PAD_ID) -> torch.Tensor:
 def causal_mask(length: int, device=None) -> torch.Tensor:
     """``(length, length)`` bool, ``True`` on and below the diagonal: position i may
     attend to positions 0..i, never to the future. Taught in notebook 06."""
+    length = check.integer("length", length, minimum=0)
     return torch.ones(length, length, dtype=torch.bool, device=device).tril()
 
 
@@ -39,34 +47,39 @@ def attention_mask(key_mask: torch.Tensor, causal: bool = False) -> torch.Tensor
     """Broadcastable attention mask ``(batch, 1, Lq, Lk)`` from a key padding mask
     ``(batch, Lk)``; with ``causal`` (self-attention, Lq == Lk) the future is blocked too.
     Taught in notebook 06."""
+    if not isinstance(key_mask, torch.Tensor) or key_mask.dtype != torch.bool or key_mask.dim() != 2:
+        check.bool_mask("key_mask", key_mask, ())  # names a type or dtype problem
+        raise ValueError(f"key_mask must be (batch, Lk); got shape {tuple(key_mask.shape)}")
     mask = key_mask[:, None, None, :]  # (batch, 1, 1, Lk): the same for every head and query
     if causal:
         mask = mask & causal_mask(key_mask.shape[1], key_mask.device)  # (batch, 1, Lk, Lk)
     return mask
 
 
-def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> None:
-    if q.dim() < 2 or k.dim() < 2 or v.dim() < 2:
-        raise ValueError(
-            f"q, k, v need shape (..., L, E); got q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
-        )
+def _check_qkv(q, k, v, mask, dropout_p: float, scale: float | None) -> float:
+    """Types, shapes, dtypes and values of :func:`scaled_dot_product_attention`'s arguments
+    -> the scale to use."""
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        check.tensor(name, t)
+        if t.dim() < 2:
+            raise ValueError(f"q, k, v need shape (..., L, E); got {name} {tuple(t.shape)}")
+    check.same_dtype(q=q, k=k, v=v)
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(
-            f"q and k must share their last dimension E (the dot product runs over it); "
-            f"got q {tuple(q.shape)} and k {tuple(k.shape)}"
+            "q and k must share their last dimension E (the dot product runs over it); "
+            f"got q {tuple(q.shape)}, k {tuple(k.shape)}"
         )
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(f"k and v need the same number of keys Lk; got k {tuple(k.shape)} and v {tuple(v.shape)}")
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        check.finite(name, t)
     if mask is not None:
-        scores_shape = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (q.shape[-2], k.shape[-2])
-        try:
-            if torch.broadcast_shapes(mask.shape, scores_shape) != scores_shape:
-                raise RuntimeError
-        except RuntimeError:
-            raise ValueError(
-                f"mask of shape {tuple(mask.shape)} does not broadcast to the scores (..., Lq, Lk) = "
-                f"{tuple(scores_shape)}"
-            ) from None
+        batch = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
+        check.bool_mask("mask", mask, tuple(batch) + (q.shape[-2], k.shape[-2]))
+    check.number("dropout_p", dropout_p, 0.0, 1.0, high_open=True)
+    if scale is None:
+        return 1.0 / math.sqrt(q.shape[-1])
+    return check.number("scale", scale, 0.0, 1e4, low_open=True)
 
 
 def scaled_dot_product_attention(
@@ -81,28 +94,28 @@ def scaled_dot_product_attention(
     """softmax(q k^T / sqrt(d_k)) v, returning the weights too.
 
     q: (..., Lq, E)   k: (..., Lk, E)   v: (..., Lk, Ev)
-    mask: bool (True = may attend) or float (added), broadcastable to (..., Lq, Lk)
+    mask: bool (True = may attend), broadcastable to (..., Lq, Lk)
     returns output (..., Lq, Ev) and weights (..., Lq, Lk), the weights before dropout.
+    Arguments are checked (NaN/inf inputs, non-bool masks, scale <= 0 are refused).
+    Taught in notebook 03; used again in 04.
     """
-    _check_qkv(q, k, v, mask)
-    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scale = _check_qkv(q, k, v, mask, dropout_p, scale)
+    return _attention(q, k, v, mask, dropout_p, check.flag("is_causal", is_causal), scale)
+
+
+def _attention(q, k, v, mask, dropout_p: float, is_causal: bool, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`scaled_dot_product_attention` without the checks (for callers that made them)."""
     scores = (q * scale) @ k.transpose(-2, -1)  # (..., Lq, Lk); scaling q is cheaper than scaling scores
     if is_causal:
         causal = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
-        mask = (
-            causal
-            if mask is None
-            else (mask & causal if mask.dtype == torch.bool else mask.masked_fill(~causal, -math.inf))
-        )
-    if mask is not None and mask.dtype == torch.bool:
+        mask = causal if mask is None else mask & causal
+    if mask is not None:
         # The most negative finite number, not -inf: a fully masked row then stays finite
         # (and its gradient too); we zero it just below.
         scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
         weights = torch.softmax(scores, dim=-1)
         weights = weights * mask.any(dim=-1, keepdim=True)
     else:
-        if mask is not None:
-            scores = scores + mask
         weights = torch.softmax(scores, dim=-1)
     used = F.dropout(weights, dropout_p, training=True) if dropout_p > 0 else weights
     return used @ v, weights
@@ -112,11 +125,13 @@ class AdditiveAttention(nn.Module):
     """Bahdanau et al. (2015) attention: score(s, h) = v^T tanh(W_q s + W_k h).
 
     The keys' projection ``W_k h`` is the same at every decoding step, so the RNN
-    decoder computes it once with :meth:`project_keys` and passes it in.
+    decoder computes it once with :meth:`project_keys` and passes it in. Taught in notebook 02.
     """
 
     def __init__(self, query_dim: int, key_dim: int, hidden_dim: int):
         super().__init__()
+        query_dim, key_dim = check.integer("query_dim", query_dim), check.integer("key_dim", key_dim)
+        hidden_dim = check.integer("hidden_dim", hidden_dim)
         self.w_q = nn.Linear(query_dim, hidden_dim, bias=False)
         self.w_k = nn.Linear(key_dim, hidden_dim, bias=True)
         self.v = nn.Linear(hidden_dim, 1, bias=False)
@@ -135,9 +150,35 @@ class AdditiveAttention(nn.Module):
         temperature: float = 1.0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """query (batch, Lq, query_dim), keys (batch, Lk, key_dim), values (batch, Lk, Ev),
-        mask (batch, Lk) bool True = may attend -> context (batch, Lq, Ev), weights (batch, Lq, Lk)"""
-        if query.dim() != 3 or keys.dim() != 3:
-            raise ValueError(f"query and keys need (batch, L, dim); got {tuple(query.shape)} and {tuple(keys.shape)}")
+        mask (batch, Lk) bool True = may attend -> context (batch, Lq, Ev), weights (batch, Lq, Lk).
+        Arguments are checked; the RNN decoder calls :meth:`attend` at every step instead."""
+        widths = {"query": self.w_q.in_features, "keys": self.w_k.in_features, "values": None}
+        for name, t in (("query", query), ("keys", keys), ("values", values)):
+            check.tensor(name, t, dims=(3,))
+            if widths[name] is not None and t.shape[-1] != widths[name]:
+                raise ValueError(f"{name} must be (batch, L, {widths[name]}); got {tuple(t.shape)}")
+            check.finite(name, t)
+        check.same_dtype(query=query, keys=keys, values=values)
+        if keys.shape[:2] != values.shape[:2] or query.shape[0] != keys.shape[0]:
+            raise ValueError(
+                f"values must be (batch, Lk, Ev) like keys (batch, Lk, ...) and query (batch, ...); got query "
+                f"{tuple(query.shape)}, keys {tuple(keys.shape)}, values {tuple(values.shape)}"
+            )
+        if mask is not None:
+            check.key_mask("mask", mask, keys[..., 0])
+        return self.attend(query, keys, values, mask, projected_keys, check.temperature(temperature))
+
+    def attend(
+        self,
+        query: torch.Tensor,
+        keys: torch.Tensor,
+        values: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        projected_keys: torch.Tensor | None = None,
+        temperature: float = 1.0,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` without the value scans (the decoder's per-step path)."""
+        temperature = check.temperature(temperature)
         pk = self.project_keys(keys) if projected_keys is None else projected_keys
         scores = self.v(torch.tanh(self.w_q(query)[:, :, None, :] + pk[:, None, :, :])).squeeze(-1) / temperature
         if mask is not None:
@@ -155,11 +196,14 @@ class MultiHeadAttention(nn.Module):
     Each head works in d_k = d_model / n_heads dimensions, so h heads cost about the
     same as one full-width head. With ``need_weights=False`` the same maths runs through
     PyTorch's fused kernel (``F.scaled_dot_product_attention``) and no weights come back.
+    Taught in notebook 04; used again in 05.
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True):
         super().__init__()
-        if n_heads <= 0 or d_model % n_heads != 0:
+        d_model, n_heads = check.integer("d_model", d_model), check.integer("n_heads", n_heads)
+        dropout = check.probability("dropout", dropout)
+        if d_model % n_heads != 0:
             raise ValueError(
                 f"d_model={d_model} is not divisible by n_heads={n_heads}: each head needs "
                 f"d_model / n_heads dimensions (try n_heads in {[h for h in range(1, 17) if d_model % h == 0]})"
@@ -187,9 +231,12 @@ class MultiHeadAttention(nn.Module):
         return self.split_heads(self.k_proj(key)), self.split_heads(self.v_proj(value))
 
     def _check(self, query, key, value, mask) -> None:
+        """Types, shapes and the mask: cheap, so every call makes them."""
         for name, t in (("query", query), ("key", key), ("value", value)):
+            check.tensor(name, t)
             if t.dim() != 3 or t.shape[-1] != self.d_model:
                 raise ValueError(f"{name} must be (batch, L, d_model={self.d_model}); got {tuple(t.shape)}")
+        check.same_dtype(query=query, key=key, value=value)
         if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
             raise ValueError(
                 f"query/key/value disagree: query {tuple(query.shape)}, key {tuple(key.shape)}, "
@@ -197,14 +244,8 @@ class MultiHeadAttention(nn.Module):
             )
         if mask is not None:
             target = (query.shape[0], self.n_heads, query.shape[1], key.shape[1])
-            # Broadcasts to target: at most 4 dims, each trailing one 1 or equal (a plain loop:
-            # torch.broadcast_shapes costs more than the attention itself for one decoding step).
-            ok = mask.dim() <= 4 and all(m in (1, t) for m, t in zip(reversed(mask.shape), reversed(target)))
-            if not ok:
-                raise ValueError(
-                    f"mask of shape {tuple(mask.shape)} does not broadcast to (batch, heads, Lq, Lk) = {target}; "
-                    "a key padding mask (batch, Lk) needs [:, None, None, :]"
-                )
+            hint = " (batch, heads, Lq, Lk); a key padding mask (batch, Lk) needs [:, None, None, :]"
+            check.bool_mask("mask", mask, target, hint)
 
     def forward(
         self,
@@ -215,6 +256,7 @@ class MultiHeadAttention(nn.Module):
         need_weights: bool = True,
         temperature: float = 1.0,
         head_mask: torch.Tensor | None = None,
+        check_values: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """query (batch, Lq, d_model), key/value (batch, Lk, d_model),
         mask broadcastable to (batch, heads, Lq, Lk), True = may attend
@@ -222,9 +264,15 @@ class MultiHeadAttention(nn.Module):
 
         For experiments: ``temperature`` divides the scores before the softmax (>1 flattens,
         <1 sharpens), ``head_mask`` (heads,) multiplies each head's output (0 = ablated).
+        Shapes, dtypes and the mask are always checked; ``check_values`` also refuses NaN/inf
+        inputs (a pass over the data: the model's own layers, whose inputs are finite, skip it).
         Taught in notebook 04.
         """
         self._check(query, key, value, mask)
+        if check_values:
+            for name, t in (("query", query), ("key", key), ("value", value), ("head_mask", head_mask)):
+                if t is not None and isinstance(t, torch.Tensor):
+                    check.finite(name, t)
         k, v = self.keys_values(key, value)  # (batch, heads, Lk, d_k) each
         return self.attend(query, k, v, mask, need_weights, temperature, head_mask)
 
@@ -240,13 +288,17 @@ class MultiHeadAttention(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """:meth:`forward` with keys and values already projected by :meth:`keys_values`,
         (batch, heads, Lk, d_k) each: decoding keeps them instead of recomputing them."""
-        if temperature <= 0:
-            raise ValueError(f"temperature must be positive; got {temperature}")
+        temperature = check.temperature(temperature)
+        if mask is not None and mask.dtype != torch.bool:
+            check.bool_mask("mask", mask, ())  # refuses with the conversion hint
+        if head_mask is not None and (not isinstance(head_mask, torch.Tensor) or head_mask.shape != (self.n_heads,)):
+            got = tuple(head_mask.shape) if isinstance(head_mask, torch.Tensor) else type(head_mask).__name__
+            raise ValueError(f"head_mask must be a tensor of shape (n_heads,) = ({self.n_heads},), 0 = off; got {got}")
         q = self.split_heads(self.q_proj(query))  # (batch, heads, Lq, d_k)
         p = self.dropout if self.training else 0.0
         scale = 1.0 / (math.sqrt(self.d_k) * temperature)
         if need_weights:
-            out, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p=p, scale=scale)
+            out, weights = _attention(q, k, v, mask, p, False, scale)
         else:
             out, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, scale=scale), None
         # out: (batch, heads, Lq, d_k)
@@ -285,6 +337,16 @@ class Intervention:
 
     temperature: float = 1.0
     head_mask: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.temperature = check.temperature(self.temperature)
+        if not isinstance(self.head_mask, dict):
+            raise TypeError(f"head_mask must be a dict {{kind: (layers, heads)}}; got {check.show(self.head_mask)}")
+        for kind, m in self.head_mask.items():
+            if kind not in ATTENTION_KINDS:
+                raise ValueError(f"head_mask has an unknown kind {check.show(kind)}: use {', '.join(ATTENTION_KINDS)}")
+            check.tensor(f"head_mask[{kind!r}]", m, dims=(2,))
+            check.finite(f"head_mask[{kind!r}]", m)
 
     def heads(self, kind: str, layer: int) -> torch.Tensor | None:
         """The ``(heads,)`` mask of one attention kind in one layer, or None."""

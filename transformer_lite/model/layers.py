@@ -132,8 +132,8 @@ class EncoderLayer(nn.Module):
         -> (batch, S, d_model), LayerAttention(self_attn=(batch, heads, S, S) or None)"""
         h = self.sub_attn.prepare(x)
         attended, weights = self.self_attn(
-            h, h, h, mask, need_weights, intervene.temperature, intervene.heads("enc_self")
-        )  # Multi-Head Attention
+            h, h, h, mask, need_weights, intervene.temperature, intervene.heads("enc_self"), check_values=False
+        )  # Multi-Head Attention (its inputs come from this model: no scan for NaN)
         x = self.sub_attn(x, attended)  # Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, LayerAttention(self_attn=weights)
@@ -166,10 +166,14 @@ class DecoderLayer(nn.Module):
         -> (batch, T, d_model), LayerAttention(self_attn (batch, heads, T, T), cross (batch, heads, T, S))"""
         t, heads = intervene.temperature, intervene.heads
         h = self.sub_self.prepare(x)
-        attended, self_w = self.self_attn(h, h, h, self_mask, need_weights, t, heads("dec_self"))  # Masked MHA
+        attended, self_w = self.self_attn(
+            h, h, h, self_mask, need_weights, t, heads("dec_self"), check_values=False
+        )  # Masked MHA
         x = self.sub_self(x, attended)  # Add & Norm
         h = self.sub_cross.prepare(x)
-        read, cross_w = self.cross_attn(h, memory, memory, memory_mask, need_weights, t, heads("cross"))  # MHA
+        read, cross_w = self.cross_attn(
+            h, memory, memory, memory_mask, need_weights, t, heads("cross"), check_values=False
+        )  # MHA
         x = self.sub_cross(x, read)  # Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, LayerAttention(self_w, cross_w)

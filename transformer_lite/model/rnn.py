@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .attention import NO_INTERVENTION, AdditiveAttention, Intervention, scaled_dot_product_attention
-from .specials import PAD_ID
+from . import _checks as check
+from .attention import NO_INTERVENTION, AdditiveAttention, Intervention, _attention
+from .specials import PAD_ID, SPECIALS
 
 ATTENTION_KINDS = ("none", "additive", "dot")
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
@@ -37,6 +38,11 @@ class RNNConfig:
     dropout: float = 0.1
 
     def __post_init__(self):
+        for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
+            check.integer(name, getattr(self, name), minimum=len(SPECIALS) + 1)
+        check.integer("emb_dim", self.emb_dim)
+        check.integer("hidden_dim", self.hidden_dim)
+        check.probability("dropout", self.dropout)
         if self.attention not in ATTENTION_KINDS:
             raise ValueError(f"unknown attention {self.attention!r}: choose one of {', '.join(ATTENTION_KINDS)}")
 
@@ -68,6 +74,7 @@ class Seq2Seq(nn.Module):
     # ---- encoder -----------------------------------------------------------------------
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """src (batch, S), src_mask (batch, S) -> states (batch, S, 2*hidden), final (batch, 2*hidden)"""
+        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
         lengths = src_mask.sum(1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(
             self.dropout(self.src_embed(src)), lengths, batch_first=True, enforce_sorted=False
@@ -83,14 +90,12 @@ class Seq2Seq(nn.Module):
         if self.config.attention == "none":
             return final, None  # the same vector at every step: the bottleneck
         if self.config.attention == "additive":
-            ctx, w = self.attn(
+            ctx, w = self.attn.attend(
                 s[:, None], states, states, src_mask, projected_keys=keys, temperature=intervene.temperature
             )
         else:
             q = self.attn_query(s)[:, None]  # (batch, 1, 2*hidden)
-            ctx, w = scaled_dot_product_attention(
-                q, states, states, src_mask[:, None, :], scale=1.0 / intervene.temperature
-            )
+            ctx, w = _attention(q, states, states, src_mask[:, None, :], 0.0, False, 1.0 / intervene.temperature)
         heads = intervene.heads("cross", 0)
         if heads is not None:  # the one "head": 0 switches attention off (context = 0)
             ctx = ctx * heads.to(ctx.dtype).view(1, 1, 1)
@@ -129,6 +134,7 @@ class Seq2Seq(nn.Module):
     ) -> tuple[torch.Tensor, dict[str, list[torch.Tensor]] | None]:
         """src (batch, S), src_mask (batch, S), tgt_in (batch, T) -> logits (batch, T, tgt_vocab),
         and if asked {"cross": [(batch, 1, T, S)]} (None for the no-attention model)"""
+        check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
         memory, s = self.start(src, src_mask)
         logits, weights = [], []
         for t in range(tgt_in.shape[1]):

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from . import _checks as check
 from .attention import NO_INTERVENTION, Intervention, attention_mask, padding_mask
 from .layers import DecoderLayer, EncoderLayer, PositionalEncoding
-from .specials import PAD_ID
+from .specials import PAD_ID, SPECIALS
 
 
 @dataclass
@@ -36,6 +37,15 @@ class TransformerConfig:
     learned_positions: bool = False  # False: the paper's sinusoids
 
     def __post_init__(self):
+        for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
+            check.integer(name, getattr(self, name), minimum=len(SPECIALS) + 1)
+        for name in ("d_model", "n_heads", "d_ff", "max_len"):
+            check.integer(name, getattr(self, name))
+        for name in ("n_encoder_layers", "n_decoder_layers"):
+            check.integer(name, getattr(self, name), minimum=0)
+        check.probability("dropout", self.dropout)
+        for name in ("norm_first", "tie_embeddings", "learned_positions"):
+            check.flag(name, getattr(self, name))
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
         if self.d_model % 2:
@@ -112,6 +122,7 @@ class Transformer(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """src (batch, S) ids, src_mask (batch, S) True = real token
         -> memory (batch, S, d_model), encoder self-attention [(batch, heads, S, S)] per layer"""
+        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
         x = self.embed(self.src_embed, src)
         mask = attention_mask(src_mask)  # (batch, 1, 1, S)
         maps = []
@@ -130,6 +141,8 @@ class Transformer(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """memory (batch, S, d_model), src_mask (batch, S), tgt_in (batch, T) ids starting with <bos>
         -> logits (batch, T, tgt_vocab), decoder self [(batch, heads, T, T)], cross [(batch, heads, T, S)]"""
+        check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
+        check.key_mask("src_mask", src_mask, memory[..., 0])
         x = self.embed(self.tgt_embed, tgt_in)
         self_mask = attention_mask(padding_mask(tgt_in), causal=True)  # (batch, 1, T, T): no peeking ahead
         memory_mask = attention_mask(src_mask)  # (batch, 1, 1, S)

@@ -29,7 +29,7 @@ SEPARATOR = "<bos>"  # the decoder's start token, reused between the two sentenc
 
 
 def lm_words(pair: Pair) -> list[str]:
-    """One training sequence in words: source, separator, target, <eos>."""
+    """One training sequence in words: source, separator, target, <eos>. Taught in notebook 10."""
     return [*pair.src, SEPARATOR, *pair.tgt, "<eos>"]
 
 
@@ -47,7 +47,7 @@ class LMBatch:
 def lm_batch(model, batch: Batch) -> LMBatch:
     """Lay a translation :class:`~transformer_lite.data.Batch` out as one sequence per pair.
     Source columns predict nothing that counts; the separator predicts the first target word,
-    each target word the next, the last one <eos>."""
+    each target word the next, the last one <eos>. Taught in notebook 10."""
     ids, key_mask, positions = model.sequence(batch.src, batch.src_mask, batch.tgt_in)
     no_target = torch.full_like(batch.src, PAD_ID)
     targets = torch.cat([no_target, batch.tgt_out], dim=1)
@@ -59,7 +59,7 @@ def causal_lm_loss(
 ) -> torch.Tensor:
     """Mean (label-smoothed) cross entropy of the next word over the positions where
     ``loss_mask`` is True; the others (the source, padding) do not count at all.
-    logits (batch, L, V), targets (batch, L), loss_mask (batch, L) bool -> scalar"""
+    logits (batch, L, V), targets (batch, L), loss_mask (batch, L) bool -> scalar. Taught in notebook 10."""
     if logits.shape[:2] != targets.shape or targets.shape != loss_mask.shape:
         raise ValueError(
             f"logits (batch, L, V), targets and loss_mask (batch, L) must agree; got logits {tuple(logits.shape)}, "
@@ -72,7 +72,7 @@ def causal_lm_loss(
 
 def lm_columns(batch: Batch, src_vocab: Vocab, tgt_vocab: Vocab) -> list[list[str]]:
     """The words of each row of :func:`lm_batch`'s layout, padding shown as ``<pad>``:
-    the S source columns, then the T target inputs (``<bos>`` first)."""
+    the S source columns, then the T target inputs (``<bos>`` first). Taught in notebook 10."""
     return [
         [src_vocab.itos[i] for i in src] + [tgt_vocab.itos[i] for i in tgt]
         for src, tgt in zip(batch.src.tolist(), batch.tgt_in.tolist())

@@ -56,7 +56,7 @@ def sample_decode(
     :func:`filter_logits`. The same seed gives the same output; ``top_k=1`` is greedy search.
 
     src (batch, S), src_mask (batch, S) -> tokens (batch, T) without <bos>, each row ending in
-    <eos> then padding, and the model's log-probability of each output (batch,)."""
+    <eos> then padding, and the model's log-probability of each output (batch,). Taught in notebook 10."""
     _check_options(temperature, top_k, top_p)
     model.eval()
     generator = torch.Generator(device=src.device).manual_seed(seed)
@@ -80,7 +80,7 @@ def sample_decode(
 
 def sample_ids(model, src_ids: list[list[int]], seed: int = 0, batch_size: int = 256, **options) -> list[list[int]]:
     """:func:`sample_decode` over many sources (lists of ids) in batches; output ids without
-    specials, in the input order. ``options``: temperature, top_k, top_p."""
+    specials, in the input order. ``options``: temperature, top_k, top_p. Taught in notebook 10."""
     device = next(model.parameters()).device
     out = []
     for start in range(0, len(src_ids), batch_size):
@@ -94,6 +94,7 @@ def sample_ids(model, src_ids: list[list[int]], seed: int = 0, batch_size: int =
 
 def distinct_share(samples: list[list[list[int]]]) -> float:
     """Diversity of repeated samples: for each sentence, the share of its n outputs that are
-    different from each other ((distinct - 1) / (n - 1)), averaged. 0: always the same output."""
+    different from each other ((distinct - 1) / (n - 1)), averaged. 0: always the same output.
+    Taught in notebook 10."""
     shares = [(len({tuple(s) for s in group}) - 1) / (len(group) - 1) for group in samples if len(group) > 1]
     return sum(shares) / len(shares) if shares else 0.0

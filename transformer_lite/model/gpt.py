@@ -76,7 +76,7 @@ class GPTConfig:
 class GPTBlock(nn.Module):
     """The decoder layer without its cross-attention: masked self-attention then feed-forward,
     each inside Add & Norm. One code path serves training (all positions at once) and decoding
-    (new positions after cached ones)."""
+    (new positions after cached ones). Taught in notebook 10."""
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
         super().__init__()

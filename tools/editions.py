@@ -9,8 +9,9 @@ Student edition: in every code cell, the lines from ``### BEGIN SOLUTION`` to ``
 indentation; the hint comes from a ``### HINT: ...`` line right above ``### BEGIN SOLUTION`` (which
 stays), else a generic sentence. Outputs and execution counts are cleared; nothing else changes.
 
-Building needs no network. Viewing the slides does: the HTML loads reveal.js (and MathJax, require.js)
-from a CDN unless ``--reveal-prefix`` points at a local copy of reveal.js 4.
+Slides and pages work with no network when viewed: reveal.js, MathJax, require.js, jQuery and the
+widget manager are copied next to them into ``_static/`` (tools/offline.py; npm fetches them once).
+Slides are built from executed notebooks, so they carry the figures.
 """
 
 from __future__ import annotations
@@ -125,21 +126,39 @@ def build_student(out: Path, src: Path = NOTEBOOKS_DIR) -> list[Path]:
 
 
 # ---- slides --------------------------------------------------------------------------------
-def build_slides(out: Path, src: Path = NOTEBOOKS_DIR, reveal_prefix: str | None = None) -> list[Path]:
-    """One reveal.js page per notebook, from the cells' ``slideshow`` metadata (no execution)."""
+def build_slides(
+    out: Path, src: Path = NOTEBOOKS_DIR, reveal_prefix: str | None = None, run: bool = True
+) -> list[Path]:
+    """One reveal.js page per notebook, paginated by the cells' ``slideshow`` metadata, from the
+    executed notebook (unless ``run`` is False) so the slides show the figures; viewable offline."""
     from nbconvert import SlidesExporter
 
     exporter = SlidesExporter()
+    out.mkdir(parents=True, exist_ok=True)
+    offline = _offline()
+    offline.configure(exporter, offline.vendor(out))
     if reveal_prefix:
         exporter.reveal_url_prefix = reveal_prefix
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in notebooks(src):
-        body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
+        nb = nbformat.read(path, as_version=4)
+        if run:
+            execute(nb, path.parent)
+        body, _ = exporter.from_notebook_node(nb)
         target = out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
     return written
+
+
+def _offline():
+    """tools/offline.py (vendored scripts for pages that need no network), whichever way this file was loaded."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("offline", Path(__file__).resolve().with_name("offline.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # ---- static HTML -------------------------------------------------------------------------
@@ -148,6 +167,7 @@ def execute(nb, cwd: Path, timeout: int = 900):
     from nbclient import NotebookClient
 
     os.environ["TRANSFORMER_LITE_FAST"] = "1"  # inherited by the kernel; read only by transformer_lite.config
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
@@ -161,6 +181,8 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
 
     exporter = HTMLExporter()
     out.mkdir(parents=True, exist_ok=True)
+    offline = _offline()
+    offline.configure(exporter, offline.vendor(out))
     written, entries = [], []
     for path in notebooks(src):
         nb = nbformat.read(path, as_version=4)
@@ -200,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
             p.add_argument(
                 "--reveal-prefix", default=None, help="URL or relative path of reveal.js 4 (default: the unpkg CDN)"
             )
-        if name == "html":
+        if name in ("html", "slides"):
             p.add_argument("--no-execute", action="store_true", help="export the notebooks as they are (no outputs)")
     args = parser.parse_args(argv)
     out, src = Path(args.out), Path(args.src)
@@ -208,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.edition == "student":
         written = build_student(out, src)
     elif args.edition == "slides":
-        written = build_slides(out, src, args.reveal_prefix)
+        written = build_slides(out, src, args.reveal_prefix, run=not args.no_execute)
     else:
         written = build_html(out, src, run=not args.no_execute)
     for path in written:

@@ -184,3 +184,21 @@ def _torch(python: Path) -> str:
     """torch's version and where it lives (a reinstall would change at least the file's time)."""
     code = "import os, torch; print(torch.__version__, torch.__file__, os.stat(torch.__file__).st_mtime_ns)"
     return run(python, "-c", code).strip()
+
+
+def test_deployment_files_agree_with_the_lock():
+    """environment.yml, the hub image and Binder install the torch and packages requirements.lock pins."""
+    import re
+
+    import yaml
+
+    lock = dict(line.split("==") for line in LOCK.read_text().split() if "==" in line)
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pins = [p for d in env["dependencies"] if isinstance(d, dict) for p in d["pip"] if "==" in p]
+    assert pins and all(lock.get(p.split("==")[0]) == p.split("==")[1] for p in pins), pins
+    for path in ("deploy/jupyterhub/Dockerfile", "binder/postBuild"):
+        text = (ROOT / path).read_text()
+        assert re.findall(r"torch==([\d.]+)", text) == [lock["torch"]], path
+        assert "-c requirements.lock ." in text, f"{path}: the course at the locked versions"
+    values = yaml.safe_load((ROOT / "deploy/jupyterhub/zero-to-jupyterhub/config.yaml").read_text())
+    assert values["singleuser"]["cpu"]["limit"] == 1

@@ -60,7 +60,10 @@ class Kernel:
         self.ws.send(json.dumps(message))
         out, error, deadline = [], None, time.time() + timeout
         while time.time() < deadline:
-            reply = json.loads(self.ws.recv())
+            raw = self.ws.recv()
+            if isinstance(raw, bytes):  # a message with binary buffers: widget updates (the picture) for the page
+                continue
+            reply = json.loads(raw)
             if reply.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, body = reply["msg_type"], reply["content"]

@@ -14,7 +14,7 @@
 #                       unset: system accounts (PAM) and one system user per student
 #   CLASS_HUB_HOMES     set: every student's server runs as the hub's user with home CLASS_HUB_HOMES/<name>
 #                       (SimpleLocalProcessSpawner: no isolation between students' files on disk; tests only)
-#   CLASS_HUB_CPUS      CPUs per student (1); the course reads it (CPU_LIMIT) to cap torch's threads
+#   CLASS_HUB_CPUS      CPUs per student (1; 0 for none); the course reads it (CPU_LIMIT) to cap torch's threads
 #   CLASS_HUB_MEMORY    memory per student (1G); see below for enforcement
 #   CLASS_HUB_MAX_SERVERS  servers running at once (40)
 #
@@ -59,7 +59,7 @@ if env("CLASS_HUB_HOMES"):
 else:
     c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"  # each as its own system user
 c.Spawner.default_url = "/lab"
-c.Spawner.cpu_limit = float(env("CLASS_HUB_CPUS", "1"))
+c.Spawner.cpu_limit = float(env("CLASS_HUB_CPUS", "1")) or None  # 0: no limit (torch takes every core)
 c.Spawner.mem_limit = env("CLASS_HUB_MEMORY", "1G")
 c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "TRANSFORMER_LITE_FAST", "MPLBACKEND"]
 c.Spawner.start_timeout = 120

@@ -143,3 +143,34 @@ def test_make_lab_serves_localhost_with_a_token(tmp_path):
     finally:
         classhub.os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(30)
+
+
+def test_cpu_quota_takes_the_smallest_limit(monkeypatch, tmp_path):
+    """transformer_lite.config.cpu_quota: the variable, the hub's CPU_LIMIT, cgroup cpu.max, affinity."""
+    from transformer_lite import config
+
+    monkeypatch.delenv(config.THREADS_ENV_VAR, raising=False)
+    monkeypatch.delenv(config.HUB_CPU_LIMIT_ENV_VAR, raising=False)
+    cores = len(classhub.os.sched_getaffinity(0))
+    assert 1 <= config.cpu_quota() <= cores
+    monkeypatch.setenv(config.HUB_CPU_LIMIT_ENV_VAR, "0.5")  # half a core still gets one thread
+    assert config.cpu_quota() == 1
+    monkeypatch.setenv(config.HUB_CPU_LIMIT_ENV_VAR, "64")
+    monkeypatch.setenv(config.THREADS_ENV_VAR, "1")
+    assert config.cpu_quota() == 1
+    monkeypatch.setenv(config.THREADS_ENV_VAR, "lots")
+    with pytest.raises(ValueError, match="TRANSFORMER_LITE_THREADS='lots'"):
+        config.cpu_quota()
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # a container allowed 1.5 CPUs
+    assert config._cgroup_cpus(tmp_path) == 2
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert config._cgroup_cpus(tmp_path) is None
+
+
+def test_thread_cap_applies_at_import():
+    import subprocess
+    import sys
+
+    code = "import torch, transformer_lite; print(torch.get_num_threads())"
+    env = {**classhub.os.environ, "TRANSFORMER_LITE_THREADS": "1"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "1"

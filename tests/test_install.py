@@ -202,3 +202,19 @@ def test_deployment_files_agree_with_the_lock():
         assert "-c requirements.lock ." in text, f"{path}: the course at the locked versions"
     values = yaml.safe_load((ROOT / "deploy/jupyterhub/zero-to-jupyterhub/config.yaml").read_text())
     assert values["singleuser"]["cpu"]["limit"] == 1
+
+
+def test_pick_device_cuda_then_cpu_and_mps_only_when_asked(monkeypatch):
+    import torch
+
+    from transformer_lite import config
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert config.pick_device().type == "cpu"  # never MPS by default, even on a Mac
+    for missing in ("cuda", "cuda:1", "mps"):
+        if missing not in config.available_devices():
+            with pytest.raises(ValueError, match=f"prefer='{missing}'.*available"):
+                config.pick_device(missing)
+    with pytest.raises(ValueError, match="not a device name"):
+        config.pick_device("gpu")
+    assert config.pick_device("cpu").type == "cpu"

@@ -2,7 +2,7 @@
 
     python tools/editions.py student --out build/student   # exercises stubbed out, no outputs
     python tools/editions.py slides  --out build/slides    # reveal.js slides, one file per notebook
-    python tools/editions.py html    --out build/html      # executed (fast mode) HTML + index.html
+    python tools/editions.py html    --out build/html      # executed (full mode) HTML + index.html
 
 Student edition: in every code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION``
 (markers included) become one ``raise NotImplementedError("Your turn: <hint>")`` at the marker's
@@ -162,13 +162,18 @@ def _offline():
 
 
 # ---- static HTML -------------------------------------------------------------------------
-def execute(nb, cwd: Path, timeout: int = 900):
-    """Run a notebook top to bottom in a fresh kernel, in fast mode."""
+def execute(nb, cwd: Path, timeout: int = 900, fast: bool = False):
+    """Run a notebook top to bottom in a fresh kernel, in full mode as a student runs it (the
+    training cells train their whole step budgets): nothing a reader sees comes from fast mode.
+    ``fast=True`` (TRANSFORMER_LITE_FAST=1) is for smoke tests whose outputs nobody reads."""
     from nbclient import NotebookClient
 
-    os.environ["TRANSFORMER_LITE_FAST"] = "1"  # inherited by the kernel; read only by transformer_lite.config
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    env = {k: v for k, v in os.environ.items() if k != "TRANSFORMER_LITE_FAST"}  # the kernel's environment
+    if fast:
+        env["TRANSFORMER_LITE_FAST"] = "1"
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    client.execute(env=env)
     return nb
 
 
@@ -199,7 +204,7 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
         entries.append((target.name, title(nb) or path.stem))
         print(f"{target}  ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     items = "\n".join(f'  <li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for href, text in entries)
-    note = "executed in fast mode (TRANSFORMER_LITE_FAST=1)" if run else "not executed"
+    note = "executed in full mode, as a student runs them" if run else "not executed"
     index = out / "index.html"
     index.write_text(
         "<!DOCTYPE html>\n<html lang='en'>\n<head><meta charset='utf-8'><title>transformer-lite</title></head>\n"

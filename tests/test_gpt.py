@@ -158,3 +158,16 @@ def test_attention_maps_on_request_cut_into_the_three_kinds(model, batch, corpus
     assert model(batch.src, batch.src_mask, batch.tgt_in)[1] is None
     rows = head_aer_table(model, corpus["test"][:8], corpus.src_vocab, corpus.tgt_vocab)  # notebook 08's tool
     assert len(rows) == model.config.n_layers * h and all(0 <= r["aer"] <= 1 for r in rows)
+
+
+def test_bad_inputs_are_named(model, batch):
+    with pytest.raises(TypeError, match="src_mask"):
+        model(batch.src, batch.src_mask.float(), batch.tgt_in)
+    with pytest.raises(ValueError, match="src"):
+        model(batch.src + 1000, batch.src_mask, batch.tgt_in)
+    with pytest.raises(ValueError, match="tgt_in"):
+        model(batch.src, batch.src_mask, batch.tgt_in[:2])
+    with pytest.raises(ValueError, match="n_heads"):
+        GPTConfig(100, 100, d_model=30, n_heads=4)
+    with pytest.raises(ValueError, match="top_p"):
+        sample_decode(model, batch.src, batch.src_mask, top_p=0.0)

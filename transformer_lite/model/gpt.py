@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import _checks as check
 from .attention import (
     NO_INTERVENTION,
     NO_LAYER_INTERVENTION,
@@ -59,13 +60,18 @@ class GPTConfig:
     learned_positions: bool = False  # False: the paper's sinusoids (GPT learns them)
 
     def __post_init__(self):
+        for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
+            check.integer(name, getattr(self, name), minimum=len(SPECIALS) + 1)
+        for name in ("d_model", "n_heads", "d_ff", "max_len"):
+            check.integer(name, getattr(self, name))
+        check.integer("n_layers", self.n_layers, minimum=0)
+        check.probability("dropout", self.dropout)
+        for name in ("norm_first", "tie_embeddings", "learned_positions"):
+            check.flag(name, getattr(self, name))
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
         if self.d_model % 2:
             raise ValueError(f"d_model={self.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
-        for name in ("src_vocab_size", "tgt_vocab_size"):
-            if getattr(self, name) <= len(SPECIALS):
-                raise ValueError(f"{name}={getattr(self, name)}: needs the {len(SPECIALS)} specials and some words")
 
     @property
     def vocab_size(self) -> int:
@@ -149,6 +155,14 @@ class GPT(nn.Module):
         """{kind: (layers, heads)}: one self-attention per block, switched off as "dec_self"."""
         return {"dec_self": (self.config.n_layers, self.config.n_heads)}
 
+    def _check_inputs(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor | None = None) -> None:
+        """Entry-point checks (one scan of the ids): bool masks, ids inside the vocabularies."""
+        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
+        if tgt_in is not None:
+            check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
+            if tgt_in.shape[0] != src.shape[0]:
+                raise ValueError(f"tgt_in has {tgt_in.shape[0]} rows but src has {src.shape[0]}: one target per source")
+
     # ---- the sequence ----------------------------------------------------------------------------
     def joint_ids(self, src: torch.Tensor) -> torch.Tensor:
         """Source-vocabulary ids (batch, S) -> their rows in the joint table (specials unchanged)."""
@@ -222,6 +236,7 @@ class GPT(nn.Module):
         -> logits (batch, T, tgt_vocab) at the target positions only and, if asked, the maps cut
         into {"enc_self" (batch, heads, S, S), "dec_self" (batch, heads, T, T), "cross" (batch,
         heads, T, S)} per layer. The trainer's loss on these logits is the causal LM loss."""
+        self._check_inputs(src, src_mask, tgt_in)
         h, maps, _ = self.run(*self.sequence(src, src_mask, tgt_in), return_attention, intervene)
         s = src.shape[1]
         logits = self.write(h[:, s:])
@@ -235,6 +250,7 @@ class GPT(nn.Module):
     def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
         """Read the source once. -> memory: the cached source prefix, per layer its keys and
         values (batch, heads, S, d_k); state: the target's cache, empty (batch, heads, 0, d_k)."""
+        self._check_inputs(src, src_mask)
         positions = (src_mask.long().cumsum(dim=1) - 1).clamp(min=0)
         _, _, memory = self.run(self.joint_ids(src), src_mask, positions, intervene=intervene)
         return memory, [(k[:, :, :0], v[:, :, :0]) for k, v in memory]

@@ -33,9 +33,20 @@ def _data_dir() -> Path:
 DATA_DIR = _data_dir()
 
 
+FAST_ON, FAST_OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
 def fast_mode() -> bool:
-    """True when ``TRANSFORMER_LITE_FAST`` is set to anything but "", "0" or "false"."""
-    return os.environ.get(FAST_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no")
+    """Whether ``TRANSFORMER_LITE_FAST`` asks for fast mode. Documented values (any case, spaces
+    ignored): on "1", "true", "yes", "on"; off: unset, "", "0", "false", "no", "off". Anything else
+    is a ``ValueError``: a typo must not silently switch the course's budgets."""
+    value = os.environ.get(FAST_ENV_VAR, "").strip().lower()
+    if value not in FAST_ON + FAST_OFF:
+        raise ValueError(
+            f"{FAST_ENV_VAR}={os.environ[FAST_ENV_VAR][:40]!r} is not understood: use 1/true/yes/on for fast "
+            "mode, or 0/false/no/off (or unset it) for the full course"
+        )
+    return value in FAST_ON
 
 
 def budget(full, fast):
@@ -44,7 +55,12 @@ def budget(full, fast):
 
 
 def seed_everything(seed: int = 0) -> None:
-    """Seed Python, NumPy and PyTorch (CPU and every GPU) so runs repeat."""
+    """Seed Python, NumPy and PyTorch (CPU and every GPU) so runs repeat. ``seed``: a whole number
+    from 0 to 2**32 - 1 (checked before anything is seeded)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a whole number from 0 to 2**32 - 1; got {seed!r:.60}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be from 0 to 2**32 - 1; got {seed}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -35,6 +35,7 @@ from .grammar import (
     parse_pair,
 )
 from .lexicon import lexicon
+from .model import _checks as check
 from .model.attention import padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 
@@ -43,9 +44,11 @@ from .model.specials import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 # Vocabulary
 # --------------------------------------------------------------------------------------
 def tokenize(text: str | list[str] | tuple[str, ...]) -> list[str]:
-    """Lower-case, split on spaces, drop sentence punctuation. Lists pass through."""
+    """Lower-case, split on spaces, drop sentence punctuation. Lists of words pass through."""
     if isinstance(text, str):
         return text.lower().translate(_PUNCTUATION).split()
+    if not isinstance(text, (list, tuple)) or not all(isinstance(w, str) for w in text):
+        raise TypeError(f"text must be a sentence (str) or a list of words (str); got {check.show(text)}")
     return list(text)
 
 
@@ -82,13 +85,14 @@ class Vocab:
         tokens = tokenize(text)
         if not tokens:
             raise ValueError("empty sentence: type at least one word")
-        unknown = self.unknown_words(tokens)
+        unknown = list(dict.fromkeys(self.unknown_words(tokens)))
         if unknown:
             hints = []
-            for w in dict.fromkeys(unknown):
-                close = self.suggest(w)
-                hints.append(f"{w!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
-            raise ValueError("unknown word(s) not in the vocabulary: " + "; ".join(hints))
+            for w in unknown[:5]:  # a message to read, not a dump: the first five, then a count
+                close = self.suggest(w) if len(w) <= 40 else []
+                hints.append(check.show(w, 30) + (f" (did you mean {', '.join(close)}?)" if close else ""))
+            more = f"; and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+            raise ValueError("unknown word(s) not in the vocabulary: " + "; ".join(hints) + more)
         return tokens
 
     def encode(self, text: str | list[str], bos: bool = False, eos: bool = False) -> list[int]:
@@ -97,9 +101,17 @@ class Vocab:
         return ([BOS_ID] if bos else []) + ids + ([EOS_ID] if eos else [])
 
     def decode(self, ids) -> list[str]:
-        """Ids to words, stopping at ``<eos>`` and skipping ``<pad>``/``<bos>``."""
+        """Ids to words, stopping at ``<eos>`` and skipping ``<pad>``/``<bos>``. ``ids``: a list of
+        ints or a 1-D integer tensor, each in 0 .. len(vocab) - 1."""
+        if isinstance(ids, torch.Tensor):
+            ids = check.tensor("ids", ids, dims=(1,), floating=False).tolist()
+        if not isinstance(ids, (list, tuple)):
+            raise TypeError(f"ids must be a list of token ids or a 1-D tensor; got {check.show(ids)}")
+        bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.itos)]
+        if bad:
+            raise ValueError(f"ids must be whole numbers from 0 to {len(self.itos) - 1}; got {check.show_list(bad)}")
         out = []
-        for i in ids.tolist() if isinstance(ids, torch.Tensor) else ids:
+        for i in ids:
             if i == EOS_ID:
                 break
             if i not in (PAD_ID, BOS_ID):
@@ -181,6 +193,8 @@ class TranslationDataset(Dataset):
     ``(tgt_len + 2,)`` wrapped in ``<bos> ... <eos>``. Taught in notebook 06."""
 
     def __init__(self, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab):
+        if not isinstance(pairs, (list, tuple)) or not all(isinstance(p, Pair) for p in pairs):
+            raise TypeError(f"pairs must be a list of Pair (e.g. corpus['train']); got {check.show(pairs)}")
         self.pairs = pairs
         self.src = [torch.tensor(src_vocab.encode(p.src)) for p in pairs]
         self.tgt = [torch.tensor(tgt_vocab.encode(p.tgt, bos=True, eos=True)) for p in pairs]
@@ -218,6 +232,13 @@ def pad(seqs: list[torch.Tensor], pad_id: int = PAD_ID) -> torch.Tensor:
 
 def collate(items: list[tuple[torch.Tensor, torch.Tensor]]) -> Batch:
     """Pad a list of ``(src, tgt)`` pairs into a :class:`Batch`. Taught in notebook 06."""
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"items must be a non-empty list of (src, tgt) id tensors; got {check.show(items)}")
+    for src, tgt in items:
+        check.tensor("items: src", src, dims=(1,), floating=False)
+        check.tensor("items: tgt", tgt, dims=(1,), floating=False)
+        if len(tgt) < 2:
+            raise ValueError(f"items: each tgt needs <bos> ... <eos> (at least 2 ids); got {tgt.tolist()}")
     src = pad([s for s, _ in items])
     tgt = pad([t for _, t in items])
     tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
@@ -261,10 +282,13 @@ def main(argv: list[str] | None = None) -> None:
     b = sub.add_parser("build", help="regenerate the corpus files")
     b.add_argument("--out", default=str(DATA_DIR), help="output folder (default: the repo's data/)")
     b.add_argument("--seed", type=int, default=SEED)
+    b.add_argument("--overwrite", action="store_true", help="replace a corpus already in --out")
     sub.add_parser("stats", help="print split sizes and lengths")
     args = parser.parse_args(argv)
     if args.command == "build":
-        for path in build(args.out, args.seed):
+        # Regenerating the shipped corpus in place is what the default is for; elsewhere, ask.
+        overwrite = args.overwrite or Path(args.out).resolve() == Path(DATA_DIR).resolve()
+        for path in build(args.out, args.seed, overwrite=overwrite):
             print(path)
     else:
         for grammar in GRAMMARS:

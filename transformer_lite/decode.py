@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from .data import Vocab, pad
+from .model import _checks as check
 from .model.attention import NO_INTERVENTION, Intervention, padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID
 
@@ -16,6 +17,14 @@ from .model.specials import BOS_ID, EOS_ID, PAD_ID
 def default_max_len(src_mask: torch.Tensor) -> int:
     """Longest output we allow: 1.5x the longest source plus 5 (targets here are at most ~1.3x)."""
     return int(src_mask.sum(1).max()) * 3 // 2 + 5
+
+
+def _max_len(max_len: int | None, src: torch.Tensor, src_mask: torch.Tensor) -> int:
+    """Check the source's shape and mask (the model checks its ids), then: None -> the default
+    length; otherwise a whole number >= 1 (0 and negatives are refused, not read as "no limit")."""
+    check.tensor("src", src, dims=(2,), floating=False)
+    check.key_mask("src_mask", src_mask, src)
+    return default_max_len(src_mask) if max_len is None else check.integer("max_len", max_len)
 
 
 def _reorder(x, index: torch.Tensor):
@@ -41,7 +50,7 @@ def greedy_decode(
     Taught in notebook 07.
     """
     model.eval()
-    max_len = max_len or default_max_len(src_mask)
+    max_len = _max_len(max_len, src, src_mask)
     memory, state = model.start(src, src_mask, intervene)
     tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
     scores = torch.zeros(src.shape[0], device=src.device)
@@ -82,11 +91,11 @@ def beam_search(
     src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
     Taught in notebook 07.
     """
-    if beam_size < 1:
-        raise ValueError(f"beam_size must be at least 1; got {beam_size}")
+    beam_size = check.integer("beam_size", beam_size)
+    alpha = check.number("alpha", alpha, 0.0, 10.0)
     model.eval()
+    max_len = _max_len(max_len, src, src_mask)
     batch, k = src.shape[0], beam_size
-    max_len = max_len or default_max_len(src_mask)
     memory, state = model.start(src, src_mask, intervene)
     expand = torch.arange(batch, device=src.device).repeat_interleave(k)  # each sentence k times
     memory, state, beam_src_mask = _reorder(memory, expand), _reorder(state, expand), src_mask[expand]
@@ -131,6 +140,8 @@ def translate_ids(
 ) -> list[list[int]]:
     """Decode many sources (lists of ids) in length-sorted batches; returns output ids
     (no specials) in the input order."""
+    _check_src_ids(src_ids, getattr(model.config, "src_vocab_size", None))
+    batch_size, beam_size = check.integer("batch_size", batch_size), check.integer("beam_size", beam_size)
     device = device or next(model.parameters()).device
     order = sorted(range(len(src_ids)), key=lambda i: len(src_ids[i]))
     out: list[list[int]] = [[] for _ in src_ids]
@@ -147,6 +158,36 @@ def translate_ids(
     return out
 
 
+def _check_src_ids(src_ids, vocab_size: int | None) -> None:
+    """A list of sources, each a non-empty list of ids in the model's vocabulary."""
+    if not isinstance(src_ids, (list, tuple)) or not all(isinstance(s, (list, tuple)) for s in src_ids):
+        raise TypeError(
+            f"src_ids must be a list of sources, each a list of ids (e.g. [[4, 9, 7]]); got {check.show(src_ids)}"
+        )
+    for n, ids in enumerate(src_ids):
+        if not ids:
+            raise ValueError(f"src_ids[{n}] is empty: each source needs at least one word id")
+        bad = [
+            i for i in ids if isinstance(i, bool) or not isinstance(i, int) or i < 0 or (vocab_size and i >= vocab_size)
+        ]
+        if bad:
+            top = f" to {vocab_size - 1}" if vocab_size else ""
+            raise ValueError(f"src_ids[{n}] holds ids outside 0{top}: {check.show_list(bad)}")
+
+
+def _sentences(sentences) -> list:
+    """A list of sentences (each a str or a list of words); a list of single words is refused:
+    it could be one sentence or several one-word sentences."""
+    if not isinstance(sentences, (list, tuple)):
+        raise TypeError(f"sentences must be a str or a list of sentences; got {check.show(sentences)}")
+    if len(sentences) > 1 and all(isinstance(s, str) and len(s.split()) == 1 for s in sentences):
+        raise ValueError(
+            f"sentences {check.show(sentences)} looks like the words of one sentence: pass "
+            f"{check.show(' '.join(sentences))} for one sentence, or [[w] for w in words] for one-word sentences"
+        )
+    return list(sentences)
+
+
 def translate(
     model,
     sentences,
@@ -159,7 +200,7 @@ def translate(
     """Translate one sentence (str -> list of words) or a list of them (-> list of lists).
     Empty sentences and unknown words raise a ``ValueError`` that names the problem. Taught in notebook 01."""
     single = isinstance(sentences, str)
-    batch = [sentences] if single else list(sentences)
+    batch = [sentences] if single else _sentences(sentences)
     ids = [src_vocab.encode(s) for s in batch]
     outputs = translate_ids(model, ids, beam_size, alpha, intervene=intervene)
     words = [tgt_vocab.decode(row) for row in outputs]

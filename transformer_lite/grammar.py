@@ -324,9 +324,15 @@ def parse_pair(line: str) -> Pair:
     return Pair(tuple(src.split()), tuple(tgt.split()), alignment)
 
 
-def build(out_dir: Path | str = DATA_DIR, seed: int = SEED) -> list[Path]:
-    """Write the corpus and vocabularies under ``out_dir/corpus``; returns the files."""
+def build(out_dir: Path | str = DATA_DIR, seed: int = SEED, overwrite: bool = False) -> list[Path]:
+    """Write the corpus and vocabularies under ``out_dir/corpus``; returns the files. A folder that
+    already holds files is refused unless ``overwrite=True``."""
     root = Path(out_dir) / CORPUS_DIR_NAME
+    if not overwrite and root.is_dir() and any(root.iterdir()):
+        raise FileExistsError(
+            f"out_dir {out_dir} already holds a corpus folder with files; pass overwrite=True to replace "
+            "them (python -m transformer_lite.data build --overwrite) or choose an empty out_dir"
+        )
     splits = build_splits(seed)
     written = []
     for grammar in GRAMMARS:

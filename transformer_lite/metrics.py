@@ -9,6 +9,7 @@ import torch
 from .data import TranslationDataset, Vocab, collate
 from .decode import translate_ids
 from .grammar import Pair
+from .model._checks import show
 from .model.attention import NO_INTERVENTION, Intervention
 
 # Source-length buckets used in every table and plot. The last is the `long` split.
@@ -19,20 +20,54 @@ def _join(sentences) -> list[str]:
     return [s if isinstance(s, str) else " ".join(s) for s in sentences]
 
 
-def corpus_bleu(hypotheses, references) -> float:
-    """Corpus BLEU (0-100) with sacrebleu on our already-tokenised words."""
+def _sentence(name: str, s) -> str:
+    """One sentence, a str or a list of words -> the words joined by spaces."""
+    if isinstance(s, str):
+        return s
+    if isinstance(s, (list, tuple)) and all(isinstance(w, str) for w in s):
+        return " ".join(s)
+    raise TypeError(f"{name} must be a sentence: a str or a list of words; got {show(s)}")
+
+
+def _paired(hypotheses, references) -> tuple[list[str], list[str]]:
+    """Two lists of sentences of the same length -> their joined texts."""
+    for name, value in (("hypotheses", hypotheses), ("references", references)):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name} must be a list of sentences (each a str or a list of words); got {show(value)}")
     if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+        raise ValueError(
+            f"hypotheses and references must pair up; got {len(hypotheses)} hypotheses but {len(references)} references"
+        )
+    return [_sentence("hypotheses[i]", h) for h in hypotheses], [_sentence("references[i]", r) for r in references]
+
+
+def corpus_bleu(hypotheses, references) -> float:
+    """Corpus BLEU (0-100) with sacrebleu on our already-tokenised words (0.0 for no sentences).
+    One short sentence has no 4-grams, so its corpus BLEU is 0 even when it is perfect: score
+    single sentences with :func:`sentence_score`."""
+    hypotheses, references = _paired(hypotheses, references)
     if not hypotheses:
         return 0.0
-    return sacrebleu.corpus_bleu(_join(hypotheses), [_join(references)], tokenize="none", force=True).score
+    return sacrebleu.corpus_bleu(hypotheses, [references], tokenize="none", force=True).score
+
+
+def sentence_score(hypothesis, reference) -> dict[str, float]:
+    """Scores (0-100) of ONE sentence against its reference: {"bleu": sacrebleu's sentence BLEU
+    with effective order (only the n-gram orders the sentence has, so a perfect 1-3 word
+    sentence scores 100), "chrf": chrF (character n-grams, no order problem)}. Taught in notebook 08."""
+    hyp, ref = _sentence("hypothesis", hypothesis), _sentence("reference", reference)
+    if not ref.split():
+        raise ValueError("reference is empty: a score needs at least one reference word")
+    bleu = sacrebleu.sentence_bleu(hyp, [ref], tokenize="none", use_effective_order=True).score
+    return {"bleu": bleu, "chrf": sacrebleu.sentence_chrf(hyp, [ref]).score}
 
 
 def exact_match(hypotheses, references) -> float:
-    """Share (0-1) of outputs identical to the reference, word for word."""
+    """Share (0-1) of outputs identical to the reference, word for word (0.0 for no sentences)."""
+    hypotheses, references = _paired(hypotheses, references)
     if not hypotheses:
         return 0.0
-    return sum(h == r for h, r in zip(_join(hypotheses), _join(references))) / len(hypotheses)
+    return sum(h == r for h, r in zip(hypotheses, references)) / len(hypotheses)
 
 
 def bucket_label(lo: int, hi: int) -> str:

@@ -23,7 +23,7 @@ import torch
 
 from .config import DATA_DIR, budget, pick_device, seed_everything
 from .data import Corpus, TranslationDataset, load_corpus
-from .grammar import GRAMMARS
+from .grammar import GRAMMARS, check_grammar
 from .model import GPTConfig, RNNConfig, TransformerConfig, build_model, load_checkpoint, save_checkpoint
 from .train import TrainConfig, fit
 
@@ -118,7 +118,7 @@ def load_pretrained(name: str, grammar: str = "fr", device=None):
     """The shipped checkpoint of a recipe for a grammar. Returns (model, extra).
     Taught in notebook 02; used again in 07."""
     get_recipe(name)
-    path = checkpoint_path(name, grammar)
+    path = checkpoint_path(name, check_grammar(grammar))
     if not path.exists():
         raise FileNotFoundError(f"no shipped checkpoint {path}; build it with: python -m transformer_lite.recipes")
     model, extra = load_checkpoint(path)

@@ -4,6 +4,7 @@ saved and loaded by :mod:`transformer_lite.model`.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from tqdm.auto import tqdm
 
 from .config import pick_device, seed_everything
 from .data import TranslationDataset, batches
+from .model import _checks as check
 from .model.specials import PAD_ID
 
 
@@ -30,7 +32,8 @@ def label_smoothed_loss(logits: torch.Tensor, target: torch.Tensor, smoothing: f
 def warmup_lr(step: int, d_model: int, warmup: int, factor: float = 1.0) -> float:
     """The paper's Eq. 3: lrate = factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5).
     Rises linearly for ``warmup`` steps, then decays as 1/sqrt(step). Taught in notebook 07."""
-    step = max(step, 1)
+    step = max(check.integer("step", step, minimum=0), 1)
+    d_model, warmup = check.integer("d_model", d_model), check.integer("warmup", warmup)
     return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
 
 
@@ -55,6 +58,9 @@ class TrainConfig:
     patience: int | None = None  # stop when valid loss has not improved for this many epochs
     seed: int = 0
 
+    def __post_init__(self):
+        _check_train_config(self)
+
 
 @dataclass
 class History:
@@ -70,6 +76,8 @@ class History:
 @torch.no_grad()
 def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smoothing: float = 0.0) -> dict:
     """Teacher-forced loss and next-token accuracy on a dataset."""
+    _check_dataset("dataset", dataset)
+    batch_size = check.integer("batch_size", batch_size)
     model.eval()
     device = next(model.parameters()).device
     loss_sum, correct, tokens = 0.0, 0, 0
@@ -81,6 +89,41 @@ def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smo
         correct += int(((logits.argmax(-1) == batch.tgt_out) & batch.tgt_mask).sum())
         tokens += n
     return {"loss": loss_sum / tokens, "accuracy": correct / tokens}
+
+
+_TRAIN_RULES = {  # field -> its check; None means "no limit" where allowed, 0 is never read as None
+    "epochs": lambda n, v: check.integer(n, v),
+    "steps": lambda n, v: check.integer(n, v),
+    "batch_size": lambda n, v: check.integer(n, v),
+    "warmup": lambda n, v: check.integer(n, v),
+    "cooldown": lambda n, v: check.integer(n, v, minimum=0),
+    "max_steps": lambda n, v: check.optional_integer(n, v),
+    "patience": lambda n, v: check.optional_integer(n, v),
+    "lr": lambda n, v: check.number(n, v, 0.0, 10.0, low_open=True),
+    "lr_factor": lambda n, v: check.number(n, v, 0.0, 1e3, low_open=True),
+    "label_smoothing": lambda n, v: check.probability(n, v),
+    "clip": lambda n, v: check.number(n, v, 0.0, 1e6, low_open=True),
+    "seed": lambda n, v: check.integer(n, v, minimum=0, maximum=2**32 - 1),
+}
+
+
+def _check_train_config(config) -> None:
+    """Every field of a :class:`TrainConfig` that has a rule, by name."""
+    for f in dataclasses.fields(config):
+        if f.name in _TRAIN_RULES:
+            _TRAIN_RULES[f.name](f.name, getattr(config, f.name))
+    if config.schedule not in ("warmup", "constant"):
+        raise ValueError(f"schedule must be 'warmup' or 'constant'; got {check.show(config.schedule)}")
+
+
+def _check_dataset(name: str, dataset) -> None:
+    if not isinstance(dataset, TranslationDataset):
+        raise TypeError(
+            f"{name} must be a TranslationDataset (TranslationDataset(pairs, src_vocab, tgt_vocab)); "
+            f"got {type(dataset).__name__}"
+        )
+    if len(dataset) == 0:
+        raise ValueError(f"{name} is empty: give it at least one pair")
 
 
 def fit(
@@ -98,6 +141,9 @@ def fit(
     or "epoch" (info: the epoch's record); returning True stops training.
     """
     cfg = config or TrainConfig()
+    _check_dataset("train_set", train_set)
+    if valid_set is not None:
+        _check_dataset("valid_set", valid_set)
     seed_everything(cfg.seed)
     device = device or pick_device()
     model.to(device)
@@ -137,6 +183,12 @@ def fit(
             step += 1
             n_steps += 1
             value = loss.item()
+            if not math.isfinite(value):
+                lr = optimizer.param_groups[0]["lr"]
+                raise FloatingPointError(
+                    f"training stopped: the loss became {value} at step {step} (lr {lr:.3g}). Lower the learning "
+                    "rate (lr or lr_factor) or check the data; the weights are no longer usable"
+                )
             loss_sum += value
             history.steps.append(value)
             bar.set_postfix(loss=f"{value:.3f}")

@@ -26,7 +26,8 @@ from ..decode import translate_with_attention
 from ..grammar import Pair
 from ..measure.heads import ablation
 from ..measure.timing import median_seconds
-from ..metrics import corpus_bleu
+from ..metrics import sentence_score
+from ..model import _checks as check
 from ..model.attention import Intervention
 from ..model.specials import EOS
 from ..recipes import load_pretrained, train_recipe
@@ -81,9 +82,10 @@ class Reading:
     output: list[str]
     maps: dict[str, list[torch.Tensor]]  # kind -> layers of (heads, Lq, Lk)
     reference: Pair | None
-    bleu: float | None
+    bleu: float | None  # sentence BLEU with effective order (metrics.sentence_score), None without a reference
     seconds: float = 0.0
     labels: dict = field(default_factory=dict)  # kind -> (row tokens, column tokens)
+    chrf: float | None = None  # chrF of the same sentence
 
 
 class AttentionExplorer:
@@ -182,29 +184,27 @@ class AttentionExplorer:
 
     def set_layer(self, layer: int) -> ExplorerState:
         n = self.shape()[self.state.kind][0]
-        if not 0 <= int(layer) < n:
-            raise ValueError(f"{KIND_LABELS[self.state.kind]} has {n} layer(s): 0 to {n - 1}; got {layer}")
-        return self._set(layer=int(layer))
+        if not 0 <= check.integer("layer", layer, minimum=None) < n:
+            raise ValueError(f"layer must be 0 to {n - 1} ({KIND_LABELS[self.state.kind]} has {n}); got {layer}")
+        return self._set(layer=layer)
 
     def set_head(self, head) -> ExplorerState:
         """A head number, or None / "all" for the layers x heads grid."""
         if head is None or head == "all":
             return self._set(head=None)
         n = self.shape()[self.state.kind][1]
-        if not 0 <= int(head) < n:
-            raise ValueError(f"each layer has {n} head(s): 0 to {n - 1}; got {head}")
-        return self._set(head=int(head))
+        if not 0 <= check.integer("head", head, minimum=None) < n:
+            raise ValueError(f"head must be 0 to {n - 1} (each layer has {n}) or 'all'; got {head}")
+        return self._set(head=head)
 
     def set_step(self, step: int) -> ExplorerState:
         n = len(self.reading().output) + 1
-        if not 0 <= int(step) < n:
-            raise ValueError(f"the output has {n} decoding steps (the last one writes <eos>): 0 to {n - 1}; got {step}")
-        return self._set(step=int(step))
+        if not 0 <= check.integer("step", step, minimum=None) < n:
+            raise ValueError(f"step must be 0 to {n - 1}: the output has {n} decoding steps (last: <eos>); got {step}")
+        return self._set(step=step)
 
     def set_temperature(self, temperature: float) -> ExplorerState:
-        if not float(temperature) > 0:
-            raise ValueError(f"temperature must be positive; got {temperature}")
-        return self._set(temperature=float(temperature))
+        return self._set(temperature=check.temperature(temperature))
 
     def set_ablated(self, heads) -> ExplorerState:
         """Switch off exactly ``heads``: an iterable of (kind, layer, head)."""
@@ -218,9 +218,9 @@ class AttentionExplorer:
 
     def set_search(self, beam_size: int) -> ExplorerState:
         """1 = greedy search, more = beam search with that beam size."""
-        if not 1 <= int(beam_size) <= 16:
-            raise ValueError(f"beam size must be between 1 (greedy) and 16; got {beam_size}")
-        return self._set(beam_size=int(beam_size))
+        if not 1 <= check.integer("beam_size", beam_size, minimum=None) <= 16:
+            raise ValueError(f"beam_size must be between 1 (greedy) and 16 (the beam size); got {beam_size}")
+        return self._set(beam_size=beam_size)
 
     # -- the model's reading of the sentence -------------------------------------------------
     def intervention(self, state: ExplorerState | None = None) -> Intervention:
@@ -250,11 +250,12 @@ class AttentionExplorer:
         out_ids, maps = result["out"]
         output = corpus.tgt_vocab.decode(out_ids)
         reference = corpus.reference(s.sentence)
-        bleu = corpus_bleu([output], [list(reference.tgt)]) if reference is not None else None
+        # One sentence: corpus BLEU would be 0 for any perfect sentence under 4 words.
+        score = sentence_score(output, list(reference.tgt)) if reference is not None else {}
         source = list(s.sentence)
         rows, prefix = output + [EOS], ["<bos>"] + output
         labels = {"enc_self": (source, source), "dec_self": (rows, prefix), "cross": (rows, source)}
-        return Reading(source, output, maps, reference, bleu, seconds, labels)
+        return Reading(source, output, maps, reference, score.get("bleu"), seconds, labels, score.get("chrf"))
 
     def baseline(self) -> Reading:
         """The same sentence and search without temperature or ablation."""
@@ -278,6 +279,7 @@ class AttentionExplorer:
             "step_word": (r.output + [EOS])[self.state.step],
             "reference": " ".join(r.reference.tgt) if r.reference else None,
             "bleu": r.bleu,
+            "chrf": r.chrf,
             "baseline_output": b.output,
             "baseline_bleu": b.bleu,
             "changed": r.output != b.output,
@@ -296,7 +298,10 @@ class AttentionExplorer:
         ]
         if d["reference"] is not None:
             lines.append(f"<b>reference</b>: {html.escape(d['reference'])}")
-            lines.append(f"<b>BLEU</b>: {d['bleu']:.1f}" + (f" (unchanged model: {d['baseline_bleu']:.1f})"))
+            lines.append(
+                f"<b>sentence BLEU</b>: {d['bleu']:.1f}, <b>chrF</b>: {d['chrf']:.1f}"
+                f" (unchanged model: BLEU {d['baseline_bleu']:.1f})"
+            )
         else:
             lines.append("<i>not in the corpus: no reference, no BLEU</i>")
         if s.ablated or s.temperature != 1.0:

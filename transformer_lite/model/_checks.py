@@ -37,11 +37,12 @@ def show_list(items, limit: int = 5) -> str:
     return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
 
 
-def integer(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
-    """An int (not a bool, not a float) in [minimum, maximum]."""
+def integer(name: str, value, minimum: int | None = 1, maximum: int | None = None) -> int:
+    """An int (not a bool, not a float) in [minimum, maximum] (None: no bound)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number >= {minimum}; got {show(value)} ({type(value).__name__})")
-    if value < minimum or (maximum is not None and value > maximum):
+        at_least = "" if minimum is None else f" >= {minimum}"
+        raise TypeError(f"{name} must be a whole number{at_least}; got {show(value)} ({type(value).__name__})")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} must be {bound}; got {value}")
     return int(value)

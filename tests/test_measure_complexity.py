@@ -30,3 +30,23 @@ def test_table1_sequential_operations_and_path_lengths():
     lengths = complexity.path_lengths("recurrent", 4)
     future = torch.ones(4, 4, dtype=torch.bool).triu(1)
     assert (lengths[future] == -1).all() and (lengths[~future] >= 0).all()  # left to right: no future
+
+
+def test_crossover_is_the_last_sign_change_so_noise_at_short_n_cannot_move_it():
+    ns = [16, 32, 64, 128, 256, 512]
+    b = [1.0] * 6
+    clean = [0.2, 0.3, 0.4, 0.6, 2.0, 4.0]
+    blip = [1.5, 0.3, 0.4, 0.6, 2.0, 4.0]  # one disturbed timing at n = 16
+    assert complexity.crossover(ns, blip, b) == complexity.crossover(ns, clean, b)
+    assert 128 < complexity.crossover(ns, clean, b) < 256
+    assert complexity.crossover(ns, [2.0] * 6, b) == 16.0  # dearer everywhere
+    assert complexity.crossover(ns, [2.0, 2.0, 2.0, 2.0, 2.0, 0.5], b) is None  # cheaper at the end
+
+
+def test_time_crossover_prints_a_side_of_d_not_a_noisy_number():
+    assert complexity.crossover_conclusion(450.0, 128, 2048).endswith("to the right of n = d = 128")
+    assert "to the left of" in complexity.crossover_conclusion(90.0, 128, 2048)
+    assert "stays faster" in complexity.crossover_conclusion(None, 128, 2048)
+    result = complexity.time_crossover(d=16, ns=(4, 8, 16), batch=1, repeats=1)
+    assert set(result["seconds"]) == set(complexity.LAYER_KINDS)
+    assert result["conclusion"] == complexity.crossover_conclusion(result["crossover"]["recurrent"], 16, 16)

@@ -47,13 +47,35 @@ def test_head_aer_is_zero_for_a_head_that_copies_the_gold_alignment():
 
 
 def test_previous_token_share():
-    assert previous_token_share(torch.eye(4)) == pytest.approx(0.0)
-    shifted = torch.zeros(4, 4)
-    shifted[0, 0] = 1
-    shifted[torch.arange(1, 4), torch.arange(0, 3)] = 1
-    assert previous_token_share(shifted) == pytest.approx(1.0)
+    """Row i writes word i; column i holds the decoder's input i, word i - 1: the word written just
+    before sits on the diagonal (issue 11: the metric says what the picture shows)."""
+    assert previous_token_share(torch.eye(4)) == pytest.approx(1.0)
+    stripe = torch.zeros(4, 4)  # the language-model "previous token" stripe, one column further left
+    stripe[0, 0] = 1
+    stripe[torch.arange(1, 4), torch.arange(0, 3)] = 1
+    assert previous_token_share(stripe) == pytest.approx(0.0)
     assert previous_token_share(torch.full((3, 3), 0.25)) == pytest.approx(0.25)
     assert previous_token_share(torch.ones(1, 1)) == 0.0
+
+
+def test_a_planted_previous_word_head_ranks_first(corpora):
+    """Plant a head that looks at the word written just before next to heads that look at <bos>
+    or at the stripe below the diagonal, in a real model's maps: the planted head ranks first."""
+    fr = corpora["fr"]
+    model, pairs = tiny_transformer(fr), fr["test"][:10]
+    maps = teacher_forced_maps(model, pairs, fr.src_vocab, fr.tgt_vocab)
+    for m in maps:
+        n = m["dec_self"][0].shape[-1]
+        at_bos = torch.zeros(n, n)
+        at_bos[:, 0] = 1
+        stripe = torch.zeros(n, n)
+        stripe[0, 0] = 1
+        stripe[torch.arange(1, n), torch.arange(0, n - 1)] = 1
+        m["dec_self"][0] = torch.stack([m["dec_self"][0][0], torch.eye(n)])  # layer 0 head 1: planted
+        m["dec_self"][1] = torch.stack([at_bos, stripe])
+    table = previous_token_table(model, pairs, fr.src_vocab, fr.tgt_vocab, maps=maps)
+    assert (table[0]["layer"], table[0]["head"]) == (0, 1) and table[0]["share"] == pytest.approx(1.0)
+    assert {(r["layer"], r["head"]) for r in table[-2:]} == {(1, 0), (1, 1)}  # <bos> and the stripe: 0
 
 
 def test_previous_token_table(corpora):

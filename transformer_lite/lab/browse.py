@@ -54,17 +54,21 @@ def describe(pair: Pair) -> str:
 def show_pair(
     corpora: dict[str, Corpus], grammar: str = "fr", split: str = "train", phenomenon: str = ANY, index: int = 0
 ) -> PairView:
-    """The callback behind the browser. ``index`` wraps around the matching pairs. Taught in notebook 00."""
+    """The callback behind the browser: pair number ``index`` (from 0) among the pairs that match.
+    A number past the last one is a clear error, not a silent wrap-around. Taught in notebook 00."""
     if grammar not in corpora:
         raise ValueError(f"unknown grammar {grammar!r}: choose one of {', '.join(corpora)}")
     pairs = matching_pairs(corpora[grammar][split], phenomenon)
     if not pairs:
         raise ValueError(f"no {split} pair shows {phenomenon!r}")
-    index = index % len(pairs)
+    if not 0 <= index < len(pairs):
+        raise ValueError(
+            f"there is no pair {index}: {len(pairs)} {split} pairs match {phenomenon!r}; choose 0 to {len(pairs) - 1}"
+        )
     pair = pairs[index]
     height = min(10.0, 0.3 * len(pair.tgt) + 1.5)
     fig, ax = plt.subplots(figsize=(min(14.0, 0.32 * len(pair.src) + 2.0), height))
-    plot_alignment(pair, ax=ax, title=f"{grammar} · {split} · pair {index} of {len(pairs)}")
+    plot_alignment(pair, ax=ax, title=f"{grammar} · {split} · pair {index} of 0-{len(pairs) - 1}")
     fig.tight_layout()
     plt.close(fig)  # the caller decides where to display it
     return PairView(pair, index, len(pairs), describe(pair), fig)
@@ -76,13 +80,18 @@ def pair_browser(corpora: dict[str, Corpus] | None = None):
     from IPython.display import display
 
     corpora = corpora or {g: load_corpus(g) for g in GRAMMARS}
-    grammar = w.ToggleButtons(options=list(corpora), description="grammar")
-    split = w.Dropdown(options=list(SPLITS), description="split")
-    phenomenon = w.Dropdown(options=(ANY,) + PHENOMENA, description="phenomenon")
-    index = w.BoundedIntText(value=0, min=0, max=10**6, description="pair")
+    label = {"description_width": "initial"}  # "phenomenon" in full, not "phenome..."
+    grammar = w.ToggleButtons(options=list(corpora), description="grammar", style=label)
+    split = w.Dropdown(options=list(SPLITS), description="split", style=label)
+    phenomenon = w.Dropdown(options=(ANY,) + PHENOMENA, description="phenomenon", style=label)
+    index = w.BoundedIntText(value=0, min=0, max=0, description="pair", style=label)
     out = w.Output()
 
     def update(_=None):
+        # The pair number stops at the last pair that matches the filter.
+        last = len(matching_pairs(corpora[grammar.value][split.value], phenomenon.value)) - 1
+        if index.max != max(last, 0):
+            index.max = max(last, 0)  # may lower index.value, which calls update again
         with out:
             out.clear_output(wait=True)
             try:

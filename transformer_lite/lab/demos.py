@@ -28,7 +28,9 @@ from ..lexicon import lexicon
 from ..measure.scaling import entropy
 from ..model.attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
 from ..model.layers import PositionalEncoding, sinusoid_rates, sinusoidal_encoding
-from .viz import plot_attention
+from .viz import plot_attention, plot_mask
+
+FULL_LABEL = {"description_width": "initial"}  # a widget label in full, not cut to 8 characters
 
 
 # ---- 03: temperature and d_k -------------------------------------------------------------------
@@ -84,9 +86,7 @@ def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "slee
     x = torch.randn(n, 8, generator=g)
     _, weights = scaled_dot_product_attention(x, x, x, mask)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    plot_attention(
-        mask.float(), tokens, tokens, ax=ax1, title=f"mask ({kind}): True = may attend", cmap="Greys", cbar=False
-    )
+    plot_mask(mask, tokens, tokens, ax=ax1, title=f"mask ({kind}): True = may attend")
     plot_attention(weights, tokens, tokens, ax=ax2, title="attention weights")
     ax1.set(ylabel="query", xlabel="key")
     ax2.set(xlabel="key")
@@ -186,7 +186,9 @@ def temperature_widget():
     return w.interactive(
         _shows(temperature_demo),
         d_k=w.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], value=16, description="d_k"),
-        temperature=w.FloatLogSlider(value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="temperature"),
+        temperature=w.FloatLogSlider(
+            value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="temperature", style=FULL_LABEL
+        ),
         seed=w.IntSlider(value=0, min=0, max=20, description="seed"),
         scale=w.Checkbox(value=True, description="divide by sqrt(d_k)"),
         n_keys=w.fixed(8),
@@ -213,7 +215,7 @@ def head_widget(sentences, n_heads: int = 4):
     return w.interactive(
         _shows(head_demo),
         head=w.IntSlider(value=0, min=0, max=n_heads - 1, description="head"),
-        tokens=w.Dropdown(options=options, value=options[0][1], description="sentence"),
+        tokens=w.Dropdown(options=options, value=options[0][1], description="sentence", style=FULL_LABEL),
         n_heads=w.fixed(n_heads),
         seed=w.fixed(0),
     )
@@ -225,8 +227,8 @@ def positional_widget(d_model: int = 64, max_len: int = 100):
 
     return w.interactive(
         _shows(positional_demo),
-        position=w.IntSlider(value=10, min=0, max=max_len - 1, description="position"),
-        dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description="dimension"),
+        position=w.IntSlider(value=10, min=0, max=max_len - 1, description="position", style=FULL_LABEL),
+        dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description="dimension", style=FULL_LABEL),
         d_model=w.fixed(d_model),
         max_len=w.fixed(max_len),
     )

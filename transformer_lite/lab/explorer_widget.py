@@ -8,6 +8,8 @@ import html
 from ..grammar import SPLITS
 from .explorer import KIND_LABELS, AttentionExplorer
 
+FULL_LABEL = {"description_width": "initial"}  # a widget label in full, not cut to 8 characters
+
 
 def show(explorer: AttentionExplorer):
     """The explorer's ipywidgets interface (display it, or let the notebook show it).
@@ -30,6 +32,7 @@ class ExplorerWidget:
         self.text = w.Text(
             value=" ".join(e.state.sentence),
             description="sentence",
+            style=FULL_LABEL,
             continuous_update=False,
             placeholder="type an English sentence and press Enter",
             layout=w.Layout(width="760px"),
@@ -40,7 +43,7 @@ class ExplorerWidget:
         self.index = w.BoundedIntText(
             value=0, min=0, max=0, description="pair #", continuous_update=False, layout=w.Layout(width="170px")
         )
-        self.kind = w.Dropdown(description="attention")
+        self.kind = w.Dropdown(description="attention", style=FULL_LABEL)
         self.layer = w.Dropdown(description="layer")
         self.head = w.Dropdown(description="head")
         self.step = w.IntSlider(description="step", min=0, max=1, continuous_update=False)
@@ -55,7 +58,9 @@ class ExplorerWidget:
             style={"description_width": "90px"},  # the whole word, not "temperat..."
         )
         self.search = w.ToggleButtons(options=["greedy", "beam"], description="search")
-        self.beam = w.IntSlider(value=4, min=2, max=8, description="beam size", continuous_update=False)
+        self.beam = w.IntSlider(
+            value=4, min=2, max=8, description="beam size", style=FULL_LABEL, continuous_update=False
+        )
         self.ablate_box = w.HBox()
         self.reset = w.Button(description="all heads on")
         self.message = w.HTML()

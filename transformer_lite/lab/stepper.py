@@ -95,19 +95,23 @@ def stepper_widget(model, corpus: Corpus, examples: list[str]):
     import ipywidgets as w
     from IPython.display import display
 
-    pick = w.Dropdown(options=examples, description="example")
-    text = w.Text(value=examples[0], description="sentence", layout=w.Layout(width="95%"))
-    step = w.IntSlider(value=0, min=0, max=60, description="output word")
+    label = {"description_width": "initial"}  # long labels in full, not cut to "output w..."
+    pick = w.Dropdown(options=examples, description="example", style=label)
+    text = w.Text(value=examples[0], description="sentence", layout=w.Layout(width="95%"), style=label)
+    # Counted from 1, like the picture's title "output word 3/12"; the maximum follows the translation.
+    step = w.IntSlider(value=1, min=1, max=1, description="output word", style=label)
     out = w.Output()
     cache: dict = {}
 
     def redraw(*_):
         with out:
             out.clear_output(wait=True)
-            info, fig = step_view(model, corpus, text.value, step.value, cache=cache)
+            info, fig = step_view(model, corpus, text.value, step.value - 1, cache=cache)
             if fig is None:
-                print(f"⚠️ {info['error']}")
+                print(f"Cannot translate: {info['error']}")
                 return
+            if step.max != len(info["output"]):
+                step.max = len(info["output"])
             print("source :", " ".join(info["source"]))
             print("output :", " ".join(info["output"][: info["step"] + 1]))
             print("attends:", ", ".join(f"{word} ({weight:.2f})" for word, weight in info["top"]))
@@ -115,7 +119,7 @@ def stepper_widget(model, corpus: Corpus, examples: list[str]):
             plt.close(fig)
 
     def new_sentence(*_):
-        step.value = 0
+        step.value = 1
         redraw()
 
     pick.observe(lambda change: setattr(text, "value", change["new"]), names="value")

@@ -86,10 +86,18 @@ def plot_alignment(pair: Pair, ax=None, title: str | None = None):
 
 
 def plot_loss(history, ax=None, title: str = "training loss"):
-    """Per-step training loss (and per-epoch validation loss if recorded). Taught in notebook 01; used again in 02."""
+    """Per-batch training loss with its running mean (and per-epoch validation loss if recorded).
+    Batches are grouped by sentence length, so single batches jump; the mean is the trend. Taught in
+    notebook 01; used again in 02."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
-    ax.plot(history.steps, lw=0.8, label="train (per step)")
+    losses = list(history.steps)
+    ax.plot(losses, lw=0.6, alpha=0.45, label="train, per batch (batches grouped by length)")
+    window = max(1, len(losses) // 25)
+    if window > 1:  # the trend: short-sentence batches are easy, long ones hard, so single batches jump
+        kernel = torch.ones(window) / window
+        trend = torch.nn.functional.conv1d(torch.tensor(losses)[None, None], kernel[None, None])[0, 0]
+        ax.plot(range(window - 1, len(losses)), trend.tolist(), lw=1.8, label=f"train, running mean of {window}")
     valid = [(e["steps"], e["valid_loss"]) for e in history.epochs if "valid_loss" in e]
     if valid:
         ax.plot(*zip(*valid), "o-", label="valid (per epoch)")
@@ -184,3 +192,107 @@ class LiveLossPlot:
         except ImportError:
             pass
         return self._fig
+
+
+# ---- masks: one colour convention for the whole course -----------------------------------------------
+MAY_ATTEND_COLOR = "#1f77b4"  # blue: the query may attend to this key (mask value True in our convention)
+BLOCKED_COLOR = "#e6e6e6"  # light grey: blocked (score set to -inf, weight exactly 0)
+
+
+def plot_mask(
+    mask, row_tokens=None, col_tokens=None, ax=None, title: str | None = None, true_means: str = "may attend"
+):
+    """A boolean attention mask (Lq, Lk) in the course's one colour convention (notebooks 03 and 06):
+    **blue = may attend, light grey = blocked**, whatever the library's flag says, with a legend.
+
+    ``true_means``: what ``True`` means in ``mask``: "may attend" (ours, ``F.scaled_dot_product_attention``)
+    or "blocked" (``nn.Transformer``, ``nn.MultiheadAttention``). The colours follow the meaning, and
+    small masks write the flag (T/F) in each cell, so two conventions draw the same picture with
+    opposite letters. Returns the axes."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    if true_means not in ("may attend", "blocked"):
+        raise ValueError(f"true_means must be 'may attend' or 'blocked'; got {true_means!r}")
+    mask = torch.as_tensor(mask).detach().cpu()
+    if mask.dtype != torch.bool or mask.dim() != 2:
+        raise ValueError(
+            f"plot_mask needs a 2-D boolean mask (Lq, Lk); got dtype {mask.dtype}, shape {tuple(mask.shape)}"
+        )
+    check_labels(mask, row_tokens, col_tokens)
+    allowed = mask if true_means == "may attend" else ~mask
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(3.0, 0.4 * mask.shape[1] + 2.2), max(2.5, 0.35 * mask.shape[0] + 1.0)))
+    ax.imshow(allowed.float().numpy(), cmap=ListedColormap([BLOCKED_COLOR, MAY_ATTEND_COLOR]), vmin=0, vmax=1)
+    for axis, tokens, n in ((ax.xaxis, col_tokens, mask.shape[1]), (ax.yaxis, row_tokens, mask.shape[0])):
+        labels = _ticks(tokens, n)
+        axis.set_ticks(range(n), [str(i) for i in range(n)] if labels == "auto" else labels, fontsize=8)
+    ax.tick_params(axis="x", labelrotation=90)
+    if max(mask.shape) <= 12:
+        for (q, k), flag in zip(
+            torch.cartesian_prod(torch.arange(mask.shape[0]), torch.arange(mask.shape[1])).tolist(),
+            mask.flatten().tolist(),
+        ):
+            ax.text(
+                k,
+                q,
+                "T" if flag else "F",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if allowed[q, k] else "black",
+            )
+    ax.legend(
+        handles=[Patch(color=MAY_ATTEND_COLOR, label="may attend"), Patch(color=BLOCKED_COLOR, label="blocked")],
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
+    ax.set(xlabel="key", ylabel="query")
+    if title:
+        ax.set_title(title, pad=20)  # room for the legend between the title and the mask
+    return ax
+
+
+def plot_grouped_bars(table, ax=None, ylabel: str = "", title: str | None = None, ylim=(0, 100)):
+    """Grouped bars from a pandas DataFrame (rows = groups on the x axis, columns = series),
+    with the legend outside the axes so it never covers a bar (notebooks 01-02). Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    table.plot.bar(ax=ax, rot=0)
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def plot_measured(
+    xs, measured: dict, formulas: dict | None = None, ax=None, xlabel: str = "", ylabel: str = "", title=None
+):
+    """Measured series as dots (and, in ``formulas``, the matching formula as a thin line of the same
+    colour), one marker shape and size per series, so a series that equals another stays visible;
+    its legend entry says which it coincides with (notebook 09). Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    drawn: dict[str, list] = {}
+    for i, (name, values) in enumerate(measured.items()):
+        same = [other for other, seen in drawn.items() if list(seen) == list(values)]
+        label = f"{name} (measured)" + (f", same as {same[0]}" if same else "")
+        size = max(3.0, 9.0 - 2.0 * i)  # later series smaller: they sit inside the earlier ones
+        (line,) = ax.plot(xs, values, _MARKERS[i % len(_MARKERS)], ms=size, label=label, alpha=0.9)
+        if formulas and name in formulas:
+            ax.plot(xs, formulas[name], "-", lw=0.8, color=line.get_color())
+        drawn[name] = list(values)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax

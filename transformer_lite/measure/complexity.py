@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..config import single_thread
 from .timing import median_seconds
 
 LAYER_KINDS = ("self_attention", "recurrent", "convolutional")
@@ -96,26 +97,61 @@ def count_flops(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1) -> i
     return counter.get_total_flops() // batch
 
 
-def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repeats: int = 3) -> float:
-    """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients). Taught in notebook 09."""
+def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repeats: int = 7) -> float:
+    """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients), on one CPU
+    thread: a conclusion drawn from it must not depend on what else the machine is doing. Taught in
+    notebook 09."""
     layer = make_layer(kind, d, kernel)
     x = torch.randn(batch, n, d)
-    with torch.no_grad():
+    with torch.no_grad(), single_thread():
         return median_seconds(lambda: layer(x), repeats)
 
 
 def crossover(ns, cost_a, cost_b) -> float | None:
-    """The first n where ``cost_a`` overtakes ``cost_b`` (geometric interpolation between
-    the two measured n around it), or None if it never does in the range. Taught in notebook 09."""
+    """Where ``cost_a`` overtakes ``cost_b`` for good: the LAST sign change, after which a costs
+    more than b at every measured n (geometric interpolation between the two n around it).
+    ``ns[0]`` if a costs more everywhere; None if a is not the dearer at the last n. The last
+    change, not the first, so a noisy blip at a short length cannot move it. Taught in notebook 09."""
     pairs = list(zip(ns, cost_a, cost_b))
-    for (n0, a0, b0), (n1, a1, b1) in zip(pairs, pairs[1:]):
-        if a0 > b0:
-            return float(n0)
-        if a1 > b1:
-            r0, r1 = math.log(a0 / b0), math.log(a1 / b1)
-            f = r0 / (r0 - r1)  # where log(a/b) crosses 0
-            return float(math.exp(math.log(n0) + f * (math.log(n1) - math.log(n0))))
-    return float(pairs[0][0]) if pairs and pairs[0][1] > pairs[0][2] else None
+    if not pairs or pairs[-1][1] <= pairs[-1][2]:
+        return None
+    i = len(pairs) - 1
+    while i > 0 and pairs[i - 1][1] > pairs[i - 1][2]:
+        i -= 1
+    if i == 0:
+        return float(pairs[0][0])
+    (n0, a0, b0), (n1, a1, b1) = pairs[i - 1], pairs[i]
+    r0, r1 = math.log(a0 / b0), math.log(a1 / b1)  # r0 <= 0 < r1
+    f = r0 / (r0 - r1)  # where log(a/b) crosses 0
+    return float(math.exp(math.log(n0) + f * (math.log(n1) - math.log(n0))))
+
+
+def time_crossover(d: int = 128, ns=(16, 32, 64, 128, 256, 512, 1024, 2048), batch: int = 4, repeats: int = 7) -> dict:
+    """Notebook 09's timing: seconds per forward pass of each layer kind at each n (one thread,
+    medians), where self-attention becomes the slower layer, and the conclusion that supports.
+
+    Returns {"ns", "seconds": {kind: [...]}, "crossover": {other kind: n or None}, "conclusion": str}.
+    ``benchmarks/complexity_crossover.py`` runs it 10 times under load."""
+    ns = list(ns)
+    seconds = {kind: [time_layer(kind, n, d, batch=batch, repeats=repeats) for n in ns] for kind in LAYER_KINDS}
+    cross = {
+        other: crossover(ns, seconds["self_attention"], seconds[other]) for other in ("recurrent", "convolutional")
+    }
+    return {
+        "ns": ns,
+        "seconds": seconds,
+        "crossover": cross,
+        "conclusion": crossover_conclusion(cross["recurrent"], d, ns[-1]),
+    }
+
+
+def crossover_conclusion(n_cross: float | None, d: int, n_max: int) -> str:
+    """The sentence notebook 09 prints: on which side of n = d self-attention becomes slower than
+    recurrence in seconds. It names the side, not the measured n, which moves from run to run."""
+    if n_cross is None:
+        return f"in seconds, self-attention stays faster than the recurrent layer up to n = {n_max}"
+    side = "to the right of" if n_cross > d else "at or to the left of"
+    return f"in seconds, self-attention becomes slower than the recurrent layer {side} n = d = {d}"
 
 
 # ---- sequential operations ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..grammar import Pair
+from ..lexicon import ANIMATE_NOUNS, THING_NOUNS
 from ..metrics import alignment_error_rate, attention_links, teacher_forced_maps
 from ..model.attention import Intervention
 
@@ -33,19 +34,25 @@ def head_aer_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) ->
 
 
 def previous_token_share(weights: torch.Tensor) -> float:
-    """Mean attention weight that query position i puts on key position i-1 (i >= 1) in a
-    square self-attention map (L, L): 1.0 for a perfect "previous token" head. Taught in notebook 08."""
+    """How much a decoder self-attention head looks at the word written just before the one being
+    written: the mean of ``weights[i, i]`` over rows i >= 1 of a square map (L, L); 1.0 for a
+    perfect previous-word head. Taught in notebook 08.
+
+    Row i is the query that writes target word i; the columns are the decoder's inputs, ``<bos>``
+    then the target shifted right, so column i holds word i - 1: the previous word sits on the
+    diagonal. Row 0 can only see ``<bos>`` (weight 1 by force) and is left out."""
     weights = torch.as_tensor(weights)
     n = min(weights.shape[-2], weights.shape[-1])
     if n < 2:
         return 0.0
     idx = torch.arange(1, n)
-    return float(weights[idx, idx - 1].mean())
+    return float(weights[idx, idx].mean())
 
 
 def previous_token_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) -> list[dict]:
-    """Share of decoder self-attention weight on the previous position, per head, averaged
-    over the pairs. Returns [{"layer", "head", "share"}], most "previous-token" head first. Taught in notebook 08."""
+    """Share of decoder self-attention weight on the word written just before
+    (:func:`previous_token_share`), per head, averaged over the pairs.
+    Returns [{"layer", "head", "share"}], the most previous-word head first. Taught in notebook 08."""
     maps = maps if maps is not None else teacher_forced_maps(model, pairs, src_vocab, tgt_vocab)
     if "dec_self" not in maps[0]:
         raise ValueError("this model has no decoder self-attention")
@@ -90,3 +97,34 @@ def ablation(model_or_shape, heads, temperature: float = 1.0) -> Intervention:
             raise ValueError(f"{kind} has {n_layers} layer(s) x {n_heads} head(s); got layer {layer} head {head}")
         masks.setdefault(kind, torch.ones(n_layers, n_heads))[layer, head] = 0.0
     return Intervention(temperature=temperature, head_mask=masks)
+
+
+FR_ARTICLES = ("le", "la", "un", "une")
+
+
+def article_noun_weights(maps, pairs: list[Pair], articles=FR_ARTICLES) -> dict:
+    """How much the row of a French article looks at the English article it translates and at
+    that article's noun (the first English noun after it): the article agrees with the noun's
+    gender, so a decoder needs the noun to write it. Averaged over the article rows of ``pairs``;
+    ``maps``: one (target words (+ <eos>), source words) map per pair. Taught in notebook 02.
+
+    Returns {"rows", "article", "noun", "uniform"}: the mean weights, and what uniform attention
+    (1 / source length) would put on one word."""
+    nouns = {entry[0] for entry in ANIMATE_NOUNS + THING_NOUNS}
+    on_article, on_noun, uniform = [], [], []
+    for weights, pair in zip(maps, pairs):
+        source_of = {t: s for s, t in pair.alignment}
+        for t, word in enumerate(pair.tgt):
+            s = source_of.get(t)
+            if word not in articles or s is None:
+                continue
+            noun = next((j for j in range(s + 1, len(pair.src)) if pair.src[j] in nouns), None)
+            if noun is None:
+                continue
+            on_article.append(float(weights[t, s]))
+            on_noun.append(float(weights[t, noun]))
+            uniform.append(1.0 / len(pair.src))
+    if not on_article:
+        raise ValueError(f"no row of an article {articles} with a noun after it in these {len(pairs)} pairs")
+    n = len(on_article)
+    return {"rows": n, "article": sum(on_article) / n, "noun": sum(on_noun) / n, "uniform": sum(uniform) / n}

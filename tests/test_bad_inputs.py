@@ -262,6 +262,12 @@ def zero_rows(out_weights) -> bool:
     return bool((w[..., 0, :] == 0).all() and (out[..., 0, :] == 0).all())
 
 
+def _forward(intervene):
+    """The tiny model's teacher-forced forward under an intervention."""
+    src, mask = src_batch()
+    return tiny_model()(src, mask, src, intervene=intervene)[0]
+
+
 def sdpa(*args, **kw):
     return api("scaled_dot_product_attention")(*args, **kw)
 
@@ -413,6 +419,20 @@ def attention_probes() -> list[Probe]:
         bad("Intervention head_mask as list", lambda: intervention(head_mask={"cross": [[1, 0]]}), "head_mask"),
         bad("Intervention head_mask 1-D", lambda: intervention(head_mask={"cross": torch.ones(2)}), "head_mask"),
         ok("Intervention temperature 2", lambda: intervention(temperature=2.0)),
+        bad(
+            "Intervention head_mask with too many layers",
+            lambda: _forward(intervention(head_mask={"cross": torch.ones(5, 2)})),
+            "head_mask",
+        ),
+        bad(
+            "Intervention head_mask with too few heads",
+            lambda: _forward(intervention(head_mask={"enc_self": torch.ones(1, 1)})),
+            "head_mask",
+        ),
+        ok(
+            "Intervention switching one cross head off",
+            lambda: _forward(intervention(head_mask={"cross": torch.tensor([[1.0, 0.0]])})),
+        ),
     ]
     return p
 

@@ -348,6 +348,16 @@ class Intervention:
             check.tensor(f"head_mask[{kind!r}]", m, dims=(2,))
             check.finite(f"head_mask[{kind!r}]", m)
 
+    def check_shape(self, shape: dict[str, tuple[int, int]]) -> None:
+        """Each head mask must be ``(layers, heads)`` of a kind of attention the model has
+        (``shape``: the model's ``attention_shape()``)."""
+        for kind, m in self.head_mask.items():
+            if tuple(m.shape) != shape.get(kind):
+                raise ValueError(
+                    f"head_mask[{kind!r}] has shape {tuple(m.shape)}; this model's {kind!r} attention is "
+                    f"{shape.get(kind, 'absent')} (layers, heads)"
+                )
+
     def heads(self, kind: str, layer: int) -> torch.Tensor | None:
         """The ``(heads,)`` mask of one attention kind in one layer, or None."""
         mask = self.head_mask.get(kind)

@@ -111,6 +111,7 @@ class Seq2Seq(nn.Module):
 
     def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
         """Encode once. -> memory (states, final context, projected keys), first decoder state (batch, hidden)"""
+        intervene.check_shape(self.attention_shape())
         states, final = self.encode(src, src_mask)
         keys = self.attn.project_keys(states) if self.config.attention == "additive" else states
         return (states, final, keys), torch.tanh(self.bridge(final))
@@ -135,7 +136,7 @@ class Seq2Seq(nn.Module):
         """src (batch, S), src_mask (batch, S), tgt_in (batch, T) -> logits (batch, T, tgt_vocab),
         and if asked {"cross": [(batch, 1, T, S)]} (None for the no-attention model)"""
         check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
-        memory, s = self.start(src, src_mask)
+        memory, s = self.start(src, src_mask, intervene)
         logits, weights = [], []
         for t in range(tgt_in.shape[1]):
             step_logits, s, w = self._step(tgt_in[:, t], s, memory, src_mask, intervene)

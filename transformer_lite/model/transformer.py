@@ -123,6 +123,7 @@ class Transformer(nn.Module):
         """src (batch, S) ids, src_mask (batch, S) True = real token
         -> memory (batch, S, d_model), encoder self-attention [(batch, heads, S, S)] per layer"""
         check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
+        intervene.check_shape(self.attention_shape())
         x = self.embed(self.src_embed, src)
         mask = attention_mask(src_mask)  # (batch, 1, 1, S)
         maps = []

@@ -38,7 +38,7 @@ lab: $(STAMP)  ## start JupyterLab on the notebooks
 	exec $(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.port_retries=0 --IdentityProvider.token=$$token --ServerApp.allow_remote_access=False $(ALLOW_ROOT)
 
-test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in fast mode)
+test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 	$(BIN)/python -m pytest
 

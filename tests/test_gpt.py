@@ -9,7 +9,7 @@ from transformer_lite.decode import beam_search, greedy_decode
 from transformer_lite.grammar import Pair
 from transformer_lite.lm import causal_lm_loss, lm_batch, lm_words
 from transformer_lite.measure.heads import head_aer_table
-from transformer_lite.measure.kv_cache import WithoutCache, decode_steps, predicted_operations
+from transformer_lite.measure.kv_cache import WithoutCache, decode_steps, predicted_operations, training_step_seconds
 from transformer_lite.model import build_model, load_checkpoint, save_checkpoint
 from transformer_lite.model.gpt import GPT, GPTConfig
 from transformer_lite.sample import distinct_share, filter_logits, sample_decode
@@ -171,3 +171,10 @@ def test_bad_inputs_are_named(model, batch):
         GPTConfig(100, 100, d_model=30, n_heads=4)
     with pytest.raises(ValueError, match="top_p"):
         sample_decode(model, batch.src, batch.src_mask, top_p=0.0)
+
+
+def test_training_step_seconds_leaves_the_weights(model, batch):
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    assert training_step_seconds(model, batch, repeats=1) > 0
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert not model.training and all(p.grad is None for p in model.parameters())

@@ -1,5 +1,6 @@
 """The KV cache measured (notebook 10): decoding with and without it gives the same words;
-how much faster it is against the output length, next to the operation counts it predicts."""
+how much faster it is against the output length, next to the operation counts it predicts.
+Also the cost of one training step, to compare the decoder-only model with the encoder-decoder."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import torch
 
 from ..config import single_thread
 from ..model.specials import BOS_ID
+from ..train import label_smoothed_loss
 from .timing import median_seconds
 
 
@@ -99,3 +101,21 @@ def measure_kv_cache(
                 }
             )
     return rows
+
+
+def training_step_seconds(model, batch, repeats: int = 5) -> float:
+    """Median seconds of one forward and backward pass of the training loss on ``batch`` (a
+    ``data.Batch``), on one thread; the weights are left unchanged (gradients are cleared).
+    Taught in notebook 10."""
+    was_training = model.training
+    model.train()
+
+    def step():
+        logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+        label_smoothed_loss(logits, batch.tgt_out).backward()
+        model.zero_grad(set_to_none=True)
+
+    with single_thread():
+        seconds = median_seconds(step, repeats)
+    model.train(was_training)
+    return seconds

@@ -710,8 +710,11 @@ def data_probes(tmp: Path) -> list[Probe]:
 
 
 def train_probes() -> list[Probe]:
+    fields = {f.name for f in dataclasses.fields(api("TrainConfig"))}
+    budget = {"steps": 2} if "steps" in fields else {"epochs": 1, "max_steps": 2}  # a step budget, or epochs
+
     def cfg(**kw):
-        return api("TrainConfig")(**{"epochs": 1, "batch_size": 4, **kw})
+        return api("TrainConfig")(**{"batch_size": 4, **budget, **kw})
 
     def fit(config_fn=None, data=None, model=None):
         def run():
@@ -729,11 +732,11 @@ def train_probes() -> list[Probe]:
 
     empty = lambda: tiny_set(0)  # noqa: E731
     p = [
-        ok("fit 2 steps", fit(lambda: cfg(max_steps=2)), lambda h: len(h.steps) == 2),
+        ok("fit 2 steps", fit(cfg), lambda h: len(h.steps) == 2),
         bad("fit on an empty set", fit(data=empty), "train_set"),
         bad(
             "fit with a NaN loss stops, naming step and lr",
-            fit(lambda: cfg(max_steps=3), model=nan_model),
+            fit(cfg, model=nan_model),
             ("step", "lr"),
         ),  # fmt: skip
         bad("fit train_set of pairs", fit(data=lambda: corpus()["train"][:4]), "train_set"),
@@ -747,8 +750,11 @@ def train_probes() -> list[Probe]:
         bad("warmup_lr d_model 0", lambda: api("warmup_lr")(10, 0, 100), "d_model"),
         bad("warmup_lr step negative", lambda: api("warmup_lr")(-5, 64, 100), "step"),
     ]
-    for field_name, values in {
+    for field_name, values in {  # the fields this TrainConfig has
         "batch_size": (0, -4, 2.5),
+        "steps": (0, -5, 1.5, None),
+        "cooldown": (-1, 1.5, 10**6),
+        "lr_factor": (0.0, math.inf),
         "epochs": (0, -1),
         "warmup": (0, -10),
         "lr": (0.0, -1e-3, math.nan),
@@ -759,7 +765,7 @@ def train_probes() -> list[Probe]:
         "seed": ("abc", None, 1.5),
         "schedule": ("cosine",),
     }.items():
-        for value in values:
+        for value in values if field_name in fields | {"schedule"} else ():
             p.append(bad(f"fit with {field_name}={value!r}", fit(lambda f=field_name, v=value: cfg(**{f: v})),
                          field_name))  # fmt: skip
     return p

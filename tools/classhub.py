@@ -98,9 +98,15 @@ class Student:
         headers = {"Authorization": f"token {self.token}"}
         return requests.request(method, f"{self.hub.url}hub/api/{path}", headers=headers, timeout=60, **kwargs)
 
-    def start(self) -> None:
-        """Ask the hub to start the student's server (returns at once; see :meth:`wait_ready`)."""
-        r = self.hub_api("POST", f"users/{self.name}/server")
+    def start(self, timeout: float = 600) -> None:
+        """Ask the hub to start the student's server (returns at once; see :meth:`wait_ready`). When
+        too many servers are starting (the hub's concurrent_spawn_limit: 429), try again when it says."""
+        deadline = time.time() + timeout
+        while True:
+            r = self.hub_api("POST", f"users/{self.name}/server")
+            if r.status_code != 429 or time.time() > deadline:
+                break
+            time.sleep(float(r.headers.get("Retry-After", 5)))
         assert r.status_code in (201, 202), f"spawn {self.name}: {r.status_code} {r.text}"
 
     def wait_ready(self, timeout: float = 120) -> None:

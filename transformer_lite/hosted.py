@@ -28,7 +28,11 @@ DISTRIBUTION = "transformer-lite"
 MARKER = "# Set-up for hosted notebooks"
 
 SETUP_SNIPPET = f"""{MARKER} (Colab, Kaggle, a hub without the course): installs the course once, keeping their torch.
-import importlib.util, os, subprocess, sys
+import importlib.util
+import os
+import subprocess
+import sys
+
 if importlib.util.find_spec("transformer_lite") is None:
     source = os.environ.get("TRANSFORMER_LITE_SOURCE", "{SOURCE}")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", source], check=True)
@@ -69,8 +73,9 @@ def stamp(path: str) -> bool:
         nb = json.load(f)
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
     source = "".join(cell["source"])
-    if source.startswith(MARKER):
-        source = source.split("\n\n", 1)[1] if "\n\n" in source else ""
+    if source.startswith(MARKER):  # an older snippet: everything up to its last line
+        last = 'hosted.py")], check=True)\n'
+        source = source.split(last, 1)[1].lstrip("\n") if last in source else ""
     new = SETUP_SNIPPET + "\n" + source
     if new == "".join(cell["source"]):
         return False

@@ -109,6 +109,19 @@ def tensor(name: str, value, dims: tuple[int, ...] | None = None, floating: bool
     return value
 
 
+def sequences(widths: dict[str, tuple[str, int]], **tensors) -> None:
+    """(batch, L, width) float tensors of one dtype; ``widths`` maps a name to its width's name
+    and size, e.g. {"query": ("d_model", 8)} (names left out may have any width)."""
+    for name, t in tensors.items():
+        tensor(name, t)
+        label, size = widths.get(name, ("E", None))
+        if t.dim() != 3 or (size is not None and t.shape[-1] != size):
+            raise ValueError(
+                f"{name} must be (batch, L, {label}{'' if size is None else f'={size}'}); got {tuple(t.shape)}"
+            )
+    same_dtype(**tensors)
+
+
 def finite(name: str, value: torch.Tensor) -> None:
     """No NaN or inf (a scan of the values: public entry points only)."""
     if not bool(torch.isfinite(value).all()):

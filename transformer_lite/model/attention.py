@@ -152,13 +152,10 @@ class AdditiveAttention(nn.Module):
         """query (batch, Lq, query_dim), keys (batch, Lk, key_dim), values (batch, Lk, Ev),
         mask (batch, Lk) bool True = may attend -> context (batch, Lq, Ev), weights (batch, Lq, Lk).
         Arguments are checked; the RNN decoder calls :meth:`attend` at every step instead."""
-        widths = {"query": self.w_q.in_features, "keys": self.w_k.in_features, "values": None}
+        widths = {"query": ("query_dim", self.w_q.in_features), "keys": ("key_dim", self.w_k.in_features)}
+        check.sequences(widths, query=query, keys=keys, values=values)
         for name, t in (("query", query), ("keys", keys), ("values", values)):
-            check.tensor(name, t, dims=(3,))
-            if widths[name] is not None and t.shape[-1] != widths[name]:
-                raise ValueError(f"{name} must be (batch, L, {widths[name]}); got {tuple(t.shape)}")
             check.finite(name, t)
-        check.same_dtype(query=query, keys=keys, values=values)
         if keys.shape[:2] != values.shape[:2] or query.shape[0] != keys.shape[0]:
             raise ValueError(
                 f"values must be (batch, Lk, Ev) like keys (batch, Lk, ...) and query (batch, ...); got query "
@@ -232,11 +229,8 @@ class MultiHeadAttention(nn.Module):
 
     def _check(self, query, key, value, mask) -> None:
         """Types, shapes and the mask: cheap, so every call makes them."""
-        for name, t in (("query", query), ("key", key), ("value", value)):
-            check.tensor(name, t)
-            if t.dim() != 3 or t.shape[-1] != self.d_model:
-                raise ValueError(f"{name} must be (batch, L, d_model={self.d_model}); got {tuple(t.shape)}")
-        check.same_dtype(query=query, key=key, value=value)
+        width = ("d_model", self.d_model)
+        check.sequences({"query": width, "key": width, "value": width}, query=query, key=key, value=value)
         if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
             raise ValueError(
                 f"query/key/value disagree: query {tuple(query.shape)}, key {tuple(key.shape)}, "

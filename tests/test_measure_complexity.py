@@ -50,3 +50,15 @@ def test_time_crossover_prints_a_side_of_d_not_a_noisy_number():
     result = complexity.time_crossover(d=16, ns=(4, 8, 16), batch=1, repeats=1)
     assert set(result["seconds"]) == set(complexity.LAYER_KINDS)
     assert result["conclusion"] == complexity.crossover_conclusion(result["crossover"]["recurrent"], 16, 16)
+
+
+def test_the_09_conclusion_held_in_ten_runs_under_load():
+    """benchmarks/complexity_crossover.py: notebook 09's printed timing conclusion, 10 fresh runs while busy
+    loops load every core (issue 11: the same conclusion in 10 of 10)."""
+    import json
+    from pathlib import Path
+
+    result = json.loads((Path(__file__).parent.parent / "benchmarks/results/complexity_crossover.json").read_text())
+    conclusions = {run["conclusion"] for run in result["runs"]}
+    assert len(result["runs"]) >= 10 and result["busy_loops"] >= 2
+    assert conclusions == {complexity.crossover_conclusion(500.0, 128, 2048)}  # "... to the right of n = d = 128"

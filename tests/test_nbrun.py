@@ -1,0 +1,53 @@
+"""tools/nbrun.py fails fast, with a diagnostic, when kernel and client both sit idle (issue 13)."""
+
+import importlib.util
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
+nbrun = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nbrun)
+
+# The kernel sends its first execute_reply, then drops every later one: the next cell runs, the
+# kernel goes idle, and the client waits for a reply that never comes (the shape of the stall).
+DROP_REPLIES = """\
+_kernel = get_ipython().kernel
+_send, _replies = _kernel.session.send, []
+def _dropping_send(stream, msg_or_type, *args, **kwargs):
+    if msg_or_type == "execute_reply":
+        _replies.append(1)
+        if len(_replies) > 1:
+            return None
+    return _send(stream, msg_or_type, *args, **kwargs)
+_kernel.session.send = _dropping_send"""
+
+
+def notebook(tmp_path, *sources) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    path = tmp_path / "stalls.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_stall_fails_fast_with_a_diagnostic(tmp_path):
+    path = notebook(tmp_path, DROP_REPLIES, "answer = 6 * 7  # its reply is dropped", "print('never reached')")
+    start = time.monotonic()
+    with pytest.raises(nbrun.NotebookStalled) as stalled:
+        nbrun.run_notebook(path, idle_limit=3, timeout=120)
+    elapsed = time.monotonic() - start
+    report = str(stalled.value)
+    assert elapsed < 30, f"the stall took {elapsed:.0f} s to report (cell timeout 120 s)"
+    assert "stalls.ipynb: stalled at cell 1" in report
+    assert "answer = 6 * 7" in report  # the cell's source
+    assert "'status', 'idle'" in report  # the last messages: the kernel went idle
+    assert "kernel pid" in report and "client stacks" in report
+
+
+def test_a_busy_kernel_is_not_a_stall(tmp_path):
+    path = notebook(tmp_path, "import time\ntime.sleep(5)  # silent, busy", "print('done')")
+    ran = nbrun.run_notebook(path, idle_limit=1.5, timeout=60)
+    assert ran.nb.cells[1].outputs[0]["text"] == "done\n"

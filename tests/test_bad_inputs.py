@@ -60,6 +60,7 @@ API = {
     "TransformerConfig": "model",
     "RNNConfig": "model",
     "build_model": "model",
+    "GPTConfig": "model",
     "save_checkpoint": "model",
     "load_checkpoint": "model",
     "tokenize": "data",
@@ -498,6 +499,31 @@ def config_probes() -> list[Probe]:
     return p
 
 
+def gpt_probes() -> list[Probe]:
+    """The decoder-only model (notebook 10) shares the config checks and the mask rule."""
+    config = api("GPTConfig")
+
+    def gpt(**kw):
+        torch.manual_seed(0)
+        c = corpus()
+        base = {"src_vocab_size": len(c.src_vocab), "tgt_vocab_size": len(c.tgt_vocab), "d_model": 16, "n_heads": 2}
+        return api("build_model")(config(**{**base, **kw})).eval()
+
+    src, mask = src_batch()
+    tgt = torch.tensor([[1, 5, 6], [1, 7, 0]])
+    p = [ok("GPT forward", lambda: gpt()(src, mask, tgt)[0])]
+    for field_name, value in (("d_model", 0), ("n_heads", 0), ("n_heads", 3), ("n_layers", -1), ("d_ff", -1),
+                              ("dropout", 1.5), ("src_vocab_size", 0), ("norm_first", "no")):  # fmt: skip
+        p.append(bad(f"GPTConfig {field_name}={value!r}", lambda f=field_name, v=value: gpt(**{f: v}), field_name))
+    p += [
+        bad("GPT float src_mask", lambda: gpt()(src, mask.float(), tgt), "src_mask"),
+        bad("GPT src ids out of range", lambda: gpt()(src + 10_000, mask, tgt), "src"),
+        bad("GPT tgt_in ids out of range", lambda: gpt()(src, mask, tgt + 10_000), "tgt_in"),
+        bad("GPT greedy max_len 0", lambda: api("greedy_decode")(gpt(), src, mask, max_len=0), "max_len"),
+    ]
+    return p
+
+
 def checkpoint_probes(tmp: Path) -> list[Probe]:
     tmp.mkdir(parents=True, exist_ok=True)
     good = tmp / "good.pt"
@@ -878,6 +904,7 @@ def all_probes(tmp: Path) -> list[Probe]:
         attention_probes,
         mask_probes,
         config_probes,
+        gpt_probes,
         lambda: checkpoint_probes(tmp / "ckpt"),
         decode_probes,
         vocab_probes,

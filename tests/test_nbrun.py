@@ -1,11 +1,15 @@
 """tools/nbrun.py fails fast, with a diagnostic, when kernel and client both sit idle (issue 13)."""
 
+import asyncio
 import importlib.util
 import time
+import types
 from pathlib import Path
 
 import nbformat
 import pytest
+import zmq
+import zmq.asyncio
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
@@ -51,3 +55,39 @@ def test_a_busy_kernel_is_not_a_stall(tmp_path):
     path = notebook(tmp_path, "import time\ntime.sleep(5)  # silent, busy", "print('done')")
     ran = nbrun.run_notebook(path, idle_limit=1.5, timeout=60)
     assert ran.nb.cells[1].outputs[0]["text"] == "done\n"
+
+
+async def _reply_waits(rearm: bool, timeout_ms: int = 3000) -> tuple[int, float]:
+    """The root cause on two bare sockets: the client polls its DEALER for a reply; the reply lands
+    while the loop is busy; then a raw send on the same socket (what Session.send does for nbclient's
+    Output-widget comm_msg) consumes the wake-up. Returns (events, seconds the poll still took)."""
+    ctx = zmq.asyncio.Context()
+    kernel = zmq.Context.instance().socket(zmq.ROUTER)
+    port = kernel.bind_to_random_port("tcp://127.0.0.1")
+    client = ctx.socket(zmq.DEALER)
+    client.connect(f"tcp://127.0.0.1:{port}")
+    try:
+        await client.send(b"execute_request")
+        ident, _ = kernel.recv_multipart()
+        waiting = asyncio.ensure_future(client.poll(timeout_ms))
+        await asyncio.sleep(0.1)
+        kernel.send_multipart([ident, b"execute_reply"])
+        time.sleep(0.2)  # the reply arrives while the loop is busy elsewhere
+        channel = types.SimpleNamespace(socket=client, send=zmq.Socket.shadow(client.underlying).send)
+        if rearm:
+            nbrun.WatchedClient._rearm_after_send(channel)
+        channel.send(b"comm_msg")
+        start = time.monotonic()
+        events = await waiting
+        return events, time.monotonic() - start
+    finally:
+        client.close(0)
+        kernel.close(0)
+        ctx.term()
+
+
+def test_a_raw_send_swallows_the_reply_wakeup_and_rearming_restores_it():
+    events, took = asyncio.run(_reply_waits(rearm=False))
+    assert events and took > 2, f"the raw send no longer hides the reply ({took:.2f} s): pyzmq changed?"
+    events, took = asyncio.run(_reply_waits(rearm=True))
+    assert events and took < 0.5, f"re-armed, the reply still waited {took:.2f} s"

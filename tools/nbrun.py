@@ -3,10 +3,11 @@
 ``run_notebook(path)`` executes a notebook top to bottom in a fresh kernel, like nbclient's
 ``NotebookClient.execute``, with two additions:
 
-- hardening: the client reads its shell and iopub sockets in slices of ``poll_slice`` seconds. A
-  zmq.asyncio poll ends with a plain ``poll(0)`` when it times out, so a message whose wake-up the
-  event loop missed is picked up at the end of the slice instead of at the end of the whole
-  600 s cell timeout (the stall seen on notebook 03: a reply was waiting, the client slept).
+- the fix: after each send on the shell channel the client re-arms the socket's wake-up (see
+  ``WatchedClient._rearm_after_send``: the cause of the stall seen on notebook 03, where a reply sat
+  unread in the client's socket while the client slept until the 600 s cell timeout), and it reads
+  its shell and iopub sockets in slices of ``poll_slice`` seconds: a zmq.asyncio poll ends with a
+  plain ``poll(0)`` when it times out, so any other missed wake-up costs at most one slice.
 - a watchdog: when no message has arrived for ``idle_limit`` seconds it asks the kernel, from a
   second client, for ``kernel_info``. A reply means the kernel is idle while the client still waits
   for its cell: a stall. The run then fails at once with :class:`NotebookStalled`, whose message
@@ -15,7 +16,7 @@
   kernel and of this process when py-spy is installed. A kernel that does not answer is busy
   computing: the watchdog lets it be (the cell timeout still bounds it).
 
-``poll_slice=None`` turns the hardening off (the stress script uses that to reproduce the stall).
+``poll_slice=None`` turns both off (the stress script uses that to reproduce the stall).
 """
 
 import asyncio
@@ -61,7 +62,25 @@ class WatchedClient(NotebookClient):
         kc = await super().async_start_new_kernel_client()
         for name in ("shell_channel", "iopub_channel"):
             self._watch(getattr(kc, name), name.split("_")[0])
+        if self.poll_slice is not None:
+            self._rearm_after_send(kc.shell_channel)
         return kc
+
+    @staticmethod
+    def _rearm_after_send(channel):
+        """The root cause of the stall. Session.send writes on a blocking shadow of the asyncio shell
+        socket; that raw send lets libzmq consume the socket's edge-triggered wake-up, so a reply
+        arriving meanwhile sits unread while the client's poll sleeps. nbclient sends on the shell
+        channel in the middle of a cell when an ipywidgets Output widget changes (OutputWidget sends
+        a comm_msg back), so widget cells hit it. Reading EVENTS through the asyncio socket makes
+        pyzmq look again and wake the poll."""
+        send = channel.send
+
+        def send_and_rearm(msg):
+            send(msg)
+            channel.socket.get(zmq.EVENTS)
+
+        channel.send = send_and_rearm
 
     def _watch(self, channel, name):
         """Wrap ``channel.get_msg``: note each message, and poll in slices when hardening is on."""

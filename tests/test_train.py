@@ -45,7 +45,7 @@ def test_fit_learns_and_callbacks_can_stop(tiny):
         seen.append(event)
         return event == "batch" and info["step"] >= 20
 
-    history = train.fit(model, ds, ds, train.TrainConfig(epochs=3, batch_size=32), [stop_after_20], progress=False)
+    history = train.fit(model, ds, ds, train.TrainConfig(steps=30, batch_size=32), [stop_after_20], progress=False)
     assert len(history.steps) == 20 and "batch" in seen
     assert history.steps[-1] < history.steps[0]
     assert "valid_loss" in history.epochs[-1] and math.isfinite(history.epochs[-1]["valid_loss"])

@@ -1,11 +1,15 @@
 """One training loop for every model: teacher forcing, label smoothing, the paper's warmup
-schedule, gradient clipping, a progress bar, callbacks and early stopping. (Checkpoints are
-saved and loaded by :mod:`transformer_lite.model`.)"""
+schedule with a cooldown, gradient clipping, a step budget with one progress bar, callbacks and
+a clean stop on interrupt. (Checkpoints are saved and loaded by :mod:`transformer_lite.model`.)"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -13,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import pick_device, seed_everything
+from .config import pick_device, seed_everything, single_thread
 from .data import TranslationDataset, batches
 from .model import _checks as check
 from .model.specials import PAD_ID
@@ -37,40 +41,70 @@ def warmup_lr(step: int, d_model: int, warmup: int, factor: float = 1.0) -> floa
     return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
 
 
-def warmup_scheduler(optimizer, d_model: int, warmup: int, factor: float = 1.0):
-    """A LambdaLR applying :func:`warmup_lr` (set the optimizer's lr to 1.0)."""
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: warmup_lr(s + 1, d_model, warmup, factor))
-
-
 # ---- the loop --------------------------------------------------------------------------------
 @dataclass
 class TrainConfig:
-    epochs: int = 10
+    """How to train: the budget is ``steps`` optimizer steps, the same on any machine (a slow one
+    takes longer, it never trains less). Shown by ``repr`` without the settings its schedule ignores."""
+
+    steps: int = 1000  # the budget: optimizer steps, one batch each
     batch_size: int = 64
-    lr: float = 1e-3  # used by the "constant" schedule
-    schedule: str = "warmup"  # "warmup" (the paper's) or "constant"
-    warmup: int = 400
-    lr_factor: float = 1.0
+    schedule: str = "warmup"  # "warmup" (the paper's Eq. 3) or "constant"
+    warmup: int = 200  # "warmup": steps of linear rise
+    lr_factor: float = 1.0  # "warmup": scales Eq. 3
+    lr: float = 1e-3  # "constant": the learning rate
+    cooldown: int = 0  # the last `cooldown` steps scale the learning rate linearly down to 0
     label_smoothing: float = 0.1
     clip: float = 1.0
-    max_seconds: float | None = None  # stop after this much training time
-    max_steps: int | None = None  # stop after this many optimizer steps (machine-independent)
-    patience: int | None = None  # stop when valid loss has not improved for this many epochs
     seed: int = 0
 
     def __post_init__(self):
         _check_train_config(self)
 
+    def __repr__(self) -> str:
+        unused = {"lr"} if self.schedule == "warmup" else {"warmup", "lr_factor"}
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.name not in unused]
+        return f"TrainConfig({', '.join(shown)})"
+
+
+def learning_rate(step: int, config: TrainConfig, d_model: int) -> float:
+    """The learning rate at optimizer step ``step`` (1-based): Eq. 3 (or the constant ``lr``),
+    times a linear cooldown to 0 over the last ``config.cooldown`` steps. Ending calm makes the
+    final model good for every seed rather than wherever a noisy curve happens to stop.
+    Taught in notebook 07."""
+    base = warmup_lr(step, d_model, config.warmup, config.lr_factor) if config.schedule == "warmup" else config.lr
+    left = config.steps - step  # steps still to come after this one
+    return base * min(1.0, max(0.0, left / config.cooldown)) if config.cooldown else base
+
 
 @dataclass
 class History:
+    budget: int = 0  # the steps the run was asked for
     epochs: list[dict] = field(default_factory=list)  # per epoch: loss, valid_loss, valid_acc, seconds
-    steps: list[float] = field(default_factory=list)  # training loss per step
+    steps: list[float] = field(default_factory=list)  # training loss per step done
     train_seconds: float = 0.0
+    interrupted: bool = False  # stopped by the user (KeyboardInterrupt), keeping the model so far
+    checkpoint: str | None = None  # set when the model was loaded from a checkpoint instead of trained
+
+    @property
+    def steps_done(self) -> int:
+        return len(self.steps)
 
     @property
     def seconds_per_epoch(self) -> float:
         return self.train_seconds / max(len(self.epochs), 1)
+
+    def summary(self) -> str:
+        """One line saying what the run did, e.g. "800 of 800 steps in 31.2 s (39 ms per step)"."""
+        if self.checkpoint:
+            return f"loaded {self.checkpoint}: {self.budget} steps, trained in {self.train_seconds:.1f} s"
+        done = self.steps_done
+        line = f"{done} of {self.budget} steps in {self.train_seconds:.1f} s"
+        line += f" ({self.train_seconds / done * 1000:.0f} ms per step)" if done else ""
+        if self.interrupted:
+            line = f"Interrupted after {line}: the model keeps those {done} steps ({done / max(self.budget, 1):.0%} of "
+            line += "the budget) and is not fully trained"
+        return line
 
 
 @torch.no_grad()
@@ -92,13 +126,10 @@ def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smo
 
 
 _TRAIN_RULES = {  # field -> its check; None means "no limit" where allowed, 0 is never read as None
-    "epochs": lambda n, v: check.integer(n, v),
     "steps": lambda n, v: check.integer(n, v),
     "batch_size": lambda n, v: check.integer(n, v),
     "warmup": lambda n, v: check.integer(n, v),
     "cooldown": lambda n, v: check.integer(n, v, minimum=0),
-    "max_steps": lambda n, v: check.optional_integer(n, v),
-    "patience": lambda n, v: check.optional_integer(n, v),
     "lr": lambda n, v: check.number(n, v, 0.0, 10.0, low_open=True),
     "lr_factor": lambda n, v: check.number(n, v, 0.0, 1e3, low_open=True),
     "label_smoothing": lambda n, v: check.probability(n, v),
@@ -114,6 +145,8 @@ def _check_train_config(config) -> None:
             _TRAIN_RULES[f.name](f.name, getattr(config, f.name))
     if config.schedule not in ("warmup", "constant"):
         raise ValueError(f"schedule must be 'warmup' or 'constant'; got {check.show(config.schedule)}")
+    if config.cooldown > config.steps:
+        raise ValueError(f"cooldown must be at most steps ({config.steps}); got {config.cooldown}")
 
 
 def _check_dataset(name: str, dataset) -> None:
@@ -126,6 +159,38 @@ def _check_dataset(name: str, dataset) -> None:
         raise ValueError(f"{name} is empty: give it at least one pair")
 
 
+class _InterruptFlag:
+    """While active (main thread only), the first Ctrl-C / kernel interrupt (SIGINT) only raises a
+    flag, so training stops between two steps and never inside one, and no library code on the
+    way can swallow it; a second one raises KeyboardInterrupt at once (the escape hatch)."""
+
+    def __init__(self):
+        self.raised, self._previous = False, None
+
+    def _handle(self, signum, frame):
+        if self.raised:
+            raise KeyboardInterrupt
+        self.raised = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def _optimizer(model, cfg: TrainConfig):
+    """Adam as in the paper (Sec. 5.3) with :func:`learning_rate` applied per step."""
+    d_model = getattr(model.config, "d_model", getattr(model.config, "hidden_dim", 128))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate(s + 1, cfg, d_model))
+    return optimizer, scheduler
+
+
 def fit(
     model,
     train_set: TranslationDataset,
@@ -135,90 +200,89 @@ def fit(
     progress: bool = True,
     device=None,
 ) -> History:
-    """Train ``model`` with teacher forcing; returns a :class:`History`.
+    """Train ``model`` with teacher forcing for ``config.steps`` steps (epoch after epoch);
+    returns a :class:`History`. Taught in notebook 07.
+
+    On the CPU it runs on one thread: for models this small a second thread costs more in
+    synchronisation than it gains, and far more on a busy machine (benchmarks/training_reliability.py).
 
     Each callback is called as ``cb(event, info)`` with event "batch" (info: step, loss, lr)
-    or "epoch" (info: the epoch's record); returning True stops training.
+    or "epoch" (info: the epoch's record); returning True stops training. Interrupting
+    (Ctrl-C, the kernel's stop button) stops cleanly after the current step: the model keeps
+    the steps done, ``history.interrupted`` is set and a message says how far it got.
     """
     cfg = config or TrainConfig()
     _check_dataset("train_set", train_set)
     if valid_set is not None:
         _check_dataset("valid_set", valid_set)
     seed_everything(cfg.seed)
-    device = device or pick_device()
+    device = torch.device(device) if device else pick_device()
     model.to(device)
-    d_model = getattr(model.config, "d_model", getattr(model.config, "hidden_dim", 128))
-    if cfg.schedule == "warmup":
-        optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
-        scheduler = warmup_scheduler(optimizer, d_model, cfg.warmup, cfg.lr_factor)
-    elif cfg.schedule == "constant":
-        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
-        scheduler = None
-    else:
-        raise ValueError(f"unknown schedule {cfg.schedule!r}: use 'warmup' or 'constant'")
-    history, step, best, stale = History(), 0, math.inf, 0
-    n_batches = math.ceil(len(train_set) / cfg.batch_size)
+    optimizer, scheduler = _optimizer(model, cfg)
+    history = History(budget=cfg.steps)
+    bar = tqdm(total=cfg.steps, desc="training", unit="step", disable=not progress)
     start = time.perf_counter()
-    stop = False
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        epoch_start, loss_sum, n_steps = time.perf_counter(), 0.0, 0
-        bar = tqdm(
-            batches(train_set, cfg.batch_size, seed=cfg.seed + epoch),
-            total=n_batches,
-            desc=f"epoch {epoch}/{cfg.epochs}",
-            disable=not progress,
-            leave=False,
-        )
-        for batch in bar:
-            batch = batch.to(device)
-            logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
-            loss = label_smoothed_loss(logits, batch.tgt_out, cfg.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            optimizer.step()
-            if scheduler:
-                scheduler.step()
-            step += 1
-            n_steps += 1
-            value = loss.item()
-            if not math.isfinite(value):
-                lr = optimizer.param_groups[0]["lr"]
-                raise FloatingPointError(
-                    f"training stopped: the loss became {value} at step {step} (lr {lr:.3g}). Lower the learning "
-                    "rate (lr or lr_factor) or check the data; the weights are no longer usable"
-                )
-            loss_sum += value
-            history.steps.append(value)
-            bar.set_postfix(loss=f"{value:.3f}")
-            info = {"step": step, "loss": value, "lr": optimizer.param_groups[0]["lr"]}
-            if any(cb("batch", info) for cb in callbacks):
-                stop = True
-            if cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
-                stop = True
-            if cfg.max_steps and step >= cfg.max_steps:
-                stop = True
-            if stop:
-                break
-        history.train_seconds = time.perf_counter() - start
-        record = {
-            "epoch": epoch,
-            "loss": loss_sum / max(1, n_steps),
-            "steps": step,
-            "seconds": time.perf_counter() - epoch_start,
-        }
-        if valid_set is not None:
-            v = evaluate_loss(model, valid_set)
-            record.update(valid_loss=v["loss"], valid_acc=v["accuracy"])
-            if cfg.patience is not None:
-                stale = 0 if v["loss"] < best - 1e-4 else stale + 1
-                best = min(best, v["loss"])
-                stop = stop or stale >= cfg.patience
-        history.epochs.append(record)
-        if progress:
-            tqdm.write(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
-        if any(cb("epoch", record) for cb in callbacks) or stop:
-            break
+    threads = single_thread() if device.type == "cpu" else contextlib.nullcontext()
+    try:
+        with threads, _InterruptFlag() as interrupt:
+            for epoch in itertools.count(1):
+                stop = _epoch(model, train_set, cfg, epoch, optimizer, scheduler, history, bar, callbacks, interrupt)
+                record = _end_epoch(model, valid_set, epoch, history, start)
+                if progress:
+                    bar.write(
+                        " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items())
+                    )
+                history.interrupted = interrupt.raised
+                if any(cb("epoch", record) for cb in callbacks) or stop or interrupt.raised:
+                    break
+    except KeyboardInterrupt:  # raised by a second interrupt, or by code the flag does not cover
+        history.interrupted = True
+    history.train_seconds = time.perf_counter() - start
+    bar.close()
     model.eval()
+    if history.interrupted:
+        print(history.summary() + ".")
     return history
+
+
+def _epoch(model, train_set, cfg, epoch, optimizer, scheduler, history, bar, callbacks, interrupt) -> bool:
+    """One pass over the (shuffled) training set, ending early at the step budget, when a
+    callback asks, or on an interrupt. Returns True when training should stop."""
+    model.train()
+    device = next(model.parameters()).device
+    for batch in batches(train_set, cfg.batch_size, seed=cfg.seed + epoch):
+        batch = batch.to(device)
+        logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+        loss = label_smoothed_loss(logits, batch.tgt_out, cfg.label_smoothing)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        lr = optimizer.param_groups[0]["lr"]
+        optimizer.step()
+        scheduler.step()
+        value = loss.item()
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"training stopped: the loss became {value} at step {history.steps_done + 1} (lr {lr:.3g}). Lower "
+                "the learning rate (lr or lr_factor) or check the data; the weights are no longer usable"
+            )
+        history.steps.append(value)
+        bar.update(1)
+        bar.set_postfix(epoch=epoch, loss=f"{history.steps[-1]:.3f}", refresh=False)
+        info = {"step": history.steps_done, "loss": history.steps[-1], "lr": lr}
+        if any(cb("batch", info) for cb in callbacks) or history.steps_done >= cfg.steps or interrupt.raised:
+            return True
+    return False
+
+
+def _end_epoch(model, valid_set, epoch, history, start) -> dict:
+    """Record an epoch (possibly a partial last one): mean training loss and validation scores."""
+    done_before = history.epochs[-1]["steps"] if history.epochs else 0
+    losses = history.steps[done_before:]
+    record = {"epoch": epoch, "loss": sum(losses) / max(1, len(losses)), "steps": history.steps_done}
+    if valid_set is not None:
+        v = evaluate_loss(model, valid_set)
+        record.update(valid_loss=v["loss"], valid_acc=v["accuracy"])
+    record["seconds"] = time.perf_counter() - start - sum(e["seconds"] for e in history.epochs)
+    history.epochs.append(record)
+    return record

@@ -81,7 +81,7 @@ RECIPES = {
         "gpt",
         GPTConfig,
         {"d_model": 64, "n_heads": 4, "n_layers": 3, "d_ff": 256, "dropout": 0.0},
-        TrainConfig(steps=1500, batch_size=64, schedule="warmup", warmup=200, cooldown=0, label_smoothing=0.1),
+        TrainConfig(steps=800, batch_size=64, schedule="warmup", warmup=200, cooldown=600, label_smoothing=0.1),
         fast_steps=300,
     ),
 }

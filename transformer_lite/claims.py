@@ -44,7 +44,8 @@ def claims_bundle(**values) -> dict:
 
 
 def record_claims(**values) -> dict:
-    """Display this notebook's claim values so the tests can check them (every notebook).
+    """Display this notebook's claim values so the tests can check them. Taught in notebook 00; used in
+    every notebook (its last measurement cell).
 
     Returns the claims dict. Outside IPython it only returns them.
     """

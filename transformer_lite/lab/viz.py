@@ -87,8 +87,8 @@ def plot_alignment(pair: Pair, ax=None, title: str | None = None):
 
 def plot_loss(history, ax=None, title: str = "training loss"):
     """Per-batch training loss with its running mean (and per-epoch validation loss if recorded).
-    Batches are grouped by sentence length, so single batches jump; the mean is the trend. Taught in
-    notebook 01; used again in 02."""
+    Batches are grouped by sentence length, so single batches jump; the mean is the trend.
+    Taught in notebook 01; used again in 02."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     losses = list(history.steps)
@@ -208,7 +208,9 @@ def plot_mask(
     ``true_means``: what ``True`` means in ``mask``: "may attend" (ours, ``F.scaled_dot_product_attention``)
     or "blocked" (``nn.Transformer``, ``nn.MultiheadAttention``). The colours follow the meaning, and
     small masks write the flag (T/F) in each cell, so two conventions draw the same picture with
-    opposite letters. Returns the axes."""
+    opposite letters. Returns the axes.
+    Taught in notebook 03; used again in 06.
+    """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -258,7 +260,7 @@ def plot_mask(
 
 def plot_grouped_bars(table, ax=None, ylabel: str = "", title: str | None = None, ylim=(0, 100)):
     """Grouped bars from a pandas DataFrame (rows = groups on the x axis, columns = series),
-    with the legend outside the axes so it never covers a bar (notebooks 01-02). Returns the axes."""
+    with the legend outside the axes so it never covers a bar. Returns the axes. Taught in notebook 02."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
     table.plot.bar(ax=ax, rot=0)
@@ -279,7 +281,7 @@ def plot_measured(
 ):
     """Measured series as dots (and, in ``formulas``, the matching formula as a thin line of the same
     colour), one marker shape and size per series, so a series that equals another stays visible;
-    its legend entry says which it coincides with (notebook 09). Returns the axes."""
+    its legend entry says which it coincides with. Returns the axes. Taught in notebook 09."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     drawn: dict[str, list] = {}

@@ -99,8 +99,8 @@ def count_flops(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1) -> i
 
 def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repeats: int = 7) -> float:
     """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients), on one CPU
-    thread: a conclusion drawn from it must not depend on what else the machine is doing. Taught in
-    notebook 09."""
+    thread: a conclusion drawn from it must not depend on what else the machine is doing.
+    Taught in notebook 09."""
     layer = make_layer(kind, d, kernel)
     x = torch.randn(batch, n, d)
     with torch.no_grad(), single_thread():
@@ -131,7 +131,9 @@ def time_crossover(d: int = 128, ns=(16, 32, 64, 128, 256, 512, 1024, 2048), bat
     medians), where self-attention becomes the slower layer, and the conclusion that supports.
 
     Returns {"ns", "seconds": {kind: [...]}, "crossover": {other kind: n or None}, "conclusion": str}.
-    ``benchmarks/complexity_crossover.py`` runs it 10 times under load."""
+    ``benchmarks/complexity_crossover.py`` runs it 10 times under load.
+    Taught in notebook 09.
+    """
     ns = list(ns)
     seconds = {kind: [time_layer(kind, n, d, batch=batch, repeats=repeats) for n in ns] for kind in LAYER_KINDS}
     cross = {

@@ -49,6 +49,16 @@ def fast_mode() -> bool:
     return value in FAST_ON
 
 
+GRADING_ENV_VAR = "NBGRADER_EXECUTION"  # nbgrader sets it ("autograde", "validate") in the kernel it grades in
+
+
+def autograding() -> bool:
+    """Whether nbgrader is executing this notebook (autograding or validating): the one place that
+    asks. Then training cells load the shipped checkpoints and a failing exercise check raises
+    ``AssertionError`` (nbgrader deducts its points) instead of only printing. Taught in TEACHING.md."""
+    return bool(os.environ.get(GRADING_ENV_VAR, "").strip())
+
+
 def budget(full, fast):
     """Pick ``full`` for the real course, ``fast`` under fast mode (CI)."""
     return fast if fast_mode() else full

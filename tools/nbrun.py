@@ -31,7 +31,9 @@ from pathlib import Path
 
 import nbformat
 import zmq
-from jupyter_client import BlockingKernelClient
+import zmq.asyncio
+from jupyter_client import AsyncKernelClient
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 IDLE_LIMIT = 60.0  # seconds without any message, kernel idle -> stall
@@ -127,18 +129,20 @@ def _pending(client) -> dict:
     return out
 
 
-def _kernel_answers(client, timeout=5.0) -> bool:
+async def _kernel_answers(client, timeout=5.0) -> bool:
     """Does the kernel answer a second client's kernel_info on its shell channel (i.e. is it idle)?"""
-    probe = BlockingKernelClient()
+    context = zmq.asyncio.Context()
+    probe = AsyncKernelClient(context=context)
     probe.load_connection_info(client.km.get_connection_info())
-    probe.start_channels()
+    probe.start_channels(iopub=False, stdin=False, hb=False, control=False)
     try:
-        probe.kernel_info(reply=True, timeout=timeout)
+        await probe.kernel_info(reply=True, timeout=timeout)
         return True
-    except Exception:
+    except Exception:  # no reply in time: the kernel is busy
         return False
     finally:
         probe.stop_channels()
+        context.destroy(linger=0)
 
 
 def _py_spy(pid) -> str:
@@ -188,7 +192,7 @@ async def _watchdog(client, path, idle_limit, check_every):
         if client.cell_index is None or idle_for < idle_limit:
             continue  # kernel start-up has its own bound (startup_timeout)
         before = client.last_seen
-        answers = await asyncio.to_thread(_kernel_answers, client)
+        answers = await _kernel_answers(client)
         if answers and client.last_seen == before:  # idle kernel, and still nothing for the client
             alive = await client.km.is_alive()
             return diagnose(client, path, time.monotonic() - before, alive)
@@ -236,7 +240,7 @@ def run_notebook(
         resources={"metadata": {"path": str(path.parent)}},
         **client_kw,
     )
-    asyncio.run(_run(client, path, env, idle_limit))
+    run_sync(_run)(client, path, env, idle_limit)  # the event loop handling of NotebookClient.execute
     return client
 
 

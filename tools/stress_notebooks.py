@@ -14,6 +14,7 @@ notebook, seconds, outcome (ok / error / stall), and for a stall the diagnostic.
 """
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -76,7 +77,7 @@ def run_test_shape(path: Path, idle: float, timeout: int) -> dict:
     def watch():
         while not done.wait(2.0):
             idle_for = time.monotonic() - client.last_seen
-            if client.kc is not None and idle_for > idle and nbrun._kernel_answers(client):
+            if client.kc is not None and idle_for > idle and asyncio.run(nbrun._kernel_answers(client)):
                 stalls.append(
                     {
                         "cell": client.cell_index,

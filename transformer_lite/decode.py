@@ -139,7 +139,7 @@ def translate_ids(
     device=None,
 ) -> list[list[int]]:
     """Decode many sources (lists of ids) in length-sorted batches; returns output ids
-    (no specials) in the input order."""
+    (no specials) in the input order. Taught in notebook 10."""
     _check_src_ids(src_ids, getattr(model.config, "src_vocab_size", None))
     batch_size, beam_size = check.integer("batch_size", batch_size), check.integer("beam_size", beam_size)
     device = device or next(model.parameters()).device

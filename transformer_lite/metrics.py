@@ -44,7 +44,7 @@ def _paired(hypotheses, references) -> tuple[list[str], list[str]]:
 def corpus_bleu(hypotheses, references) -> float:
     """Corpus BLEU (0-100) with sacrebleu on our already-tokenised words (0.0 for no sentences).
     One short sentence has no 4-grams, so its corpus BLEU is 0 even when it is perfect: score
-    single sentences with :func:`sentence_score`."""
+    single sentences with :func:`sentence_score`. Taught in notebook 10."""
     hypotheses, references = _paired(hypotheses, references)
     if not hypotheses:
         return 0.0

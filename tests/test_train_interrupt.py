@@ -108,3 +108,49 @@ def test_a_printed_config_shows_only_what_the_run_uses():
     for bad in ({"schedule": "cosine"}, {"steps": 0}, {"steps": 10, "cooldown": 11}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             train.TrainConfig(**bad)
+
+
+KERNEL_CODE = """
+import torch
+from transformer_lite import data, train
+from transformer_lite.model import Transformer, TransformerConfig
+corpus = data.load_corpus("fr")
+ds = data.TranslationDataset(corpus["train"][:256], corpus.src_vocab, corpus.tgt_vocab)
+model = Transformer(TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=32, n_heads=2, d_ff=64))
+def started(event, info):
+    if info.get("step") == 3:
+        print("STARTED", flush=True)
+history = train.fit(model, ds, None, train.TrainConfig(steps=10**6, batch_size=32), [started], progress=True)
+print("AFTER", history.interrupted, history.steps_done > 3, model.training)
+"""
+
+
+@pytest.mark.slow
+def test_the_kernel_stop_button_ends_training_cleanly_and_the_kernel_lives_on():
+    """As a student presses stop in Jupyter: the kernel gets SIGINT mid-training."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        msg_id = kc.execute(KERNEL_CODE)
+        out, errors, interrupted = [], [], False
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                out.append(content["text"])
+                if "STARTED" in content["text"] and not interrupted:
+                    km.interrupt_kernel()
+                    interrupted = True
+            elif kind == "error":
+                errors.append(content["ename"])
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        text = "".join(out)
+        assert interrupted and errors == [] and kc.get_shell_msg(timeout=30)["content"]["status"] == "ok"
+        assert "Interrupted after" in text and "AFTER True True False" in text, text[-500:]
+        assert "Traceback" not in text
+    finally:
+        km.shutdown_kernel(now=True)

@@ -227,7 +227,8 @@ def fit(
         with threads, _InterruptFlag() as interrupt:
             for epoch in itertools.count(1):
                 stop = _epoch(model, train_set, cfg, epoch, optimizer, scheduler, history, bar, callbacks, interrupt)
-                record = _end_epoch(model, valid_set, epoch, history, start)
+                valid = None if interrupt.raised else valid_set  # stopping: no validation pass
+                record = _end_epoch(model, valid, epoch, history, start)
                 if progress:
                     bar.write(
                         " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items())

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test lint student slides html checkpoints data clean hub-deps
+.PHONY: lab test lint assignments student slides html checkpoints data clean hub-deps
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -45,8 +45,11 @@ test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in fu
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 
-student: $(STAMP)  ## student editions (solutions replaced by stubs) into build/student/
-	$(BIN)/python tools/editions.py student --out build/student
+assignments: $(DEV_STAMP)  ## the nbgrader course in build/course/: source/ (instructor) and release/ (nbgrader generate_assignment)
+	$(BIN)/python tools/assignments.py --out build/course
+
+student: assignments  ## the student edition is nbgrader's release: build/course/release/<notebook stem>/
+	@echo "student edition: build/course/release/ (give students these; keep build/course/source/ and the repository)"
 
 slides: $(DEV_STAMP)  ## reveal.js slides into build/slides/
 	$(BIN)/python tools/editions.py slides --out build/slides

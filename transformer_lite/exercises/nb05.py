@@ -108,7 +108,11 @@ def check_equivariance_gap(fn, hidden: bool = False, verbose: bool = True):
     """Notebook 05, Your turn 2: ``fn(layer, x, perm)`` -> the largest |layer(x[:, perm]) - layer(x)[:, perm]|
     as a Python float; x is (batch, L, d_model), perm a permutation of range(L)."""
     cases = [
-        Case("self-attention alone (gap ~ 0)", _gap_case("attention", 0, fn)),
+        Case(
+            "self-attention alone (gap ~ 0)",
+            _gap_case("attention", 0, fn),
+            "shuffle the positions (dimension 1), not the batch",
+        ),
         Case(
             "a running sum (order matters)",
             _gap_case("cumsum", 1, fn),

@@ -91,8 +91,8 @@ def _step_case(seed, batch, src_len, t, fn):
         mask = src != 0
         tokens = torch.cat([torch.ones(batch, 1, dtype=torch.long), torch.randint(4, 20, (batch, t - 1))], 1)
         with torch.no_grad():
-            memory, state = model.start(src, mask)
-            log_probs, _ = model.step(memory, mask, tokens, state)
+            memory, _ = model.start(src, mask)
+            log_probs, _ = model.step(memory, mask, tokens, None)  # the whole prefix, no cache
             expected = torch.cat([tokens, log_probs.argmax(-1, keepdim=True)], 1)
             return fn(model, memory, mask, tokens), expected
 
@@ -106,7 +106,7 @@ def check_greedy_step(fn, hidden: bool = False, verbose: bool = True):
         Case("first step (only <bos>)", _step_case(0, 2, 5, 1, fn)),
         Case("a longer prefix", _step_case(1, 3, 6, 4, fn)),
     ]
-    hidden_cases = [Case("one sentence, a long prefix", _step_case(2, 1, 4, 7, fn))]
+    hidden_cases = [Case("one sentence, a longer prefix", _step_case(3, 1, 4, 5, fn))]
     return exercise(
         hint, "greedy_step", "07 Your turn 3 (one greedy step)", cases, fn, (), hidden_cases, hidden, verbose
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from . import Case, run_cases
 from ..data import TranslationDataset, collate, load_corpus
 from ..lm import lm_batch
 from ..measure.kv_cache import decode_steps
 from ..model.gpt import GPT, GPTConfig
 from ..model.specials import BOS_ID
 from ..sample import filter_logits
+from . import Case, run_cases
 
 
 def _tiny_gpt_and_batch(n_pairs: int = 4):

@@ -1,0 +1,94 @@
+"""Build the nbgrader course from the instructor notebooks: ``make assignments`` (and ``make student``).
+
+    python tools/assignments.py --out build/course    # nbgrader_config.py, source/<stem>/<stem>.ipynb, release/
+
+One assignment per notebook, named by its file stem (``03_scaled_dot_product_attention``). The instructor
+notebooks in ``notebooks/`` are the source: their exercise cells carry nbgrader metadata (solution cells,
+locked check cells with points and hidden tests, answer cells), so ``nbgrader generate_assignment`` writes
+the student release: solutions and model answers replaced by stubs, hidden tests removed, outputs cleared.
+That release is the student edition. The grading commands that follow are in notebooks/TEACHING.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+COURSE_ID = "transformer-lite"
+
+# What a student's stub says: the task, never the solution (the markdown above each cell names the task).
+CONFIG = f'''"""nbgrader configuration of the transformer-lite course (written by tools/assignments.py)."""
+
+c = get_config()  # noqa: F821 (nbgrader provides it)
+c.CourseDirectory.course_id = "{COURSE_ID}"
+c.CourseDirectory.db_assignments = []
+c.ClearSolutions.code_stub = {{
+    "python": "# Your turn: write your code here (the cell above says what it takes and returns).\\n"
+    "raise NotImplementedError(\\"Your turn: not written yet\\")"
+}}
+c.ClearSolutions.text_stub = "Your answer here."
+# A notebook's slowest cell loads checkpoints or times a few layers; under grading nothing trains.
+c.Execute.timeout = 300
+'''
+
+
+def notebooks(src: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The course notebooks, ``NN_name.ipynb``, in order."""
+    return sorted(Path(src).glob(NOTEBOOK_GLOB))
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder (the same interpreter's nbgrader, with its
+    environment's bin/ on PATH: nbgrader runs ``alembic`` from there); raise on failure."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    command = [sys.executable, "-m", "nbgrader", *args]
+    result = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result
+
+
+def build_course(out: Path, src: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[str]:
+    """Write ``out``/nbgrader_config.py and source/<stem>/<stem>.ipynb for each notebook, then generate
+    every assignment into ``out``/release. Returns the assignment names."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+    names = []
+    for path in notebooks(src):
+        if only and path.stem not in only:
+            continue
+        folder = out / "source" / path.stem
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        shutil.copy2(path, folder / path.name)
+        names.append(path.stem)
+    if names:  # one nbgrader run for all of them ("*" is a glob over source/): its start-up costs seconds
+        nbgrader(out, "generate_assignment", names[0] if len(names) == 1 else "*", "--force")
+    return names
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="build/course", help="the nbgrader course folder")
+    parser.add_argument("--src", default=str(NOTEBOOKS_DIR), help="folder of instructor notebooks")
+    parser.add_argument("--only", nargs="*", help="assignment names (notebook stems); default all")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    names = build_course(Path(args.out), Path(args.src), args.only)
+    release = Path(args.out) / "release"
+    for name in names:
+        print(release / name)
+    print(f"assignments: {len(names)} generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

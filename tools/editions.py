@@ -1,13 +1,9 @@
 """Build the course's editions from the instructor notebooks in ``notebooks/``.
 
-    python tools/editions.py student --out build/student   # exercises stubbed out, no outputs
     python tools/editions.py slides  --out build/slides    # reveal.js slides, one file per notebook
     python tools/editions.py html    --out build/html      # executed (full mode) HTML + index.html
 
-Student edition: in every code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION``
-(markers included) become one ``raise NotImplementedError("Your turn: <hint>")`` at the marker's
-indentation; the hint comes from a ``### HINT: ...`` line right above ``### BEGIN SOLUTION`` (which
-stays), else a generic sentence. Outputs and execution counts are cleared; nothing else changes.
+The student edition is nbgrader's release: ``make assignments`` / ``make student`` (tools/assignments.py).
 
 Slides and pages work with no network when viewed: reveal.js, MathJax, require.js, jQuery and the
 widget manager are copied next to them into ``_static/`` (tools/offline.py; npm fetches them once).
@@ -17,9 +13,7 @@ Slides are built from executed notebooks, so they carry the figures.
 from __future__ import annotations
 
 import argparse
-import copy
 import html
-import json
 import os
 import re
 import sys
@@ -31,21 +25,6 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
-
-BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "### HINT:"
-GENERIC_HINT = "replace this line with your solution (see the exercise above)"
-NOT_DONE_PREFIX = "Your turn: "
-
-STUDENT_README = """# Transformer-lite: student edition
-
-These notebooks are the course with the exercise solutions taken out. Each **Your turn** cell raises
-`NotImplementedError` until you replace that line with your code; the cell after it checks your work and
-says "not done yet" until then. Later cells never depend on your answer, so you can run every notebook
-top to bottom at any time.
-
-Start with `00_toy_translation_task.ipynb` and go in order. Run `make lab` (or `jupyter lab`) in the
-repository, then open this folder.
-"""
 
 
 class EditionError(ValueError):
@@ -65,64 +44,6 @@ def title(nb) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return ""
-
-
-# ---- student edition ---------------------------------------------------------------------
-def _stub(indent: str, hint: str | None) -> str:
-    text = NOT_DONE_PREFIX + (hint or GENERIC_HINT)
-    return f"{indent}raise NotImplementedError({json.dumps(text)})"
-
-
-def strip_solutions(source: str, where: str = "cell") -> tuple[str, list[str]]:
-    """Replace every solution region of one code cell's source; returns (new source, hints used)."""
-    lines = source.split("\n")
-    out: list[str] = []
-    hints: list[str] = []
-    inside = False
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if stripped.startswith(BEGIN):
-            if inside:
-                raise EditionError(f"{where}, line {number}: nested {BEGIN!r}")
-            inside = True
-            previous = out[-1].strip() if out else ""
-            hint = previous[len(HINT) :].strip() if previous.startswith(HINT) else None
-            hints.append(hint or GENERIC_HINT)
-            out.append(_stub(line[: len(line) - len(line.lstrip())], hint))
-        elif stripped.startswith(END):
-            if not inside:
-                raise EditionError(f"{where}, line {number}: {END!r} without {BEGIN!r}")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise EditionError(f"{where}: {BEGIN!r} without {END!r}")
-    return "\n".join(out), hints
-
-
-def student_notebook(nb, name: str = "notebook"):
-    """A copy of ``nb`` with solutions stubbed out and every output cleared."""
-    nb = copy.deepcopy(nb)
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        if BEGIN in cell.source or END in cell.source:
-            cell.source, _ = strip_solutions(cell.source, f"{name} cell {index}")
-        cell.outputs = []
-        cell.execution_count = None
-    return nb
-
-
-def build_student(out: Path, src: Path = NOTEBOOKS_DIR) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in notebooks(src):
-        nb = nbformat.read(path, as_version=4)
-        target = out / path.name
-        nbformat.write(student_notebook(nb, path.name), target)
-        written.append(target)
-    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
-    return written
 
 
 # ---- slides --------------------------------------------------------------------------------
@@ -220,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--src", default=str(NOTEBOOKS_DIR), help="folder of instructor notebooks")
     sub = parser.add_subparsers(dest="edition", required=True)
-    for name, default in (("student", "build/student"), ("slides", "build/slides"), ("html", "build/html")):
+    for name, default in (("slides", "build/slides"), ("html", "build/html")):
         p = sub.add_parser(name)
         p.add_argument("--out", default=default)
         if name == "slides":
@@ -232,9 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out, src = Path(args.out), Path(args.src)
     started = time.perf_counter()
-    if args.edition == "student":
-        written = build_student(out, src)
-    elif args.edition == "slides":
+    if args.edition == "slides":
         written = build_slides(out, src, args.reveal_prefix, run=not args.no_execute)
     else:
         written = build_html(out, src, run=not args.no_execute)

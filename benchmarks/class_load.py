@@ -76,7 +76,7 @@ _before, _wall = _cpu(), time.perf_counter()
 _recipe = get_recipe("transformer")
 _model = _recipe.build(_corpus)
 _train = TranslationDataset(_corpus["train"][:4000], _corpus.src_vocab, _corpus.tgt_vocab)
-_config = TrainConfig(epochs=1, batch_size=64, warmup=200, max_steps={steps})
+_config = TrainConfig(steps={steps}, batch_size=64, warmup=200)
 fit(_model, _train, None, _config, progress=False, device="cpu")
 print(json.dumps({{"cpu": _cpu() - _before, "wall": time.perf_counter() - _wall}}))
 """
@@ -328,19 +328,18 @@ def sizing_note(result: dict) -> str:
     cpu = {k: max(r["cpu_seconds_per_student"][k]["median"] for r in runs) for k in runs[0]["cpu_seconds_per_student"]}
     loads = [x for r in runs for x in (r["load_average_before"][0], r["load_average_after"][0])]
 
-    def most(threads, plan):
-        n = served[threads][PLANS[plan]]
-        tested = max(r["students"] for r in runs if r["capped"] == (threads == "capped"))
-        return f"{n}" + (" (the most tested)" if n == tested else "")
+    def counts(plan):
+        return " / ".join(str(served[threads][PLANS[plan]]) for threads in ("capped", "uncapped"))
 
+    largest = {t: max(r["students"] for r in runs if r["capped"] == (t == "capped")) for t in ("capped", "uncapped")}
     lines = [
         f"Measured by `benchmarks/class_load.py` on a {cores}-core machine shared with other work (1-minute load "
         f"average {min(loads):.1f}-{max(loads):.1f} during the runs; {result['date'][:10]}): students on a real hub, "
         "each moving the attention explorer's controls about once a second, half of them training at times.",
-        f"- Students served with the explorer's p95 round trip <= {TARGET_P95_MS:.0f} ms: shipped checkpoints "
-        f"{most('capped', 'shipped checkpoints')} (threads capped to the CPU quota), "
-        f"{most('uncapped', 'shipped checkpoints')} (uncapped); live training {most('capped', 'live training')} "
-        f"(capped), {most('uncapped', 'live training')} (uncapped).",
+        f"- Students served with the explorer's p95 round trip <= {TARGET_P95_MS:.0f} ms (threads capped to the CPU "
+        f"quota / uncapped): shipped checkpoints {counts('shipped checkpoints')}, live training "
+        f"{counts('live training')}. Largest class tested: {largest['capped']} capped, {largest['uncapped']} "
+        "uncapped; a count equal to it is a lower bound.",
         f"- Memory per student: {kernel:.0f} MB (a kernel's peak, explorer and a training run) + {server:.0f} MB "
         "(their Jupyter server).",
         "- CPU-seconds per student: " + "; ".join(f"{k}: {v:.1f}" for k, v in cpu.items()) + ".",

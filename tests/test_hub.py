@@ -174,3 +174,15 @@ def test_thread_cap_applies_at_import():
     code = "import torch, transformer_lite; print(torch.get_num_threads())"
     env = {**classhub.os.environ, "TRANSFORMER_LITE_THREADS": "1"}
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "1"
+
+
+def test_teaching_guide_quotes_the_measured_sizing():
+    """The sizing lines of notebooks/TEACHING.md are the ones benchmarks/class_load.py derives from its JSON."""
+    import json
+
+    spec = importlib.util.spec_from_file_location("class_load", ROOT / "benchmarks" / "class_load.py")
+    class_load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(class_load)
+    result = json.loads(class_load.OUT.read_text())
+    assert [r["students"] for r in result["runs"] if r["capped"]] == list(class_load.CLASS_SIZES)
+    assert class_load.sizing_note(result) in (ROOT / "notebooks" / "TEACHING.md").read_text()

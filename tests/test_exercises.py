@@ -10,7 +10,22 @@ import math
 import pytest
 import torch
 
-from transformer_lite.exercises import Verdict, describe, mismatch, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
+from transformer_lite.exercises import (
+    FAILED,
+    PASSED,
+    Verdict,
+    describe,
+    mismatch,
+    nb01,
+    nb02,
+    nb03,
+    nb04,
+    nb05,
+    nb06,
+    nb07,
+    nb08,
+    nb09,
+)
 from transformer_lite.model.attention import Intervention, causal_mask, scaled_dot_product_attention
 from transformer_lite.model.layers import sinusoidal_encoding
 
@@ -172,7 +187,7 @@ def _stub(*args, **kwargs):
 def test_grader_accepts_the_right_answer_visible_and_hidden(grader, capsys):
     assert grader(RIGHT[grader]) and grader(RIGHT[grader], hidden=True)
     out = capsys.readouterr().out
-    assert out.count("✅") == 2 and "hidden tests" in out
+    assert out.count(PASSED) == 2 and "hidden tests" in out
 
 
 @pytest.mark.parametrize("grader", list(RIGHT), ids=lambda g: g.__module__[-4:] + "." + g.__name__)
@@ -187,7 +202,7 @@ def test_grader_reports_a_stub_naming_the_task(grader, capsys):
 def test_grader_explains_a_wrong_answer(grader, wrong, words, capsys):
     assert not grader(wrong)
     out = capsys.readouterr().out
-    assert "❌" in out and words in out, out
+    assert FAILED in out and words in out, out
     assert "level=2" in out, "the message points at the concrete hint"
 
 

@@ -39,7 +39,10 @@ import torch
 
 from ..config import autograding
 
-__all__ = ["Case", "Mistake", "Probe", "Verdict", "Hints", "run_cases", "mismatch", "describe"]
+# Verdict marks in DejaVu Sans (Debian's Chromium has no emoji font); tests/test_notebooks.py greps FAILED.
+PASSED, FAILED = "\u2713", "\u2717"
+
+__all__ = ["PASSED", "FAILED", "Case", "Mistake", "Probe", "Verdict", "Hints", "run_cases", "mismatch", "describe"]
 
 
 @dataclass
@@ -260,7 +263,7 @@ def run_cases(
             warned = [str(w.message) for w in caught]
         if problem is None:
             continue
-        lines.append(f"❌ {title}: {i} of {len(cases)} cases passed; case '{case.name}' failed.")
+        lines.append(f"{FAILED} {title}: {i} of {len(cases)} cases passed; case '{case.name}' failed.")
         lines.append(f"   {problem}")
         cause = next((why for words, why in _WARNING_CAUSES.items() if any(words in w for w in warned)), None)
         cause = cause or (diagnose(fn, probes) if fn is not None else None)
@@ -272,7 +275,7 @@ def run_cases(
             lines.append(f"   {more}")
         return _finish("\n".join(lines), False, verbose)
     passed = f"all {len(cases)} cases" if len(cases) > 1 else "the one case"
-    return _finish(f"✅ {title}: {passed} passed.", True, verbose)
+    return _finish(f"{PASSED} {title}: {passed} passed.", True, verbose)
 
 
 def exercise(hints: Hints, key: str, title: str, cases, fn, probes=(), hidden=(), show_hidden=False, verbose=True):

@@ -53,9 +53,9 @@ def test_notebook_runs_top_to_bottom(path, artifacts):
         o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
     ]
     assert not errors, errors
-    # The solutions in the notebook pass their own checks (a package change can break them); \u2717 = exercises.FAILED.
+    # The solutions in the notebook pass their own checks (a package change can break them); ✗ = exercises.FAILED.
     failed = [
-        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "\u2717" in o.get("text", "")
+        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "✗" in o.get("text", "")
     ]
     assert not failed, failed
     nbformat.write(nb, artifacts / f"executed-{path.name}")

@@ -3,17 +3,20 @@ claim of docs/claims.md holds on the values it records (issue 11); every noteboo
 
 TRANSFORMER_LITE_NOTEBOOKS_FAST=1 runs them in fast mode for local iteration only: the claims are then not checked."""
 
+import importlib.util
 import json
 import os
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from transformer_lite.claims import failed_claims, load_claims_table, read_claims
 
 ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
+nbrun = importlib.util.module_from_spec(_spec)  # the one notebook runner: watchdog + stall fix (issue 13)
+_spec.loader.exec_module(nbrun)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CLAIMS_TABLE = ROOT / "docs" / "claims.md"
 NOTEBOOKS_FAST = os.environ.get("TRANSFORMER_LITE_NOTEBOOKS_FAST", "").strip().lower() not in ("", "0", "false", "no")
@@ -47,8 +50,7 @@ def test_committed_without_outputs(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, artifacts):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=student_env())
+    nbrun.run_notebook(path, nb=nb, env=student_env(), timeout=600)  # fails fast on a stall (issue 13)
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
     ]

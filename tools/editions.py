@@ -87,14 +87,16 @@ def execute(nb, cwd: Path, timeout: int = 900, fast: bool = False):
     """Run a notebook top to bottom in a fresh kernel, in full mode as a student runs it (the
     training cells train their whole step budgets): nothing a reader sees comes from fast mode.
     ``fast=True`` (TRANSFORMER_LITE_FAST=1) is for smoke tests whose outputs nobody reads."""
-    from nbclient import NotebookClient
-
     env = {k: v for k, v in os.environ.items() if k != "TRANSFORMER_LITE_FAST"}  # the kernel's environment
     if fast:
         env["TRANSFORMER_LITE_FAST"] = "1"
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
-    client.execute(env=env)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nbrun", Path(__file__).resolve().with_name("nbrun.py"))
+    nbrun = importlib.util.module_from_spec(spec)  # the one notebook runner: fails fast on a stall (issue 13)
+    spec.loader.exec_module(nbrun)
+    nbrun.run_notebook(Path(cwd) / "(this notebook)", nb=nb, env=env, timeout=timeout)
     return nb
 
 

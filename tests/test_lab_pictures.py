@@ -99,3 +99,17 @@ def test_loss_plot_shows_the_trend_and_says_why_it_jumps():
     assert any("grouped by length" in label for label in labels)
     assert any("running mean" in label for label in labels)
     plt.close(ax.figure)
+
+
+def test_notebook_captions_name_the_mask_colours_the_pictures_use():
+    """Notebook 03 once said 'white = may attend' under a picture that painted it black."""
+    import json
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        text = " ".join(
+            "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
+        )
+        for wrong in ("white = may attend", "black = may attend", "white = blocked", "black = blocked"):
+            assert wrong not in text, f"{path.name} says {wrong!r}; masks are drawn blue = may attend, grey = blocked"
+    assert viz.MAY_ATTEND_COLOR == "#1f77b4" and viz.BLOCKED_COLOR == "#e6e6e6"  # the colours the captions name

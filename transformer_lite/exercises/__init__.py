@@ -171,7 +171,9 @@ def mismatch(got, expected, atol: float = 1e-5) -> str | None:
     """None if ``got`` matches ``expected``, else a sentence saying how they differ."""
     if isinstance(expected, torch.Tensor):
         return _tensor_mismatch(got, expected, atol)
-    if isinstance(expected, tuple) and isinstance(got, (tuple, list)):
+    if isinstance(expected, tuple) and not isinstance(got, (tuple, list)):
+        return f"expected a tuple of {len(expected)} results, got a {type(got).__name__}"
+    if isinstance(expected, tuple):
         if len(got) != len(expected):
             return f"expected {len(expected)} results, got {len(got)}"
         for i, (g, e) in enumerate(zip(got, expected)):

@@ -22,8 +22,10 @@ import re
 import subprocess
 import sys
 
-# Where hosted notebooks install the course from: the one place to change it (then run --stamp).
-SOURCE = "git+https://github.com/transformer-lite/transformer-lite.git"
+# Where hosted notebooks install the course from: the one place to change it (then run --stamp). The
+# course has no public address of its own: a teacher puts their copy's here (a pip source such as
+# "git+https://<host>/<you>/transformer-lite.git" or a path); until then the cell asks for one.
+SOURCE = ""
 DISTRIBUTION = "transformer-lite"
 MARKER = "# Set-up for hosted notebooks"
 
@@ -35,6 +37,9 @@ import sys
 
 if importlib.util.find_spec("transformer_lite") is None:
     source = os.environ.get("TRANSFORMER_LITE_SOURCE", "{SOURCE}")
+    if not source:
+        raise RuntimeError("transformer_lite is not installed here: set os.environ['TRANSFORMER_LITE_SOURCE'] "
+                           "to the course's pip source (your teacher's repository URL or a folder), then rerun.")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", source], check=True)
     importlib.invalidate_caches()
     package = importlib.util.find_spec("transformer_lite").submodule_search_locations[0]

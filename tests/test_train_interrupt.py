@@ -121,7 +121,7 @@ def started(event, info):
     if info.get("step") == 3:
         print("STARTED", flush=True)
 history = train.fit(model, ds, None, train.TrainConfig(steps=10**6, batch_size=32), [started], progress=True)
-print("AFTER", history.interrupted, history.steps_done > 3, model.training)
+print("AFTER", history.interrupted, history.steps_done >= 3, model.training)
 """
 
 

@@ -36,6 +36,38 @@ def _reorder(x, index: torch.Tensor):
     return x.index_select(0, index)
 
 
+def write_step_by_step(
+    model,
+    src: torch.Tensor,
+    src_mask: torch.Tensor,
+    choose,
+    max_len: int | None = None,
+    intervene: Intervention = NO_INTERVENTION,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The one left-to-right writing loop: ``choose(log_probs (batch, V)) -> next ids (batch,)`` picks
+    each word (greedy search: the best; sampling: a draw) until every row has written <eos>.
+
+    src (batch, S), src_mask (batch, S) -> tokens (batch, T) without <bos>, padded after <eos>, and
+    the model's log-probability of each output (batch,).
+    """
+    model.eval()
+    max_len = _max_len(max_len, src, src_mask)
+    memory, state = model.start(src, src_mask, intervene)
+    tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
+    scores = torch.zeros(src.shape[0], device=src.device)
+    done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+    for _ in range(max_len):
+        log_probs, state = model.step(memory, src_mask, tokens, state, intervene)  # (batch, V)
+        nxt = choose(log_probs)
+        scores += log_probs.gather(1, nxt[:, None]).squeeze(1).masked_fill(done, 0.0)
+        nxt = nxt.masked_fill(done, PAD_ID)
+        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
+        done |= nxt == EOS_ID
+        if done.all():
+            break
+    return tokens[:, 1:], scores
+
+
 @torch.no_grad()
 def greedy_decode(
     model,
@@ -49,22 +81,7 @@ def greedy_decode(
     src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
     Taught in notebook 07.
     """
-    model.eval()
-    max_len = _max_len(max_len, src, src_mask)
-    memory, state = model.start(src, src_mask, intervene)
-    tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
-    scores = torch.zeros(src.shape[0], device=src.device)
-    done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
-    for _ in range(max_len):
-        log_probs, state = model.step(memory, src_mask, tokens, state, intervene)
-        best, nxt = log_probs.max(dim=-1)
-        scores += best.masked_fill(done, 0.0)
-        nxt = nxt.masked_fill(done, PAD_ID)
-        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
-        done |= nxt == EOS_ID
-        if done.all():
-            break
-    return tokens[:, 1:], scores
+    return write_step_by_step(model, src, src_mask, lambda log_probs: log_probs.argmax(dim=-1), max_len, intervene)
 
 
 def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from .decode import default_max_len
+from .decode import write_step_by_step
 from .model.attention import padding_mask
-from .model.specials import BOS_ID, EOS_ID, PAD_ID
+from .model.specials import EOS_ID, PAD_ID
 
 
 def _check_options(temperature: float, top_k: int | None, top_p: float | None) -> None:
@@ -58,24 +58,13 @@ def sample_decode(
     src (batch, S), src_mask (batch, S) -> tokens (batch, T) without <bos>, each row ending in
     <eos> then padding, and the model's log-probability of each output (batch,). Taught in notebook 10."""
     _check_options(temperature, top_k, top_p)
-    model.eval()
     generator = torch.Generator(device=src.device).manual_seed(seed)
-    max_len = max_len or default_max_len(src_mask)
-    memory, state = model.start(src, src_mask)
-    tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
-    scores = torch.zeros(src.shape[0], device=src.device)
-    done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
-    for _ in range(max_len):
-        log_probs, state = model.step(memory, src_mask, tokens, state)  # (batch, V)
+
+    def draw(log_probs: torch.Tensor) -> torch.Tensor:  # (batch, V) -> (batch,)
         allowed = filter_logits(log_probs / temperature, top_k, top_p)
-        nxt = torch.multinomial(torch.softmax(allowed, dim=-1), 1, generator=generator).squeeze(1)
-        scores += log_probs.gather(1, nxt[:, None]).squeeze(1).masked_fill(done, 0.0)
-        nxt = nxt.masked_fill(done, PAD_ID)
-        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
-        done |= nxt == EOS_ID
-        if done.all():
-            break
-    return tokens[:, 1:], scores
+        return torch.multinomial(torch.softmax(allowed, dim=-1), 1, generator=generator).squeeze(1)
+
+    return write_step_by_step(model, src, src_mask, draw, max_len)
 
 
 def sample_ids(model, src_ids: list[list[int]], seed: int = 0, batch_size: int = 256, **options) -> list[list[int]]:

@@ -37,19 +37,7 @@ class TransformerConfig:
     learned_positions: bool = False  # False: the paper's sinusoids
 
     def __post_init__(self):
-        for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
-            check.integer(name, getattr(self, name), minimum=len(SPECIALS) + 1)
-        for name in ("d_model", "n_heads", "d_ff", "max_len"):
-            check.integer(name, getattr(self, name))
-        for name in ("n_encoder_layers", "n_decoder_layers"):
-            check.integer(name, getattr(self, name), minimum=0)
-        check.probability("dropout", self.dropout)
-        for name in ("norm_first", "tie_embeddings", "learned_positions"):
-            check.flag(name, getattr(self, name))
-        if self.d_model % self.n_heads:
-            raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
-        if self.d_model % 2:
-            raise ValueError(f"d_model={self.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
+        check.stack_config(self, ("n_encoder_layers", "n_decoder_layers"), len(SPECIALS))
 
 
 class Transformer(nn.Module):

@@ -25,7 +25,8 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 COURSE_ID = "transformer-lite"
 
 # What a student's stub says: the task, never the solution (the markdown above each cell names the task).
-CONFIG = f'''"""nbgrader configuration of the transformer-lite course (written by tools/assignments.py)."""
+CONFIG = (
+    f'''"""nbgrader configuration of the transformer-lite course (written by tools/assignments.py)."""
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "{COURSE_ID}"
@@ -39,6 +40,34 @@ c.ClearSolutions.text_stub = "Your answer here."
 # bounds a missed zmq wake-up in the client (issue 13: the wait then ends at the limit, with the reply).
 c.Execute.timeout = 60
 '''
+    + """
+# nbgrader runs notebooks through nbclient, which can miss a reply: when an ipywidgets Output widget changes
+# mid-cell, nbclient answers on the shell socket with a raw send that swallows the socket's wake-up, and the
+# reply then waits for the timeout (issue 13; the runner the tests use, tools/nbrun.py, has the same fix).
+# Reading the socket's EVENTS after each send re-arms the wake-up.
+import zmq  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.util import run_sync  # noqa: E402
+
+_start_kernel_client = NotebookClient.async_start_new_kernel_client
+
+
+async def _start_kernel_client_rearmed(self):
+    kc = await _start_kernel_client(self)
+    channel, send = kc.shell_channel, kc.shell_channel.send
+
+    def send_and_rearm(msg):
+        send(msg)
+        channel.socket.get(zmq.EVENTS)
+
+    channel.send = send_and_rearm
+    return kc
+
+
+NotebookClient.async_start_new_kernel_client = _start_kernel_client_rearmed
+NotebookClient.start_new_kernel_client = run_sync(_start_kernel_client_rearmed)
+"""
+)
 
 
 def notebooks(src: Path = NOTEBOOKS_DIR) -> list[Path]:

@@ -26,7 +26,13 @@ from transformer_lite.exercises import (
     nb08,
     nb09,
 )
-from transformer_lite.model.attention import Intervention, causal_mask, scaled_dot_product_attention
+from transformer_lite.model.attention import (
+    Intervention,
+    causal_mask,
+    merge_heads,
+    scaled_dot_product_attention,
+    split_heads,
+)
 from transformer_lite.model.layers import sinusoidal_encoding
 
 
@@ -41,20 +47,10 @@ def _attend(scale=None, use_mask=True, keys=lambda k: k.transpose(-2, -1), inver
     return fn
 
 
-def _split(x, h):
-    b, n, d = x.shape
-    return x.view(b, n, h, d // h).transpose(1, 2)
-
-
-def _merge(x):
-    b, h, n, dk = x.shape
-    return x.transpose(1, 2).reshape(b, n, h * dk)
-
-
 def _mha(mha, query, key, value, mask=None):
-    q, k, v = (_split(p(t), mha.n_heads) for p, t in ((mha.q_proj, query), (mha.k_proj, key), (mha.v_proj, value)))
+    q, k, v = (split_heads(p(t), mha.n_heads) for p, t in ((mha.q_proj, query), (mha.k_proj, key), (mha.v_proj, value)))
     out, w = scaled_dot_product_attention(q, k, v, mask)
-    return mha.out_proj(_merge(out)), w
+    return mha.out_proj(merge_heads(out)), w
 
 
 def _encoder(layer, x, mask):
@@ -105,8 +101,8 @@ RIGHT = {  # grader: a right answer
     nb02.check_context_vector: lambda w, h: (w[:, :, None] * h).sum(1),
     nb03.check_attention: _attend(),
     nb03.check_causal_mask: causal_mask,
-    nb04.check_split_heads: _split,
-    nb04.check_merge_heads: _merge,
+    nb04.check_split_heads: split_heads,
+    nb04.check_merge_heads: merge_heads,
     nb04.check_multi_head: _mha,
     nb05.check_sinusoidal_encoding: sinusoidal_encoding,
     nb05.check_equivariance_gap: lambda layer, x, perm: (layer(x[:, perm]) - layer(x)[:, perm]).abs().max().item(),

@@ -150,3 +150,15 @@ def test_notebook_claims_on_the_shipped_transformers(corpora):
     diagonal_jumps = jump_accuracy([{"cross": [diagonal_attention(q)[None]]} for q in sov_pairs], sov_pairs, 0, 0)
     best_jump = max(jump_accuracy(sov_maps, sov_pairs, la, h) for la in range(2) for h in range(4))
     assert best_jump > 0.5 > diagonal_jumps
+
+
+def test_uniform_previous_share_is_the_mean_diagonal_of_an_even_causal_head():
+    """A head spreading its weight over every visible input puts 1/(i+1) on row i's diagonal."""
+    from types import SimpleNamespace
+
+    from transformer_lite.measure.heads import uniform_previous_share
+
+    pair = SimpleNamespace(tgt=["a", "b", "c"])  # inputs <bos> a b c: rows 1..3 give 1/2, 1/3, 1/4
+    assert abs(uniform_previous_share([pair]) - (1 / 2 + 1 / 3 + 1 / 4) / 3) < 1e-6
+    with pytest.raises(ValueError, match="pairs is empty"):
+        uniform_previous_share([])

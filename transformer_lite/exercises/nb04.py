@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..model.attention import MultiHeadAttention
+from ..model.attention import MultiHeadAttention, merge_heads, split_heads
 from . import Case, Hints, Mistake, Probe, exercise
 
 hint = Hints(
@@ -30,20 +30,10 @@ hint = Hints(
 )
 
 
-def _split(x, h):
-    b, n, d = x.shape
-    return x.view(b, n, h, d // h).transpose(1, 2)
-
-
-def _merge(x):
-    b, h, n, dk = x.shape
-    return x.transpose(1, 2).reshape(b, n, h * dk)
-
-
 def _split_case(b, n, d, h, seed, fn):
     def run():
         x = torch.randn(b, n, d, generator=torch.Generator().manual_seed(seed))
-        return fn(x, h), _split(x, h)
+        return fn(x, h), split_heads(x, h)
 
     return run
 
@@ -77,7 +67,7 @@ def check_split_heads(fn, hidden: bool = False, verbose: bool = True):
 def _merge_case(shape, seed, fn):
     def run():
         x = torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-        return fn(x), _merge(x)
+        return fn(x), merge_heads(x)
 
     return run
 

@@ -49,6 +49,19 @@ def previous_token_share(weights: torch.Tensor) -> float:
     return float(weights[idx, idx].mean())
 
 
+def uniform_previous_share(pairs) -> float:
+    """The baseline for :func:`previous_token_share`: a head that spreads its weight evenly over every
+    input it may see (the causal mask), averaged over the target sentences of ``pairs``.
+    Taught in notebook 08."""
+    if not pairs:
+        raise ValueError("pairs is empty: give at least one sentence pair")
+    total = 0.0
+    for p in pairs:
+        n = len(p.tgt) + 1  # the decoder's inputs: <bos> + target
+        total += previous_token_share(torch.ones(n, n).tril() / torch.arange(1, n + 1)[:, None])  # (n, n) rows sum to 1
+    return total / len(pairs)
+
+
 def previous_token_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) -> list[dict]:
     """Share of decoder self-attention weight on the word written just before
     (:func:`previous_token_share`), per head, averaged over the pairs.

@@ -187,6 +187,20 @@ class AdditiveAttention(nn.Module):
         return weights @ values, weights
 
 
+def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
+    """(batch, L, d_model) -> (batch, heads, L, d_k): each head gets its own d_k = d_model / heads
+    slice of every position. Taught in notebook 04."""
+    b, length, d_model = x.shape
+    return x.view(b, length, n_heads, d_model // n_heads).transpose(1, 2)  # (batch, heads, L, d_k)
+
+
+def merge_heads(x: torch.Tensor) -> torch.Tensor:
+    """(batch, heads, L, d_k) -> (batch, L, heads * d_k): the heads' outputs side by side (Concat in
+    Eq. 4 of the paper). Taught in notebook 04."""
+    b, heads, length, d_k = x.shape
+    return x.transpose(1, 2).reshape(b, length, heads * d_k)  # (batch, L, d_model)
+
+
 class MultiHeadAttention(nn.Module):
     """MultiHead(Q, K, V) = Concat(head_1..head_h) W^O, head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V).
 
@@ -214,13 +228,11 @@ class MultiHeadAttention(nn.Module):
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, L, d_model) -> (batch, heads, L, d_k)"""
-        b, length, _ = x.shape
-        return x.view(b, length, self.n_heads, self.d_k).transpose(1, 2)
+        return split_heads(x, self.n_heads)
 
     def merge_heads(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, heads, L, d_k) -> (batch, L, d_model)"""
-        b, _, length, _ = x.shape
-        return x.transpose(1, 2).reshape(b, length, self.d_model)
+        return merge_heads(x)
 
     def keys_values(self, key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """key/value (batch, Lk, d_model) -> their projections K W^K, V W^V split into heads,

@@ -61,6 +61,9 @@ API = {
     "RNNConfig": "model",
     "build_model": "model",
     "GPTConfig": "model",
+    "Transformer": "model",
+    "GPT": "model",
+    "Seq2Seq": "model",
     "save_checkpoint": "model",
     "load_checkpoint": "model",
     "tokenize": "data",
@@ -495,6 +498,14 @@ def config_probes() -> list[Probe]:
         bad("RNNConfig attention 'bahdanau'", built(lambda: rc(attention="bahdanau")), "attention"),
         bad("build_model of a dict", lambda: api("build_model")({"d_model": 8}), "config"),
         bad("build_model of None", lambda: api("build_model")(None), "config"),
+        bad("Transformer of a GPTConfig", lambda: api("Transformer")(api("GPTConfig")(20, 20)), "config"),
+        bad("GPT of a TransformerConfig", lambda: api("GPT")(tc()), "config"),
+        bad("Seq2Seq of a dict", lambda: api("Seq2Seq")({"src_vocab_size": 20}), "config"),
+        bad(
+            "TransformerConfig sizes by position",
+            lambda: api("TransformerConfig")(20, 20, 8, 2, 1, 1, 16),
+            "positional",
+        ),
     ]
     return p
 
@@ -520,8 +531,31 @@ def gpt_probes() -> list[Probe]:
         bad("GPT src ids out of range", lambda: gpt()(src + 10_000, mask, tgt), "src"),
         bad("GPT tgt_in ids out of range", lambda: gpt()(src, mask, tgt + 10_000), "tgt_in"),
         bad("GPT greedy max_len 0", lambda: api("greedy_decode")(gpt(), src, mask, max_len=0), "max_len"),
+        bad("GPT head_mask for cross-attention it lacks", lambda: _gpt_heads(gpt(), "cross", (3, 2)), "head_mask"),
+        bad("GPT head_mask with too few layers", lambda: _gpt_heads(gpt(), "dec_self", (2, 2)), "head_mask"),
+        bad("GPT lm_logits head_mask too few layers", lambda: _gpt_lm_heads(gpt(), (2, 2)), "head_mask"),
+        bad("GPT start head_mask too few layers", lambda: _gpt_start_heads(gpt(), (2, 2)), "head_mask"),
     ]
     return p
+
+
+def _gpt_heads(model, kind, shape):
+    src, mask = src_batch()
+    intervene = api("Intervention")(head_mask={kind: torch.ones(shape)})
+    return model(src, mask, torch.tensor([[1, 5], [1, 7]]), intervene=intervene)
+
+
+def _gpt_lm_heads(model, shape):
+    src, mask = src_batch()
+    ids, key_mask, positions = model.sequence(src, mask, torch.tensor([[1, 5], [1, 7]]))
+    return model.lm_logits(
+        ids, key_mask, positions, intervene=api("Intervention")(head_mask={"dec_self": torch.ones(shape)})
+    )
+
+
+def _gpt_start_heads(model, shape):
+    src, mask = src_batch()
+    return model.start(src, mask, api("Intervention")(head_mask={"dec_self": torch.ones(shape)}))
 
 
 def checkpoint_probes(tmp: Path) -> list[Probe]:

@@ -43,7 +43,9 @@ def _sequence_log_prob(model, batch, tokens):
 
 def test_beam_of_one_is_greedy():
     torch.manual_seed(0)
-    model = Transformer(TransformerConfig(40, 40, 16, 2, 1, 1, 32, dropout=0.0)).eval()
+    model = Transformer(
+        TransformerConfig(40, 40, d_model=16, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=32, dropout=0.0)
+    ).eval()
     src = torch.randint(4, 40, (5, 9))
     src[1, 6:] = 0
     mask = src != 0

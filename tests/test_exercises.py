@@ -55,7 +55,7 @@ def _mha(mha, query, key, value, mask=None):
 
 def _encoder(layer, x, mask):
     h, _ = layer.self_attn(x, x, x, mask)
-    x = layer.sub_attn.norm(x + h)
+    x = layer.sub_self.norm(x + h)
     return layer.sub_ff.norm(x + layer.ff(x))
 
 

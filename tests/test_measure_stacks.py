@@ -15,7 +15,17 @@ D, HEADS, FF, LAYERS = 16, 4, 32, 2
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post-norm", "pre-norm"])
 def test_equals_torch_nn_transformer(norm_first):
     torch.manual_seed(0)
-    config = TransformerConfig(30, 30, D, HEADS, LAYERS, LAYERS, FF, dropout=0.0, norm_first=norm_first)
+    config = TransformerConfig(
+        30,
+        30,
+        d_model=D,
+        n_heads=HEADS,
+        n_encoder_layers=LAYERS,
+        n_decoder_layers=LAYERS,
+        d_ff=FF,
+        dropout=0.0,
+        norm_first=norm_first,
+    )
     model = Transformer(config).double().eval()
     ref = to_torch_transformer(model)
     assert not ref.training
@@ -47,7 +57,15 @@ def test_post_norm_gradients_grow_toward_the_output_pre_norm_stay_flat():
     for norm_first in (False, True):
         torch.manual_seed(0)
         config = TransformerConfig(
-            len(corpus.src_vocab), len(corpus.tgt_vocab), 64, 4, 6, 6, 256, dropout=0.0, norm_first=norm_first
+            len(corpus.src_vocab),
+            len(corpus.tgt_vocab),
+            d_model=64,
+            n_heads=4,
+            n_encoder_layers=6,
+            n_decoder_layers=6,
+            d_ff=256,
+            dropout=0.0,
+            norm_first=norm_first,
         )
         norms = gradient_norms_by_layer(Transformer(config), batch)
         ratio[norm_first] = norms["decoder"][-1] / norms["decoder"][0]

@@ -71,3 +71,17 @@ def test_checkpoint_with_foreign_weights_is_refused(tmp_path):
     torch.save({"hello": 1}, path)
     with pytest.raises(ValueError, match="not a transformer_lite checkpoint"):
         load_checkpoint(path)
+
+
+def test_a_checkpoint_saved_before_the_encoder_layer_rename_still_loads(tmp_path):
+    """Checkpoints written before 27 Nov 2026 call the encoder layer's first Add & Norm ``sub_attn``."""
+    model = tiny.tiny_transformer(corpus("fr"))
+    path = save_checkpoint(model, tmp_path / "old.pt")
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["state_dict"] = {k.replace(".sub_self.", ".sub_attn.", 1) if "encoder_layers" in k else k: v
+                          for k, v in ckpt["state_dict"].items()}  # fmt: skip
+    assert any(".sub_attn." in k for k in ckpt["state_dict"])
+    torch.save(ckpt, path)
+    loaded, _ = load_checkpoint(path)
+    for k, v in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[k], v), k

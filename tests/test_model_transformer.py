@@ -16,7 +16,9 @@ D, HEADS, FF, LAYERS = 16, 4, 32, 2
 
 def test_attention_maps_have_documented_shapes():
     torch.manual_seed(0)
-    model = Transformer(TransformerConfig(30, 30, D, HEADS, 3, 2, FF)).eval()
+    model = Transformer(
+        TransformerConfig(30, 30, d_model=D, n_heads=HEADS, n_encoder_layers=3, n_decoder_layers=2, d_ff=FF)
+    ).eval()
     src, src_mask, tgt = random_batch()
     logits, attn = model(src, src_mask, tgt, return_attention=True)
     assert logits.shape == (3, 6, 30)
@@ -39,7 +41,9 @@ def test_attention_maps_have_documented_shapes():
 
 def test_step_matches_forward():
     torch.manual_seed(0)
-    model = Transformer(TransformerConfig(30, 30, D, HEADS, 2, 2, FF)).eval()
+    model = Transformer(
+        TransformerConfig(30, 30, d_model=D, n_heads=HEADS, n_encoder_layers=2, n_decoder_layers=2, d_ff=FF)
+    ).eval()
     src, src_mask, tgt = random_batch()
     tgt = tgt.clone()
     tgt[tgt == 0] = 5
@@ -72,7 +76,9 @@ def test_bad_inputs_raise_clear_errors():
 
 
 def test_parameter_count_by_component():
-    c = TransformerConfig(30, 40, D, HEADS, 2, 2, FF, tie_embeddings=True)
+    c = TransformerConfig(
+        30, 40, d_model=D, n_heads=HEADS, n_encoder_layers=2, n_decoder_layers=2, d_ff=FF, tie_embeddings=True
+    )
     counts = Transformer(c).parameter_counts()
     attn = 4 * (D * D + D)
     ff = D * FF + FF + FF * D + D

@@ -73,17 +73,8 @@ def check_sinusoidal_encoding(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint,
-        "sinusoidal_encoding",
-        "05 Your turn 1 (sinusoidal encoding)",
-        cases,
-        fn,
-        probes,
-        hidden_cases,
-        hidden,
-        verbose,
-    )
+    title = "05 Your turn 1 (sinusoidal encoding)"
+    return exercise(hint, "sinusoidal_encoding", title, cases, fn, probes, hidden_cases, hidden, verbose)
 
 
 def _gap_case(kind, seed, fn):

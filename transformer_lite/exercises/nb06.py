@@ -14,7 +14,7 @@ hint = Hints(
         "encoder_layer": (
             "two sub-layers, self-attention then the feed-forward network; post-norm: each one's output is added "
             "to its input and the sum normalised (the layer's own modules and norms)",
-            "h, _ = layer.self_attn(x, x, x, mask); x = layer.sub_attn.norm(x + h); "
+            "h, _ = layer.self_attn(x, x, x, mask); x = layer.sub_self.norm(x + h); "
             "return layer.sub_ff.norm(x + layer.ff(x))",
         ),
         "decoder_mask": (

@@ -86,7 +86,11 @@ def check_smoothed_targets(fn, hidden: bool = False, verbose: bool = True):
 def _step_case(seed, batch, src_len, t, fn):
     def run():
         torch.manual_seed(seed)
-        model = Transformer(TransformerConfig(20, 20, 16, 2, 1, 1, 32, dropout=0.0)).eval()
+        model = Transformer(
+            TransformerConfig(
+                20, 20, d_model=16, n_heads=2, n_encoder_layers=1, n_decoder_layers=1, d_ff=32, dropout=0.0
+            )
+        ).eval()
         src = torch.randint(4, 20, (batch, src_len))
         mask = src != 0
         tokens = torch.cat([torch.ones(batch, 1, dtype=torch.long), torch.randint(4, 20, (batch, t - 1))], 1)

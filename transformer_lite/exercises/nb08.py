@@ -72,17 +72,8 @@ def check_previous_token_share(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint,
-        "previous_token_share",
-        "08 Your turn 1 (previous-word share)",
-        cases,
-        fn,
-        probes,
-        hidden_cases,
-        hidden,
-        verbose,
-    )
+    title = "08 Your turn 1 (previous-word share)"
+    return exercise(hint, "previous_token_share", title, cases, fn, probes, hidden_cases, hidden, verbose)
 
 
 def _ablation_case(n_layers, n_heads, layer, head, fn):

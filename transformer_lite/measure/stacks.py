@@ -65,7 +65,7 @@ def to_torch_transformer(model: Transformer) -> nn.Transformer:
     )
     ref.to(next(model.parameters()))
     for ours, theirs in zip(model.encoder_layers, ref.encoder.layers):
-        _copy_layer(ours, theirs, {"self_attn": "self_attn"}, ("sub_attn", "sub_ff"))
+        _copy_layer(ours, theirs, {"self_attn": "self_attn"}, ("sub_self", "sub_ff"))
     for ours, theirs in zip(model.decoder_layers, ref.decoder.layers):
         _copy_layer(
             ours,

@@ -1,7 +1,7 @@
-"""The models a student reads: attention, layers, the Transformer and the RNN baselines.
+"""The models a student reads: attention, layers, the Transformer, the RNN baselines and GPT.
 
-This package imports only torch, the standard library and itself. Every model shares one
-small interface, which training and decoding rely on:
+This package imports only torch, the standard library and itself. Every model is a
+``base.TranslationModel`` and shares one small interface, which training and decoding rely on:
 
 * ``model.config``: the dataclass that builds it (stored in checkpoints);
 * ``model(src, src_mask, tgt_in, return_attention=False) -> (logits, attention)``, attention
@@ -69,6 +69,13 @@ def _check_config(path, ckpt: dict, stored, config) -> None:
         raise ValueError(f"checkpoint {path} does not match the config: {detail}")
 
 
+def _current_name(key: str) -> str:
+    """A parameter's name in this version. The encoder layer's first Add & Norm was called
+    ``sub_attn`` until the decoder layer began to build on the encoder layer (now ``sub_self``):
+    checkpoints saved before still load."""
+    return key.replace(".sub_attn.", ".sub_self.")
+
+
 def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
     """Rebuild a model from a checkpoint (``torch.load(weights_only=True)``: no pickled code).
 
@@ -88,7 +95,7 @@ def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
         _check_config(path, ckpt, stored, config)
     model = build_model(stored)
     expected = model.state_dict()
-    state = ckpt["state_dict"]
+    state = {_current_name(k): v for k, v in ckpt["state_dict"].items()}
     missing, unexpected = sorted(expected.keys() - state.keys()), sorted(state.keys() - expected.keys())
     wrong = [
         f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"

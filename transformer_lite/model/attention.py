@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 from . import _checks as check
 from .specials import PAD_ID
@@ -103,20 +103,25 @@ def scaled_dot_product_attention(
     return _attention(q, k, v, mask, dropout_p, check.flag("is_causal", is_causal), scale)
 
 
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """softmax over the last axis, keys (..., Lk), where ``mask`` is True; blocked keys get weight 0,
+    and a row with no key allowed gets all zeros (not NaN). scores (..., Lq, Lk), mask bool
+    broadcastable to it or None. Taught in notebook 03."""
+    if mask is None:
+        return torch.softmax(scores, dim=-1)
+    # The most negative finite number, not -inf: a fully masked row then stays finite (and its
+    # gradient too); the last line zeroes it.
+    weights = torch.softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=-1)
+    return weights * mask.any(dim=-1, keepdim=True)
+
+
 def _attention(q, k, v, mask, dropout_p: float, is_causal: bool, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`scaled_dot_product_attention` without the checks (for callers that made them)."""
     scores = (q * scale) @ k.transpose(-2, -1)  # (..., Lq, Lk); scaling q is cheaper than scaling scores
     if is_causal:
         causal = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
         mask = causal if mask is None else mask & causal
-    if mask is not None:
-        # The most negative finite number, not -inf: a fully masked row then stays finite
-        # (and its gradient too); we zero it just below.
-        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
-        weights = torch.softmax(scores, dim=-1)
-        weights = weights * mask.any(dim=-1, keepdim=True)
-    else:
-        weights = torch.softmax(scores, dim=-1)
+    weights = masked_softmax(scores, mask)
     used = F.dropout(weights, dropout_p, training=True) if dropout_p > 0 else weights
     return used @ v, weights
 
@@ -165,26 +170,14 @@ class AdditiveAttention(nn.Module):
             check.key_mask("mask", mask, keys[..., 0])
         return self.attend(query, keys, values, mask, projected_keys, check.temperature(temperature))
 
-    def attend(
-        self,
-        query: torch.Tensor,
-        keys: torch.Tensor,
-        values: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        projected_keys: torch.Tensor | None = None,
-        temperature: float = 1.0,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`forward` without the value scans (the decoder's per-step path)."""
+    def attend(self, query: Tensor, keys: Tensor, values: Tensor, mask=None, projected_keys=None, temperature=1.0):
+        """:meth:`forward` without the value scans (the decoder's per-step path); the same
+        arguments and results."""
         temperature = check.temperature(temperature)
-        pk = self.project_keys(keys) if projected_keys is None else projected_keys
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys  # (batch, Lk, hidden)
         scores = self.v(torch.tanh(self.w_q(query)[:, :, None, :] + pk[:, None, :, :])).squeeze(-1) / temperature
-        if mask is not None:
-            mask = mask[:, None, :]  # (batch, 1, Lk)
-            scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
-        weights = torch.softmax(scores, dim=-1)
-        if mask is not None:
-            weights = weights * mask.any(dim=-1, keepdim=True)
-        return weights @ values, weights
+        weights = masked_softmax(scores, None if mask is None else mask[:, None, :])  # mask (batch, 1, Lk)
+        return weights @ values, weights  # (batch, Lq, Ev), (batch, Lq, Lk)
 
 
 def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
@@ -283,17 +276,11 @@ class MultiHeadAttention(nn.Module):
         return self.attend(query, k, v, mask, need_weights, temperature, head_mask)
 
     def attend(
-        self,
-        query: torch.Tensor,
-        k: torch.Tensor,
-        v: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        need_weights: bool = True,
-        temperature: float = 1.0,
-        head_mask: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        self, query: Tensor, k: Tensor, v: Tensor, mask=None, need_weights=True, temperature=1.0, head_mask=None
+    ) -> tuple[Tensor, Tensor | None]:
         """:meth:`forward` with keys and values already projected by :meth:`keys_values`,
-        (batch, heads, Lk, d_k) each: decoding keeps them instead of recomputing them."""
+        (batch, heads, Lk, d_k) each: decoding keeps them instead of recomputing them. The other
+        arguments and the results are :meth:`forward`'s."""
         temperature = check.temperature(temperature)
         if mask is not None and mask.dtype != torch.bool:
             check.bool_mask("mask", mask, ())  # refuses with the conversion hint

@@ -23,44 +23,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
-from . import _checks as check
-from .attention import (
-    NO_INTERVENTION,
-    NO_LAYER_INTERVENTION,
-    Intervention,
-    LayerIntervention,
-    MultiHeadAttention,
-    causal_mask,
-)
-from .layers import AddNorm, FeedForward, PositionalEncoding
+from .attention import NO_INTERVENTION, NO_LAYER_INTERVENTION, Intervention, LayerIntervention, causal_mask
+from .base import StackConfig, TranslationModel, count_parameters, xavier_init
+from .layers import EncoderLayer, KeysValues, PositionalEncoding, cached_self_attention
 from .specials import PAD_ID, SPECIALS
 
-KeysValues = tuple[torch.Tensor, torch.Tensor]  # (batch, heads, L, d_k) each
 
+@dataclass(kw_only=True)
+class GPTConfig(StackConfig):
+    """Everything that builds a :class:`GPT` (stored in its checkpoints): the shared fields of
+    :class:`~transformer_lite.model.base.StackConfig` and one stack of blocks. Taught in notebook 10."""
 
-@dataclass
-class GPTConfig:
-    """Everything that builds a :class:`GPT` (stored in its checkpoints). Taught in notebook 10."""
+    LAYER_FIELDS: ClassVar[tuple[str, ...]] = ("n_layers",)
 
-    src_vocab_size: int
-    tgt_vocab_size: int
     d_model: int = 64
-    n_heads: int = 4
     n_layers: int = 3
-    d_ff: int = 256
-    dropout: float = 0.1
-    max_len: int = 256
-    norm_first: bool = False  # False: post-norm as in the paper; True: pre-norm (GPT-2)
-    tie_embeddings: bool = True  # the output projection reuses the target words' embedding rows
-    learned_positions: bool = False  # False: the paper's sinusoids (GPT learns them)
-
-    def __post_init__(self):
-        check.stack_config(self, ("n_layers",), len(SPECIALS))
 
     @property
     def vocab_size(self) -> int:
@@ -68,17 +51,17 @@ class GPTConfig:
         return self.tgt_vocab_size + self.src_vocab_size - len(SPECIALS)
 
 
-class GPTBlock(nn.Module):
-    """The decoder layer without its cross-attention: masked self-attention then feed-forward,
-    each inside Add & Norm. One code path serves training (all positions at once) and decoding
-    (new positions after cached ones). Taught in notebook 10."""
+def count_positions(key_mask: torch.Tensor) -> torch.Tensor:
+    """key_mask (batch, L) True = real token -> (batch, L): each token's position among its row's
+    real tokens (padding repeats its neighbour's, and is masked out anyway)."""
+    return (key_mask.long().cumsum(dim=1) - 1).clamp(min=0)
 
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
-        super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
-        self.ff = FeedForward(d_model, d_ff, dropout)
-        self.sub_self = AddNorm(d_model, dropout, norm_first)
-        self.sub_ff = AddNorm(d_model, dropout, norm_first)
+
+class GPTBlock(EncoderLayer):
+    """The decoder layer without its cross-attention, which leaves the encoder layer's two
+    sub-layers: causally masked self-attention then feed-forward, each inside Add & Norm. One
+    code path serves training (all positions at once) and decoding (new positions after cached
+    ones). Taught in notebook 10."""
 
     def forward(
         self,
@@ -92,25 +75,21 @@ class GPTBlock(nn.Module):
         (batch, heads, m, d_k) or None; mask broadcastable to (batch, heads, n, m + n)
         -> (batch, n, d_model), weights (batch, heads, n, m + n) or None, keys and values of all
         m + n positions (the KV cache after these positions)."""
-        h = self.sub_self.prepare(x)
-        k, v = self.self_attn.keys_values(h, h)  # (batch, heads, n, d_k): computed once per position
-        if past is not None:
-            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
-        attended, weights = self.self_attn.attend(
-            h, k, v, mask, need_weights, intervene.temperature, intervene.heads("dec_self")
-        )  # Masked MHA
-        x = self.sub_self(x, attended)  # Add & Norm
+        x, weights, kv = cached_self_attention(self, x, past, mask, need_weights, intervene)  # Masked MHA, Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
-        return x, weights, (k, v)
+        return x, weights, kv
 
 
-class GPT(nn.Module):
-    """Joint embedding, positions, a stack of :class:`GPTBlock` and the output projection.
-    Taught in notebook 10."""
+class GPT(TranslationModel):
+    """Joint embedding, positions, a stack of :class:`GPTBlock` and the output projection, with
+    the encoder-decoder's interface on top (``forward``, ``start``, ``step``), so the trainer,
+    the decoders and notebook 08's tools run it unchanged. Taught in notebook 10."""
+
+    config_class = GPTConfig
 
     def __init__(self, config: GPTConfig):
-        super().__init__()
-        self.config = c = config
+        super().__init__(config)
+        c = config
         self.embed = nn.Embedding(c.vocab_size, c.d_model, padding_idx=PAD_ID)
         self.positions = PositionalEncoding(c.d_model, c.max_len, c.dropout, learned=c.learned_positions)
         self.layers = nn.ModuleList(
@@ -119,38 +98,23 @@ class GPT(nn.Module):
         self.final_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
         self.generator = None if c.tie_embeddings else nn.Linear(c.d_model, c.tgt_vocab_size, bias=False)
         self.generator_bias = nn.Parameter(torch.zeros(c.tgt_vocab_size))
-        for p in self.parameters():
-            if p.dim() > 1:
-                nn.init.xavier_uniform_(p)
+        xavier_init(self)
 
     def parameter_counts(self) -> dict[str, int]:
         """Trainable parameters with the keys of ``Transformer.parameter_counts``:
         {"embeddings", "encoder" (none), "decoder" (the blocks), "generator", "total"}."""
-
-        def count(*modules) -> int:
-            return sum(p.numel() for m in modules for p in m.parameters())
-
-        generator = self.generator_bias.numel() + (count(self.generator) if self.generator is not None else 0)
-        counts = {
-            "embeddings": count(self.embed, self.positions),
+        generator = self.generator_bias.numel() + (0 if self.generator is None else count_parameters(self.generator))
+        return {
+            "embeddings": count_parameters(self.embed, self.positions),
             "encoder": 0,
-            "decoder": count(self.layers, self.final_norm),
+            "decoder": count_parameters(self.layers, self.final_norm),
             "generator": generator,
+            "total": count_parameters(self),
         }
-        counts["total"] = sum(p.numel() for p in self.parameters())
-        return counts
 
     def attention_shape(self) -> dict[str, tuple[int, int]]:
         """{kind: (layers, heads)}: one self-attention per block, switched off as "dec_self"."""
         return {"dec_self": (self.config.n_layers, self.config.n_heads)}
-
-    def _check_inputs(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor | None = None) -> None:
-        """Entry-point checks (one scan of the ids): bool masks, ids inside the vocabularies."""
-        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
-        if tgt_in is not None:
-            check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
-            if tgt_in.shape[0] != src.shape[0]:
-                raise ValueError(f"tgt_in has {tgt_in.shape[0]} rows but src has {src.shape[0]}: one target per source")
 
     # ---- the sequence ----------------------------------------------------------------------------
     def joint_ids(self, src: torch.Tensor) -> torch.Tensor:
@@ -166,8 +130,7 @@ class GPT(nn.Module):
         positions (batch, S + T) counted over each row's real tokens."""
         ids = torch.cat([self.joint_ids(src), tgt_in], dim=1)
         key_mask = torch.cat([src_mask, tgt_in != PAD_ID], dim=1)
-        positions = (key_mask.long().cumsum(dim=1) - 1).clamp(min=0)
-        return ids, key_mask, positions
+        return ids, key_mask, count_positions(key_mask)
 
     def _embed(self, ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """ids, positions (batch, n) -> (batch, n, d_model); embeddings scaled by sqrt(d_model)."""
@@ -180,17 +143,11 @@ class GPT(nn.Module):
         weight = self.embed.weight[: self.config.tgt_vocab_size] if self.generator is None else self.generator.weight
         return F.linear(self.final_norm(h), weight, self.generator_bias)
 
-    def run(
-        self,
-        ids: torch.Tensor,
-        key_mask: torch.Tensor,
-        positions: torch.Tensor,
-        need_weights: bool = False,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[KeysValues]]:
-        """The stack over whole sequences: ids, key_mask, positions (batch, L) -> hidden states
-        (batch, L, d_model), attention [(batch, heads, L, L)] per layer if asked, and each
-        layer's keys and values (batch, heads, L, d_k)."""
+    def run(self, ids: Tensor, key_mask: Tensor, positions: Tensor, need_weights=False, intervene=NO_INTERVENTION):
+        """The stack over whole sequences: ids, key_mask, positions (batch, L); intervene: an
+        :class:`Intervention` -> hidden states (batch, L, d_model), attention
+        [(batch, heads, L, L)] per layer if asked, and each layer's keys and values
+        [(batch, heads, L, d_k)], the KV cache."""
         mask = key_mask[:, None, None, :] & causal_mask(ids.shape[1], ids.device)  # (batch, 1, L, L)
         x = self._embed(ids, positions)
         maps, cache = [], []
@@ -201,31 +158,21 @@ class GPT(nn.Module):
         return x, maps if need_weights else [], cache
 
     def lm_logits(
-        self,
-        ids: torch.Tensor,
-        key_mask: torch.Tensor,
-        positions: torch.Tensor,
-        need_weights: bool = False,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Next-word logits at EVERY position (batch, L, tgt_vocab) and, if asked, the full
-        self-attention maps [(batch, heads, L, L)] per layer. See ``lm.causal_lm_loss``."""
+        self, ids: Tensor, key_mask: Tensor, positions: Tensor, need_weights=False, intervene=NO_INTERVENTION
+    ) -> tuple[Tensor, list[Tensor]]:
+        """The sequences of ``lm.lm_batch``: ids, key_mask, positions (batch, L) -> next-word logits at
+        EVERY position (batch, L, tgt_vocab) and, if asked, the full self-attention maps
+        [(batch, heads, L, L)] per layer. See ``lm.causal_lm_loss``. Taught in notebook 10."""
+        intervene.check_shape(self.attention_shape())
         h, maps, _ = self.run(ids, key_mask, positions, need_weights, intervene)
         return self.write(h), maps
 
-    def forward(
-        self,
-        src: torch.Tensor,
-        src_mask: torch.Tensor,
-        tgt_in: torch.Tensor,
-        return_attention: bool = False,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, dict[str, list[torch.Tensor]] | None]:
+    def forward(self, src: Tensor, src_mask: Tensor, tgt_in: Tensor, return_attention=False, intervene=NO_INTERVENTION):
         """The encoder-decoder's interface: src (batch, S), src_mask (batch, S), tgt_in (batch, T)
         -> logits (batch, T, tgt_vocab) at the target positions only and, if asked, the maps cut
         into {"enc_self" (batch, heads, S, S), "dec_self" (batch, heads, T, T), "cross" (batch,
         heads, T, S)} per layer. The trainer's loss on these logits is the causal LM loss."""
-        self._check_inputs(src, src_mask, tgt_in)
+        self.check_inputs(src, src_mask, tgt_in, intervene)
         h, maps, _ = self.run(*self.sequence(src, src_mask, tgt_in), return_attention, intervene)
         s = src.shape[1]
         logits = self.write(h[:, s:])
@@ -239,10 +186,13 @@ class GPT(nn.Module):
     def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
         """Read the source once. -> memory: the cached source prefix, per layer its keys and
         values (batch, heads, S, d_k); state: the target's cache, empty (batch, heads, 0, d_k)."""
-        self._check_inputs(src, src_mask)
-        positions = (src_mask.long().cumsum(dim=1) - 1).clamp(min=0)
-        _, _, memory = self.run(self.joint_ids(src), src_mask, positions, intervene=intervene)
-        return memory, [(k[:, :, :0], v[:, :, :0]) for k, v in memory]
+        self.check_inputs(src, src_mask, intervene=intervene)
+        _, _, memory = self.run(self.joint_ids(src), src_mask, count_positions(src_mask), intervene=intervene)
+        return memory, self.empty_state(memory)
+
+    def empty_state(self, memory: list[KeysValues]) -> list[KeysValues]:
+        """The target's cache before its first word: per layer, keys and values (batch, heads, 0, d_k)."""
+        return [(k[:, :, :0], v[:, :, :0]) for k, v in memory]
 
     def step(
         self,
@@ -261,9 +211,7 @@ class GPT(nn.Module):
         O((S + t)^2). Equal to ``forward`` on the whole prefix (tested)."""
         t = tokens.shape[1]
         if state is None:  # no cache yet: feed the earlier words one at a time
-            state = [(k[:, :, :0], v[:, :, :0]) for k, v in memory]
-            for i in range(1, t):
-                _, state = self.step(memory, src_mask, tokens[:, :i], state, intervene)
+            state = self.replay(memory, src_mask, tokens, intervene)
         position = src_mask.sum(dim=1, keepdim=True) + (t - 1)  # (batch, 1): after the real source words
         x = self._embed(tokens[:, -1:], position)  # (batch, 1, d_model)
         keys = torch.cat([src_mask, src_mask.new_ones(src_mask.shape[0], t)], dim=1)[:, None, None, :]

@@ -111,6 +111,9 @@ class AddNorm(nn.Module):
         return self.norm(x + self.dropout(sublayer_out))
 
 
+KeysValues = tuple[torch.Tensor, torch.Tensor]  # (batch, heads, L, d_k) each
+
+
 class EncoderLayer(nn.Module):
     """Self-attention then feed-forward, each inside Add & Norm. Taught in notebook 06."""
 
@@ -118,7 +121,7 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
         self.ff = FeedForward(d_model, d_ff, dropout)
-        self.sub_attn = AddNorm(d_model, dropout, norm_first)
+        self.sub_self = AddNorm(d_model, dropout, norm_first)
         self.sub_ff = AddNorm(d_model, dropout, norm_first)
 
     def forward(
@@ -130,27 +133,48 @@ class EncoderLayer(nn.Module):
     ) -> tuple[torch.Tensor, LayerAttention]:
         """x (batch, S, d_model), mask broadcastable to (batch, heads, S, S)
         -> (batch, S, d_model), LayerAttention(self_attn=(batch, heads, S, S) or None)"""
-        h = self.sub_attn.prepare(x)
+        h = self.sub_self.prepare(x)
         attended, weights = self.self_attn(
             h, h, h, mask, need_weights, intervene.temperature, intervene.heads("enc_self"), check_values=False
         )  # Multi-Head Attention (its inputs come from this model: no scan for NaN)
-        x = self.sub_attn(x, attended)  # Add & Norm
+        x = self.sub_self(x, attended)  # Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, LayerAttention(self_attn=weights)
 
 
-class DecoderLayer(nn.Module):
-    """Masked self-attention, cross-attention over the encoder output ("memory"), then
-    feed-forward; each inside Add & Norm. Taught in notebook 06."""
+def cached_self_attention(
+    layer: EncoderLayer,
+    x: torch.Tensor,
+    past: KeysValues | None,
+    mask: torch.Tensor | None,
+    need_weights: bool,
+    intervene: LayerIntervention,
+) -> tuple[torch.Tensor, torch.Tensor | None, KeysValues]:
+    """A layer's masked self-attention sub-layer, Add & Norm included, for n new positions after m
+    cached ones (decoding: the decoder layer's step, a GPT block). x (batch, n, d_model); past:
+    the earlier positions' keys and values (batch, heads, m, d_k) or None; mask broadcastable to
+    (batch, heads, n, m + n) or None -> (batch, n, d_model), weights (batch, heads, n, m + n) or
+    None, the keys and values of all m + n positions. Earlier positions never read later ones,
+    so their keys and values never change: each is computed once (the KV cache). Taught in notebook 10."""
+    h = layer.sub_self.prepare(x)
+    k, v = layer.self_attn.keys_values(h, h)  # (batch, heads, n, d_k) each
+    if past is not None:
+        k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)  # (batch, heads, m + n, d_k)
+    attended, weights = layer.self_attn.attend(
+        h, k, v, mask, need_weights, intervene.temperature, intervene.heads("dec_self")
+    )  # Masked Multi-Head Attention
+    return layer.sub_self(x, attended), weights, (k, v)  # Add & Norm
+
+
+class DecoderLayer(EncoderLayer):
+    """The encoder layer's two sub-layers (its self-attention now masked) with a third between
+    them: cross-attention over the encoder output ("memory"); each inside Add & Norm.
+    Taught in notebook 06."""
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
-        super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        super().__init__(d_model, n_heads, d_ff, dropout, norm_first)
         self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout)
-        self.ff = FeedForward(d_model, d_ff, dropout)
-        self.sub_self = AddNorm(d_model, dropout, norm_first)
         self.sub_cross = AddNorm(d_model, dropout, norm_first)
-        self.sub_ff = AddNorm(d_model, dropout, norm_first)
 
     def forward(
         self,
@@ -173,7 +197,7 @@ class DecoderLayer(nn.Module):
         h = self.sub_cross.prepare(x)
         read, cross_w = self.cross_attn(
             h, memory, memory, memory_mask, need_weights, t, heads("cross"), check_values=False
-        )  # MHA
+        )  # MHA over the encoder output
         x = self.sub_cross(x, read)  # Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, LayerAttention(self_w, cross_w)
@@ -201,14 +225,11 @@ class DecoderLayer(nn.Module):
         Earlier positions never see later ones, so neither their outputs nor their keys and
         values change: each is computed once, which makes a step O(t) instead of O(t^2)."""
         self_k, self_v, cross_k, cross_v = cache
-        t, heads = intervene.temperature, intervene.heads
-        h = self.sub_self.prepare(x)
-        k, v = self.self_attn.keys_values(h, h)  # (batch, heads, 1, d_k) each
-        self_k, self_v = torch.cat([self_k, k], dim=2), torch.cat([self_v, v], dim=2)  # (batch, heads, t+1, d_k)
-        attended, _ = self.self_attn.attend(h, self_k, self_v, None, False, t, heads("dec_self"))  # Masked MHA
-        x = self.sub_self(x, attended)  # Add & Norm
+        x, _, (self_k, self_v) = cached_self_attention(self, x, (self_k, self_v), None, False, intervene)
         h = self.sub_cross.prepare(x)
-        read, _ = self.cross_attn.attend(h, cross_k, cross_v, memory_mask, False, t, heads("cross"))  # MHA
+        read, _ = self.cross_attn.attend(
+            h, cross_k, cross_v, memory_mask, False, intervene.temperature, intervene.heads("cross")
+        )  # MHA over the cached encoder keys and values
         x = self.sub_cross(x, read)  # Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, (self_k, self_v, cross_k, cross_v)

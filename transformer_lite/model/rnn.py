@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from . import _checks as check
 from .attention import NO_INTERVENTION, AdditiveAttention, Intervention, _attention
+from .base import TranslationModel
 from .specials import PAD_ID, SPECIALS
 
 ATTENTION_KINDS = ("none", "additive", "dot")
@@ -47,13 +48,15 @@ class RNNConfig:
             raise ValueError(f"unknown attention {self.attention!r}: choose one of {', '.join(ATTENTION_KINDS)}")
 
 
-class Seq2Seq(nn.Module):
+class Seq2Seq(TranslationModel):
     """Bidirectional GRU encoder, GRU decoder; the attention kind comes from the config.
     Taught in notebooks 01 and 02."""
 
+    config_class = RNNConfig
+
     def __init__(self, config: RNNConfig):
-        super().__init__()
-        self.config = c = config
+        super().__init__(config)
+        c = config
         h = c.hidden_dim
         self.src_embed = nn.Embedding(c.src_vocab_size, c.emb_dim, padding_idx=PAD_ID)
         self.tgt_embed = nn.Embedding(c.tgt_vocab_size, c.emb_dim, padding_idx=PAD_ID)
@@ -73,8 +76,8 @@ class Seq2Seq(nn.Module):
 
     # ---- encoder -----------------------------------------------------------------------
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """src (batch, S), src_mask (batch, S) -> states (batch, S, 2*hidden), final (batch, 2*hidden)"""
-        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
+        """src (batch, S), src_mask (batch, S) -> states (batch, S, 2*hidden), final (batch, 2*hidden)
+        (unchecked: :meth:`start` checks the inputs)"""
         lengths = src_mask.sum(1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(
             self.dropout(self.src_embed(src)), lengths, batch_first=True, enforce_sorted=False
@@ -111,31 +114,29 @@ class Seq2Seq(nn.Module):
 
     def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
         """Encode once. -> memory (states, final context, projected keys), first decoder state (batch, hidden)"""
-        intervene.check_shape(self.attention_shape())
+        self.check_inputs(src, src_mask, intervene=intervene)
         states, final = self.encode(src, src_mask)
         keys = self.attn.project_keys(states) if self.config.attention == "additive" else states
-        return (states, final, keys), torch.tanh(self.bridge(final))
+        memory = (states, final, keys)
+        return memory, self.empty_state(memory)
 
-    def step(
-        self, memory, src_mask, tokens: torch.Tensor, state: torch.Tensor, intervene: Intervention = NO_INTERVENTION
-    ):
-        """tokens (batch, t) prefix (only the last is read), state (batch, hidden)
-        -> next-token log-probs (batch, tgt_vocab), new state (batch, hidden)"""
+    def empty_state(self, memory) -> torch.Tensor:
+        """The first decoder state, from the encoder's final states: (batch, hidden)."""
+        return torch.tanh(self.bridge(memory[1]))
+
+    def step(self, memory, src_mask, tokens: Tensor, state: Tensor | None, intervene: Intervention = NO_INTERVENTION):
+        """tokens (batch, t) prefix, state (batch, hidden) after all but its last word (None: rebuilt
+        from the prefix) -> next-token log-probs (batch, tgt_vocab), new state (batch, hidden)"""
+        if state is None:
+            state = self.replay(memory, src_mask, tokens, intervene)
         logits, state, _ = self._step(tokens[:, -1], state, memory, src_mask, intervene)
         return torch.log_softmax(logits, dim=-1), state
 
     # ---- teacher-forced forward ------------------------------------------------------------
-    def forward(
-        self,
-        src: torch.Tensor,
-        src_mask: torch.Tensor,
-        tgt_in: torch.Tensor,
-        return_attention: bool = False,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, dict[str, list[torch.Tensor]] | None]:
+    def forward(self, src: Tensor, src_mask: Tensor, tgt_in: Tensor, return_attention=False, intervene=NO_INTERVENTION):
         """src (batch, S), src_mask (batch, S), tgt_in (batch, T) -> logits (batch, T, tgt_vocab),
         and if asked {"cross": [(batch, 1, T, S)]} (None for the no-attention model)"""
-        check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
+        self.check_inputs(src, src_mask, tgt_in, intervene)
         memory, s = self.start(src, src_mask, intervene)
         logits, weights = [], []
         for t in range(tgt_in.shape[1]):

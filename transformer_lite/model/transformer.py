@@ -9,44 +9,39 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from . import _checks as check
 from .attention import NO_INTERVENTION, Intervention, attention_mask, padding_mask
+from .base import StackConfig, TranslationModel, count_parameters, xavier_init
 from .layers import DecoderLayer, EncoderLayer, PositionalEncoding
-from .specials import PAD_ID, SPECIALS
+from .specials import PAD_ID
 
 
-@dataclass
-class TransformerConfig:
-    """Everything that builds a :class:`Transformer` (stored in its checkpoints). Taught in notebook 06."""
+@dataclass(kw_only=True)
+class TransformerConfig(StackConfig):
+    """Everything that builds a :class:`Transformer` (stored in its checkpoints): the shared fields of
+    :class:`~transformer_lite.model.base.StackConfig` (d_model, n_heads, d_ff, dropout, max_len,
+    norm_first, tie_embeddings, learned_positions) and the two stacks' depths. Taught in notebook 06."""
 
-    src_vocab_size: int
-    tgt_vocab_size: int
-    d_model: int = 128
-    n_heads: int = 4
+    LAYER_FIELDS: ClassVar[tuple[str, ...]] = ("n_encoder_layers", "n_decoder_layers")
+
     n_encoder_layers: int = 2
     n_decoder_layers: int = 2
-    d_ff: int = 256
-    dropout: float = 0.1
-    max_len: int = 256
-    norm_first: bool = False  # False: post-norm as in the paper; True: pre-norm
-    tie_embeddings: bool = True  # decoder embedding = output projection (paper Sec. 3.4)
-    learned_positions: bool = False  # False: the paper's sinusoids
-
-    def __post_init__(self):
-        check.stack_config(self, ("n_encoder_layers", "n_decoder_layers"), len(SPECIALS))
 
 
-class Transformer(nn.Module):
+class Transformer(TranslationModel):
     """Embeddings, encoder stack, decoder stack and the output projection of Figure 1.
     Taught in notebook 06."""
 
+    config_class = TransformerConfig
+
     def __init__(self, config: TransformerConfig):
-        super().__init__()
-        self.config = c = config
+        super().__init__(config)
+        c = config
         self.src_embed = nn.Embedding(c.src_vocab_size, c.d_model, padding_idx=PAD_ID)
         self.tgt_embed = nn.Embedding(c.tgt_vocab_size, c.d_model, padding_idx=PAD_ID)
         self.positions = PositionalEncoding(c.d_model, c.max_len, c.dropout, learned=c.learned_positions)
@@ -60,7 +55,7 @@ class Transformer(nn.Module):
         self.encoder_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
         self.decoder_norm = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
         self.generator = nn.Linear(c.d_model, c.tgt_vocab_size)
-        self._init_weights()
+        xavier_init(self)
         if c.tie_embeddings:
             self.generator.weight = self.tgt_embed.weight
 
@@ -68,19 +63,14 @@ class Transformer(nn.Module):
         """Trainable parameters by component: {"embeddings", "encoder", "decoder", "generator",
         "total"}. A tied output projection shares the target embedding, so "generator" then
         counts only its bias; "encoder"/"decoder" include their final norms (pre-norm)."""
-
-        def count(*modules) -> int:
-            return sum(p.numel() for m in modules for p in m.parameters())
-
-        counts = {
-            "embeddings": count(self.src_embed, self.tgt_embed, self.positions),
-            "encoder": count(self.encoder_layers, self.encoder_norm),
-            "decoder": count(self.decoder_layers, self.decoder_norm),
-            "generator": self.generator.bias.numel()
-            + (0 if self.generator.weight is self.tgt_embed.weight else self.generator.weight.numel()),
+        tied = self.generator.weight is self.tgt_embed.weight
+        return {
+            "embeddings": count_parameters(self.src_embed, self.tgt_embed, self.positions),
+            "encoder": count_parameters(self.encoder_layers, self.encoder_norm),
+            "decoder": count_parameters(self.decoder_layers, self.decoder_norm),
+            "generator": self.generator.bias.numel() + (0 if tied else self.generator.weight.numel()),
+            "total": count_parameters(self),
         }
-        counts["total"] = sum(p.numel() for p in self.parameters())
-        return counts
 
     def attention_shape(self) -> dict[str, tuple[int, int]]:
         """{kind: (layers, heads)} for each kind of attention, read from the config."""
@@ -90,11 +80,6 @@ class Transformer(nn.Module):
             "dec_self": (c.n_decoder_layers, c.n_heads),
             "cross": (c.n_decoder_layers, c.n_heads),
         }
-
-    def _init_weights(self) -> None:
-        for p in self.parameters():
-            if p.dim() > 1:
-                nn.init.xavier_uniform_(p)
 
     def embed(self, embedding: nn.Embedding, ids: torch.Tensor, offset: int = 0) -> torch.Tensor:
         """ids (batch, L) -> (batch, L, d_model): the embeddings scaled by sqrt(d_model) (Sec. 3.4)
@@ -110,8 +95,7 @@ class Transformer(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """src (batch, S) ids, src_mask (batch, S) True = real token
         -> memory (batch, S, d_model), encoder self-attention [(batch, heads, S, S)] per layer"""
-        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
-        intervene.check_shape(self.attention_shape())
+        self.check_inputs(src, src_mask, intervene=intervene)
         x = self.embed(self.src_embed, src)
         mask = attention_mask(src_mask)  # (batch, 1, 1, S)
         maps = []
@@ -143,14 +127,7 @@ class Transformer(nn.Module):
         logits = self.generator(self.decoder_norm(x))
         return (logits, self_maps, cross_maps) if need_weights else (logits, [], [])
 
-    def forward(
-        self,
-        src: torch.Tensor,
-        src_mask: torch.Tensor,
-        tgt_in: torch.Tensor,
-        return_attention: bool = False,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, dict[str, list[torch.Tensor]] | None]:
+    def forward(self, src: Tensor, src_mask: Tensor, tgt_in: Tensor, return_attention=False, intervene=NO_INTERVENTION):
         """src (batch, S), src_mask (batch, S) bool, tgt_in (batch, T)
         -> logits (batch, T, tgt_vocab) and, if asked, {"enc_self", "dec_self", "cross"}:
         lists over layers of (batch, heads, Lq, Lk)"""
@@ -187,9 +164,7 @@ class Transformer(nn.Module):
         O(t), not O(t^2). Equal to ``decode`` on the whole prefix (tested)."""
         t = tokens.shape[1]
         if state is None:  # no cache yet: feed the earlier words one at a time
-            state = self.empty_state(memory)
-            for i in range(1, t):
-                _, state = self.step(memory, src_mask, tokens[:, :i], state, intervene)
+            state = self.replay(memory, src_mask, tokens, intervene)
         x = self.embed(self.tgt_embed, tokens[:, -1:], offset=t - 1)  # (batch, 1, d_model)
         memory_mask = attention_mask(src_mask)
         new_state = []

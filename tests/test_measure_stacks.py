@@ -54,19 +54,10 @@ def test_post_norm_gradients_grow_toward_the_output_pre_norm_stay_flat():
     corpus = load_corpus("fr")
     batch = next(batches(TranslationDataset(corpus["train"][:64], corpus.src_vocab, corpus.tgt_vocab), 64))
     ratio = {}
+    deep = dict(d_model=64, n_heads=4, n_encoder_layers=6, n_decoder_layers=6, d_ff=256, dropout=0.0)
     for norm_first in (False, True):
         torch.manual_seed(0)
-        config = TransformerConfig(
-            len(corpus.src_vocab),
-            len(corpus.tgt_vocab),
-            d_model=64,
-            n_heads=4,
-            n_encoder_layers=6,
-            n_decoder_layers=6,
-            d_ff=256,
-            dropout=0.0,
-            norm_first=norm_first,
-        )
+        config = TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), **deep, norm_first=norm_first)
         norms = gradient_norms_by_layer(Transformer(config), batch)
         ratio[norm_first] = norms["decoder"][-1] / norms["decoder"][0]
     assert ratio[False] > 3, ratio

@@ -35,7 +35,7 @@ from .grammar import (
     parse_pair,
 )
 from .lexicon import lexicon
-from .model import _checks as check
+from .model import checks as check
 from .model.attention import padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from .data import Vocab, pad
-from .model import _checks as check
+from .model import checks as check
 from .model.attention import NO_INTERVENTION, Intervention, padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID
 

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .config import pick_device, seed_everything, single_thread
 from .data import TranslationDataset, batches
-from .model import _checks as check
+from .model import checks as check
 from .model.specials import PAD_ID
 
 

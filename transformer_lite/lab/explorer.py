@@ -27,7 +27,7 @@ from ..grammar import Pair
 from ..measure.heads import ablation
 from ..measure.timing import median_seconds
 from ..metrics import sentence_score
-from ..model import _checks as check
+from ..model import checks as check
 from ..model.attention import Intervention
 from ..model.specials import EOS
 from ..recipes import load_pretrained, train_recipe

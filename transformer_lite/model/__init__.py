@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from ._checks import CheckpointError, read_checkpoint, show
+from .checks import CheckpointError, read_checkpoint, show
 from .gpt import GPT, GPTConfig
 from .rnn import RNNConfig, Seq2Seq
 from .transformer import Transformer, TransformerConfig

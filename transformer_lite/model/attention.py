@@ -11,7 +11,7 @@ takes boolean masks only and refuses others with a message that says how to conv
 Fully masked rows (a query allowed to see no key at all) get all-zero weights and a
 zero output rather than NaN: there is nothing to average, so the query reads nothing.
 
-Public entry points check their arguments (see ``_checks``); the layers call the unchecked
+Public entry points check their arguments (see ``checks``); the layers call the unchecked
 paths (:meth:`MultiHeadAttention.attend`, :meth:`AdditiveAttention.attend`), so no value
 scan runs per layer or per decoding step.
 """
@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from . import _checks as check
+from . import checks as check
 from .specials import PAD_ID
 
 
@@ -100,7 +100,7 @@ def scaled_dot_product_attention(
     Taught in notebook 03; used again in 04.
     """
     scale = _check_qkv(q, k, v, mask, dropout_p, scale)
-    return _attention(q, k, v, mask, dropout_p, check.flag("is_causal", is_causal), scale)
+    return attention_unchecked(q, k, v, mask, dropout_p, check.flag("is_causal", is_causal), scale)
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -115,7 +115,9 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Ten
     return weights * mask.any(dim=-1, keepdim=True)
 
 
-def _attention(q, k, v, mask, dropout_p: float, is_causal: bool, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+def attention_unchecked(
+    q, k, v, mask, dropout_p: float, is_causal: bool, scale: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`scaled_dot_product_attention` without the checks (for callers that made them)."""
     scores = (q * scale) @ k.transpose(-2, -1)  # (..., Lq, Lk); scaling q is cheaper than scaling scores
     if is_causal:
@@ -291,7 +293,7 @@ class MultiHeadAttention(nn.Module):
         p = self.dropout if self.training else 0.0
         scale = 1.0 / (math.sqrt(self.d_k) * temperature)
         if need_weights:
-            out, weights = _attention(q, k, v, mask, p, False, scale)
+            out, weights = attention_unchecked(q, k, v, mask, p, False, scale)
         else:
             out, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, scale=scale), None
         # out: (batch, heads, Lq, d_k)

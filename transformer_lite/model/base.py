@@ -21,7 +21,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from . import _checks as check
+from . import checks as check
 from .attention import NO_INTERVENTION, Intervention
 from .specials import SPECIALS
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from . import _checks as check
-from .attention import NO_INTERVENTION, AdditiveAttention, Intervention, _attention
+from . import checks as check
+from .attention import NO_INTERVENTION, AdditiveAttention, Intervention, attention_unchecked
 from .base import TranslationModel
 from .specials import PAD_ID, SPECIALS
 
@@ -87,8 +87,9 @@ class Seq2Seq(TranslationModel):
         return states, torch.cat([last[0], last[1]], dim=-1)
 
     # ---- one decoder step ----------------------------------------------------------------
-    def _context(self, s: torch.Tensor, memory, src_mask: torch.Tensor, intervene: Intervention):
-        """s (batch, hidden) -> context (batch, 2*hidden), weights (batch, S) or None"""
+    def context(self, s: torch.Tensor, memory, src_mask: torch.Tensor, intervene: Intervention):
+        """What the decoder reads from the source at one step: s (batch, hidden) the previous decoder
+        state -> context (batch, 2*hidden), weights (batch, S) or None. Taught in notebooks 01 and 02."""
         states, final, keys = memory
         if self.config.attention == "none":
             return final, None  # the same vector at every step: the bottleneck
@@ -98,7 +99,9 @@ class Seq2Seq(TranslationModel):
             )
         else:
             q = self.attn_query(s)[:, None]  # (batch, 1, 2*hidden)
-            ctx, w = _attention(q, states, states, src_mask[:, None, :], 0.0, False, 1.0 / intervene.temperature)
+            ctx, w = attention_unchecked(
+                q, states, states, src_mask[:, None, :], 0.0, False, 1.0 / intervene.temperature
+            )
         heads = intervene.heads("cross", 0)
         if heads is not None:  # the one "head": 0 switches attention off (context = 0)
             ctx = ctx * heads.to(ctx.dtype).view(1, 1, 1)
@@ -107,7 +110,7 @@ class Seq2Seq(TranslationModel):
     def _step(self, y_prev: torch.Tensor, s: torch.Tensor, memory, src_mask, intervene: Intervention):
         """y_prev (batch,), s (batch, hidden) -> logits (batch, V), new s, weights (batch, S) or None"""
         e = self.dropout(self.tgt_embed(y_prev))
-        ctx, w = self._context(s, memory, src_mask, intervene)
+        ctx, w = self.context(s, memory, src_mask, intervene)
         s = self.cell(torch.cat([e, ctx], dim=-1), s)
         logits = self.out(self.dropout(torch.cat([s, ctx, e], dim=-1)))
         return logits, s, w

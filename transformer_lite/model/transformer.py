@@ -14,7 +14,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
-from . import _checks as check
+from . import checks as check
 from .attention import NO_INTERVENTION, Intervention, attention_mask, padding_mask
 from .base import StackConfig, TranslationModel, count_parameters, xavier_init
 from .layers import DecoderLayer, EncoderLayer, PositionalEncoding

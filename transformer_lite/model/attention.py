@@ -118,7 +118,9 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Ten
 def attention_unchecked(
     q, k, v, mask, dropout_p: float, is_causal: bool, scale: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`scaled_dot_product_attention` without the checks (for callers that made them)."""
+    """The maths of :func:`scaled_dot_product_attention`, without its argument checks (for callers
+    that made them, and for the layers' per-step paths): scores, mask, softmax, weighted sum.
+    Taught in notebook 03."""
     scores = (q * scale) @ k.transpose(-2, -1)  # (..., Lq, Lk); scaling q is cheaper than scaling scores
     if is_causal:
         causal = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()

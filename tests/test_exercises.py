@@ -25,6 +25,7 @@ from transformer_lite.exercises import (
     nb07,
     nb08,
     nb09,
+    nb10,
 )
 from transformer_lite.model.attention import (
     Intervention,
@@ -88,6 +89,19 @@ def _share(w, below=False):
     return float(w[i, i - 1 if below else i].mean())
 
 
+def _top_k(logits, k):
+    return logits.masked_fill(logits < logits.topk(k, dim=-1).values[:, -1:], float("-inf"))
+
+
+def _cached_step(model, memory, src_mask, tokens, state):
+    log_probs, state = model.step(memory, src_mask, tokens, state)
+    return torch.cat([tokens, log_probs.argmax(-1, keepdim=True)], dim=1), state
+
+
+def _uncached_step(model, memory, src_mask, tokens, state):
+    return _cached_step(model, memory, src_mask, tokens, None)
+
+
 def _head_off(n_layers, n_heads, layer, head):
     mask = torch.ones(n_layers, n_heads)
     mask[layer, head] = 0
@@ -120,6 +134,9 @@ RIGHT = {  # grader: a right answer
         "convolutional": k * n * d * d,
     }[kind],
     nb09.check_conv_path_length: lambda n, k: math.ceil((n - 1) / ((k - 1) // 2)),
+    nb10.check_loss_mask: lambda m, t: torch.cat([torch.zeros_like(m), t != 0], dim=1),
+    nb10.check_top_k: _top_k,
+    nb10.check_cached_step: _cached_step,
 }
 
 WRONG = [  # (grader, wrong answer, words its message must hold)
@@ -172,6 +189,9 @@ WRONG = [  # (grader, wrong answer, words its message must hold)
     (nb08.check_head_ablation, lambda *a: Intervention(), "no 'cross' entry"),
     (nb09.check_layer_cost, lambda kind, n, d, k: n * d, "expected 1600, got 80"),
     (nb09.check_conv_path_length, lambda n, k: n - 1, "expected 5, got 9"),
+    (nb10.check_loss_mask, lambda m, t: torch.cat([m, t != 0], dim=1), "5 of 14 values differ"),
+    (nb10.check_top_k, lambda logits, k: logits, "expected -inf"),
+    (nb10.check_cached_step, _uncached_step, "model.step got the cache, not None"),
 ]
 
 

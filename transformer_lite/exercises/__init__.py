@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import traceback
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -195,18 +194,16 @@ def mismatch(got, expected, atol: float = 1e-5) -> str | None:
 
 # ---- diagnosis ----------------------------------------------------------------------------------------
 def _call(fn, args):
-    """``fn(*args)``, with a tuple/list result as a tuple; warnings recorded."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        got = fn(*args)
-    return (tuple(got) if isinstance(got, list) else got), [str(w.message) for w in caught]
+    """``fn(*args)``, with a list result as a tuple."""
+    got = fn(*args)
+    return tuple(got) if isinstance(got, list) else got
 
 
 def diagnose(fn, probes: Sequence[Probe]) -> str | None:
     """The first mistake whose variant the student's ``fn`` reproduces on its probe, or None."""
     for probe in probes:
         try:
-            got, _ = _call(fn, probe.args)
+            got = _call(fn, probe.args)
         except Exception:
             continue
         for mistake in probe.mistakes:
@@ -216,12 +213,6 @@ def diagnose(fn, probes: Sequence[Probe]) -> str | None:
             except Exception:
                 continue
     return None
-
-
-_WARNING_CAUSES = {  # words in a warning torch raised inside the student's code -> what to do
-    "x.T": "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions, "
-    "k.transpose(-2, -1).",
-}
 
 
 def _finish(message: str, passed: bool, verbose: bool) -> Verdict:
@@ -247,12 +238,8 @@ def run_cases(
     ``more`` points at the concrete one). Printed when ``verbose``; raised under nbgrader."""
     lines: list[str] = []
     for i, case in enumerate(cases):
-        warned: list[str] = []
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                got, expected = case.run()
-            warned = [str(w.message) for w in caught]
+            got, expected = case.run()
             problem = mismatch(tuple(got) if isinstance(got, list) else got, expected, case.atol)
         except NotImplementedError:
             lines.append(f"... {title}: not done yet. Write your code in the cell above, in place of the stub.")
@@ -262,13 +249,11 @@ def run_cases(
             problem = f"raised {type(err).__name__}: {str(err)[:300]}"
             if frame.line:
                 problem += f"\n   (at line {frame.lineno}: {frame.line})"
-            warned = [str(w.message) for w in caught]
         if problem is None:
             continue
         lines.append(f"{FAILED} {title}: {i} of {len(cases)} cases passed; case '{case.name}' failed.")
         lines.append(f"   {problem}")
-        cause = next((why for words, why in _WARNING_CAUSES.items() if any(words in w for w in warned)), None)
-        cause = cause or (diagnose(fn, probes) if fn is not None else None)
+        cause = diagnose(fn, probes) if fn is not None else None
         if cause:
             lines.append(f"   Likely cause: {cause}")
         if case.hint or hint:

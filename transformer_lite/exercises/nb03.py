@@ -81,7 +81,8 @@ def _probes():
         Mistake("the scores are multiplied by sqrt(d_k); divide instead.", _variant(lambda d: d**0.5)),
         Mistake("the keys are not transposed: the scores compare q with k transposed.", _variant(keys=lambda k: k)),
         Mistake(
-            "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions.",
+            "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions, "
+            "k.transpose(-2, -1).",
             _variant(keys=lambda k: k.permute(*range(k.dim() - 1, -1, -1))),
         ),
         Mistake(

@@ -52,11 +52,7 @@ def run(name: str, grammar: str) -> dict:
     if model.config.attention != "none":
         pairs = corpus["test"][:AER_PAIRS]
         maps = metrics.model_attention(model, pairs, corpus.src_vocab, corpus.tgt_vocab)
-        record["aer"] = {
-            "attention": round(metrics.attention_aer(maps, pairs), 4),
-            "uniform": round(metrics.attention_aer([metrics.uniform_attention(p) for p in pairs], pairs), 4),
-            "diagonal": round(metrics.attention_aer([metrics.diagonal_attention(p) for p in pairs], pairs), 4),
-        }
+        record["aer"] = {k: round(v, 4) for k, v in metrics.aer_against_baselines(maps, pairs).items()}
     record["eval_seconds"] = round(time.perf_counter() - start, 2)
     return record
 

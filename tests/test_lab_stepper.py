@@ -28,3 +28,39 @@ def test_stepper_shows_each_output_words_attention():
     info, fig = stepper.step_view(model, c, "", 0)
     assert fig is None and "empty" in info["error"]
     matplotlib.pyplot.close("all")
+
+
+def test_lru_cache_forgets_the_least_recently_used():
+    """lab.cache.LRUCache, which the stepper, the explorer and the canvas keep their work in."""
+    from transformer_lite.lab.cache import LRUCache
+
+    calls = []
+
+    def compute(key):
+        return lambda: calls.append(key) or key.upper()
+
+    cache = LRUCache(2)
+    assert cache.get("a", compute("a")) == "A" and cache.get("b", compute("b")) == "B"
+    assert cache.get("a", compute("a")) == "A" and calls == ["a", "b"]  # a cached, and now the most recent
+    cache.get("c", compute("c"))  # full: b, the least recently used, goes
+    cache.get("a", compute("a"))
+    assert calls == ["a", "b", "c"]
+    cache.get("b", compute("b"))  # b was forgotten: computed again
+    assert calls == ["a", "b", "c", "b"]
+    with pytest.raises(ValueError, match="size must be at least 1; got 0"):
+        LRUCache(0)
+
+
+def test_step_view_reuses_its_cache():
+    model, c = pretrained("seq2seq_attention", "fr"), corpus("fr")
+    from transformer_lite.lab.cache import LRUCache
+
+    cache = LRUCache(4)
+    sentence = " ".join(c["test"][0].src)
+    first, fig = stepper.step_view(model, c, sentence, 0, cache=cache)
+    matplotlib.pyplot.close(fig)
+    second, fig = stepper.step_view(model, c, sentence, 1, cache=cache)
+    matplotlib.pyplot.close(fig)
+    assert second["source"] is first["source"]  # the same translation, not a new one
+    info, fig = stepper.step_view(model, c, "the dgo sleeps", 0, cache=cache)
+    assert fig is None and "dgo" in info["error"]

@@ -162,3 +162,27 @@ def test_uniform_previous_share_is_the_mean_diagonal_of_an_even_causal_head():
     assert abs(uniform_previous_share([pair]) - (1 / 2 + 1 / 3 + 1 / 4) / 3) < 1e-6
     with pytest.raises(ValueError, match="pairs is empty"):
         uniform_previous_share([])
+
+
+def test_article_noun_weights_on_a_hand_made_map():
+    """Notebook 02's claims article_weight_on_noun / article_noun_over_uniform: the mean weight of a
+    French article's row on its English article and on that article's noun, next to uniform."""
+    from transformer_lite.measure.heads import FR_ARTICLES, article_noun_weights
+
+    assert set(FR_ARTICLES) == {"le", "la", "un", "une"}
+    # the cat sees a table -> le chat voit une table; "sees" is no noun, so "a" looks ahead to "table"
+    pair = Pair(
+        ("the", "cat", "sees", "a", "table"),
+        ("le", "chat", "voit", "une", "table"),
+        ((0, 0), (1, 1), (2, 2), (3, 3), (4, 4)),
+    )
+    weights = torch.full((6, 5), 0.2)  # + the <eos> row
+    weights[0] = torch.tensor([0.5, 0.3, 0.1, 0.05, 0.05])  # "le": on "the", then "cat"
+    weights[3] = torch.tensor([0.0, 0.1, 0.1, 0.2, 0.6])  # "une": on "a", then "table"
+    out = article_noun_weights([weights], [pair])
+    assert out["rows"] == 2
+    assert out["article"] == pytest.approx((0.5 + 0.2) / 2)
+    assert out["noun"] == pytest.approx((0.3 + 0.6) / 2)
+    assert out["uniform"] == pytest.approx(1 / 5)
+    with pytest.raises(ValueError, match="no row of an article"):
+        article_noun_weights([weights], [pair], articles=("der",))

@@ -47,3 +47,19 @@ def test_evaluate_under_an_intervention():
     no_cross = Intervention(head_mask={"cross": torch.zeros(layers, heads)})
     after = metrics.evaluate(model, pairs, corpus.src_vocab, corpus.tgt_vocab, intervene=no_cross)["bleu"]
     assert before > 90 and after < before - 30
+
+
+def test_aer_against_baselines():
+    """The model-vs-uniform-vs-diagonal triple of notebook 02 and benchmarks/rnn.py."""
+    from transformer_lite.grammar import Pair
+
+    # a 3-word sentence translated in reverse order: gold links (2, 0), (1, 1), (0, 2)
+    pair = Pair(("a", "b", "c"), ("x", "y", "z"), ((0, 2), (1, 1), (2, 0)))
+    gold = torch.eye(3).flip(1)
+    eos_row = torch.full((1, 3), 1 / 3)
+    out = metrics.aer_against_baselines([torch.cat([gold, eos_row])], [pair])
+    assert set(out) == {"attention", "uniform", "diagonal"}
+    assert out["attention"] == 0.0
+    assert out["uniform"] == metrics.attention_aer([metrics.uniform_attention(pair)], [pair])
+    assert out["diagonal"] == metrics.attention_aer([metrics.diagonal_attention(pair)], [pair])
+    assert out["diagonal"] == pytest.approx(1 - 2 * 1 / 6)  # the diagonal only hits the middle word

@@ -16,10 +16,6 @@ from .model.checks import show
 LENGTH_BUCKETS = ((3, 9), (10, 19), (20, 30), (31, 50))
 
 
-def _join(sentences) -> list[str]:
-    return [s if isinstance(s, str) else " ".join(s) for s in sentences]
-
-
 def _sentence(name: str, s) -> str:
     """One sentence, a str or a list of words -> the words joined by spaces."""
     if isinstance(s, str):
@@ -148,6 +144,17 @@ def diagonal_attention(pair: Pair) -> torch.Tensor:
     w = torch.zeros(t, s)
     w[torch.arange(t), (torch.arange(t) * s // t).clamp(max=s - 1)] = 1.0
     return w
+
+
+def aer_against_baselines(maps: list[torch.Tensor], pairs: list[Pair]) -> dict[str, float]:
+    """AER of attention ``maps`` (one ``(tgt_len(+1), src_len)`` tensor per pair) beside the two
+    baselines, :func:`uniform_attention` and :func:`diagonal_attention`, on the same ``pairs``:
+    {"attention", "uniform", "diagonal"}. Taught in notebook 02."""
+    return {
+        "attention": attention_aer(maps, pairs),
+        "uniform": attention_aer([uniform_attention(p) for p in pairs], pairs),
+        "diagonal": attention_aer([diagonal_attention(p) for p in pairs], pairs),
+    }
 
 
 @torch.no_grad()

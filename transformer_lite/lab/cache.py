@@ -15,12 +15,6 @@ class LRUCache:
         self.size = size
         self._items: dict = {}
 
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._items
-
-    def __len__(self) -> int:
-        return len(self._items)
-
     def get(self, key: Hashable, compute: Callable[[], object]):
         """The value for ``key``, computed by ``compute()`` the first time."""
         if key in self._items:

@@ -25,7 +25,6 @@ from ..data import Corpus, alignment_matrix, load_corpus, tokenize
 from ..decode import translate_with_attention
 from ..grammar import Pair
 from ..measure.heads import ablation
-from ..measure.timing import median_seconds
 from ..metrics import sentence_score
 from ..model import checks as check
 from ..model.attention import Intervention
@@ -83,7 +82,6 @@ class Reading:
     maps: dict[str, list[torch.Tensor]]  # kind -> layers of (heads, Lq, Lk)
     reference: Pair | None
     bleu: float | None  # sentence BLEU with effective order (metrics.sentence_score), None without a reference
-    seconds: float = 0.0
     labels: dict = field(default_factory=dict)  # kind -> (row tokens, column tokens)
     chrf: float | None = None  # chrF of the same sentence
 
@@ -240,14 +238,8 @@ class AttentionExplorer:
         model, corpus = self.models[s.model]
         intervene = self.intervention(s)
         src_ids = corpus.src_vocab.encode(list(s.sentence))
-        result = {}
-
-        def read():
-            with single_thread():  # one sentence: threads only add synchronisation
-                result["out"] = translate_with_attention(model, src_ids, s.beam_size, intervene)
-
-        seconds = median_seconds(read, repeats=1, warmup=0)
-        out_ids, maps = result["out"]
+        with single_thread():  # one sentence: threads only add synchronisation
+            out_ids, maps = translate_with_attention(model, src_ids, s.beam_size, intervene)
         output = corpus.tgt_vocab.decode(out_ids)
         reference = corpus.reference(s.sentence)
         # One sentence: corpus BLEU would be 0 for any perfect sentence under 4 words.
@@ -255,7 +247,7 @@ class AttentionExplorer:
         source = list(s.sentence)
         rows, prefix = output + [EOS], ["<bos>"] + output
         labels = {"enc_self": (source, source), "dec_self": (rows, prefix), "cross": (rows, source)}
-        return Reading(source, output, maps, reference, score.get("bleu"), seconds, labels, score.get("chrf"))
+        return Reading(source, output, maps, reference, score.get("bleu"), labels, score.get("chrf"))
 
     def baseline(self) -> Reading:
         """The same sentence and search without temperature or ablation."""

@@ -17,6 +17,7 @@ import torch
 from ..data import Corpus
 from ..decode import translate_with_attention
 from ..model.specials import EOS
+from .cache import LRUCache
 from .viz import plot_attention
 
 
@@ -40,23 +41,25 @@ def attend(model, corpus: Corpus, sentence) -> dict:
     }
 
 
-def step_view(model, corpus: Corpus, sentence, step: int, top: int = 3, cache: dict | None = None):
+def step_view(model, corpus: Corpus, sentence, step: int, top: int = 3, cache: LRUCache | None = None):
     """The callback: output word number ``step`` (0-based, clamped to the output) of the
     translation of ``sentence``, and what it attended to.
 
     Returns (info, figure). info: {"source", "output", "step", "word", "weights" (len(source),),
     "top": [(source word, weight)] the ``top`` most attended, "n_steps"}; or {"error": message}
     and figure None for an empty sentence or unknown words. The figure shows the attention
-    rows decoded so far, with the current row's weights as bars above.
-    Taught in notebook 02.
+    rows decoded so far, with the current row's weights as bars above. ``cache`` (an
+    :class:`~transformer_lite.lab.cache.LRUCache`) keeps translations, keyed by sentence, so that
+    moving the slider costs no forward pass. Taught in notebook 02.
     """
     key = " ".join(sentence) if isinstance(sentence, (list, tuple)) else str(sentence)
     try:
-        result = cache[key] if cache is not None and key in cache else attend(model, corpus, sentence)
+        if cache is None:
+            result = attend(model, corpus, sentence)
+        else:
+            result = cache.get(key, lambda: attend(model, corpus, sentence))
     except ValueError as e:
         return {"error": str(e)}, None
-    if cache is not None:
-        cache[key] = result
     source, output, weights = result["source"], result["output"], result["weights"]
     step = max(0, min(int(step), len(output) - 1))
     row = weights[step]
@@ -101,7 +104,7 @@ def stepper_widget(model, corpus: Corpus, examples: list[str]):
     # Counted from 1, like the picture's title "output word 3/12"; the maximum follows the translation.
     step = w.IntSlider(value=1, min=1, max=1, description="output word", style=label)
     out = w.Output()
-    cache: dict = {}
+    cache = LRUCache(64)  # sentence -> attend(...)
 
     def redraw(*_):
         with out:

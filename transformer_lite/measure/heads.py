@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 
 from ..grammar import Pair
-from ..lexicon import ANIMATE_NOUNS, THING_NOUNS
-from ..metrics import alignment_error_rate, attention_links, teacher_forced_maps
+from ..lexicon import ANIMATE_NOUNS, FR_DETERMINERS, THING_NOUNS
+from ..metrics import attention_aer, teacher_forced_maps
 from ..model.attention import Intervention
 
 
@@ -22,14 +22,11 @@ def head_aer_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) ->
     (each target word linked to the source word the head attends to most).
     Returns [{"layer", "head", "aer"}], best-aligned head first. Taught in notebook 08."""
     maps = maps if maps is not None else teacher_forced_maps(model, pairs, src_vocab, tgt_vocab)
-    gold = [set(p.alignment) for p in pairs]
     rows = []
     for layer, first in enumerate(maps[0]["cross"]):
         for head in range(first.shape[0]):
-            predicted = [
-                attention_links(m["cross"][layer][head, : len(p.tgt), : len(p.src)]) for m, p in zip(maps, pairs)
-            ]
-            rows.append({"layer": layer, "head": head, "aer": alignment_error_rate(predicted, gold)})
+            aer = attention_aer([m["cross"][layer][head] for m in maps], pairs)
+            rows.append({"layer": layer, "head": head, "aer": aer})
     return sorted(rows, key=lambda r: (r["aer"], r["layer"], r["head"]))
 
 
@@ -112,7 +109,7 @@ def ablation(model_or_shape, heads, temperature: float = 1.0) -> Intervention:
     return Intervention(temperature=temperature, head_mask=masks)
 
 
-FR_ARTICLES = ("le", "la", "un", "une")
+FR_ARTICLES = tuple(FR_DETERMINERS.values())  # le, la, un, une
 
 
 def article_noun_weights(maps, pairs: list[Pair], articles=FR_ARTICLES) -> dict:

@@ -29,11 +29,3 @@ def test_vanilla_rnn_step_matches_torch():
     cell = torch.nn.RNNCell(6, 5)
     x, h = torch.randn(3, 6), torch.randn(3, 5)
     assert torch.allclose(rnn_limits.vanilla_rnn_step(x, h, cell), cell(x, h), atol=1e-6)
-
-
-def test_pairs_in_bucket():
-    pairs = corpus("fr")["test"]
-    bucket = rnn_limits.pairs_in_bucket(pairs, 20, 30)
-    assert len(bucket) > 50 and all(20 <= len(p.src) <= 30 for p in bucket)
-    assert len(bucket) == sum(20 <= len(p.src) <= 30 for p in pairs)  # every one of them, none twice
-    assert rnn_limits.pairs_in_bucket(pairs, 60, 70) == []

@@ -38,7 +38,7 @@ LAYER_KINDS = ("self_attention", "recurrent", "convolutional")
 
 
 # ---- the three layers --------------------------------------------------------------------------
-def make_layer(kind: str, d: int, kernel: int = 3, dilation: int = 1, seed: int = 0):
+def make_layer(kind: str, d: int, kernel: int = 3, seed: int = 0):
     """A function (batch, n, d) -> (batch, n, d) for one layer of ``kind`` with random weights.
     Taught in notebook 09."""
     g = torch.Generator().manual_seed(seed)
@@ -53,14 +53,11 @@ def make_layer(kind: str, d: int, kernel: int = 3, dilation: int = 1, seed: int 
         w = torch.randn(d, d, generator=g) / math.sqrt(d)
         u = torch.randn(d, d, generator=g) / math.sqrt(d)
 
-        def recurrent(x: torch.Tensor, truncate: int | None = None) -> torch.Tensor:
-            """``truncate``: let the gradient flow back through at most this many steps."""
+        def recurrent(x: torch.Tensor) -> torch.Tensor:
             xw = x @ w.to(x)  # all inputs at once: n d^2
             h = x.new_zeros(x.shape[0], d)
             outs = []
             for t in range(x.shape[1]):  # n steps, each waiting for the last: n d^2
-                if truncate is not None and t % max(truncate, 1) == 0:
-                    h = h.detach()
                 h = torch.tanh(xw[:, t] + h @ u.to(x))
                 outs.append(h)
             return torch.stack(outs, dim=1)
@@ -72,7 +69,7 @@ def make_layer(kind: str, d: int, kernel: int = 3, dilation: int = 1, seed: int 
         weight = torch.randn(d, d, kernel, generator=g) / math.sqrt(d * kernel)
 
         def convolutional(x: torch.Tensor) -> torch.Tensor:
-            y = F.conv1d(x.transpose(1, 2), weight.to(x), padding="same", dilation=dilation)  # k n d^2
+            y = F.conv1d(x.transpose(1, 2), weight.to(x), padding="same")  # k n d^2
             return torch.tanh(y).transpose(1, 2)
 
         return convolutional
@@ -187,7 +184,7 @@ def dependence(fn, n: int, d: int = 4, seed: int = 0) -> torch.Tensor:
     return jac[0, :, :, 0].abs().sum(dim=(1, 3)) > 0
 
 
-def path_lengths(kind: str, n: int, kernel: int = 3, max_layers: int | None = None):
+def path_lengths(kind: str, n: int, kernel: int = 3):
     """(n, n) tensor: the number of layers (recurrent layer: recurrent steps) a signal from
     input j crosses before output i depends on it, measured from gradients; -1 where it
     never does (a left-to-right recurrent layer never lets output i see a later input j > i).
@@ -196,7 +193,6 @@ def path_lengths(kind: str, n: int, kernel: int = 3, max_layers: int | None = No
     is run from a zero state over windows of 1, 2, 3... positions ending at i, so the
     gradient can cross 0, 1, 2... recurrent transitions. Taught in notebook 09."""
     d = 4
-    max_layers = max_layers or n
     lengths = torch.full((n, n), -1, dtype=torch.long)
     if kind == "recurrent":
         layer = make_layer("recurrent", d)
@@ -206,7 +202,7 @@ def path_lengths(kind: str, n: int, kernel: int = 3, max_layers: int | None = No
             # First seen with a window of `steps` positions: x_j passed through steps - 1 transitions.
             lengths[(lengths < 0) & dep] = steps - 1
         return lengths
-    for depth in range(1, max_layers + 1):
+    for depth in range(1, n + 1):
         layers = [make_layer(kind, d, kernel, seed=i) for i in range(depth)]
 
         def stack(x, layers=layers):
@@ -243,16 +239,14 @@ def max_path_length(kind: str, n: int, kernel: int = 3) -> int:
     return int(lengths.max())
 
 
-def paper_path_length(kind: str, n: int, kernel: int = 3, dilated: bool = False) -> float:
+def paper_path_length(kind: str, n: int, kernel: int = 3) -> int:
     """Table 1's maximum path length with the constants of our layers: self-attention 1;
-    recurrent n - 1 steps; contiguous "same" convolutions ceil((n - 1) / ((k - 1) / 2)) layers;
-    dilated ones (not measured here) about log_k n. Taught in notebook 09."""
+    recurrent n - 1 steps; contiguous "same" convolutions ceil((n - 1) / ((k - 1) / 2)) layers
+    (dilated convolutions, not built here, would need about log_k n). Taught in notebook 09."""
     if kind == "self_attention":
         return 1
     if kind == "recurrent":
         return n - 1
     if kind == "convolutional":
-        if dilated:
-            return math.log(n, kernel)
         return math.ceil((n - 1) / ((kernel - 1) / 2))
     raise ValueError(f"unknown layer kind {kind!r}: choose one of {', '.join(LAYER_KINDS)}")

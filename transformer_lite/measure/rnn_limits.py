@@ -15,8 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..config import single_thread
 from ..data import Corpus
-from ..grammar import Pair
 from ..metrics import evaluate
 from ..model.attention import MultiHeadAttention
 from .timing import median_seconds
@@ -60,14 +60,18 @@ def _run(layer: nn.Module, kind: str, x: torch.Tensor) -> torch.Tensor:
 def forward_time(
     kinds=TIMED_KINDS, lengths=(8, 16, 32, 64, 128, 256), batch: int = 32, dim: int = 128, repeats: int = 5
 ) -> dict[str, list[float]]:
-    """Median seconds of one forward pass of each layer kind for each sequence length.
+    """Median seconds of one forward pass of each layer kind for each sequence length, on one CPU
+    thread (:func:`~transformer_lite.config.single_thread`), like every other timer of the course.
     Returns {kind: [seconds per length]} (the order of ``lengths``). Taught in notebook 01."""
     torch.manual_seed(0)
     out = {}
-    for kind in kinds:
-        layer = timed_layer(kind, dim).eval()
-        inputs = [torch.randn(batch, n, dim) for n in lengths]
-        out[kind] = [median_seconds(lambda x=x, layer=layer, kind=kind: _run(layer, kind, x), repeats) for x in inputs]
+    with single_thread():
+        for kind in kinds:
+            layer = timed_layer(kind, dim).eval()
+            inputs = [torch.randn(batch, n, dim) for n in lengths]
+            out[kind] = [
+                median_seconds(lambda x=x, layer=layer, kind=kind: _run(layer, kind, x), repeats) for x in inputs
+            ]
     return out
 
 
@@ -132,11 +136,6 @@ def gradient_norm_ratio(norms: torch.Tensor, distance: int) -> float:
 
 
 # ---- 3. the bottleneck -----------------------------------------------------------------------------
-def pairs_in_bucket(pairs: list[Pair], lo: int, hi: int) -> list[Pair]:
-    """The pairs whose source has between ``lo`` and ``hi`` words (inclusive)."""
-    return [p for p in pairs if lo <= len(p.src) <= hi]
-
-
 def scores_table(model, corpus: Corpus) -> dict[str, dict]:
     """BLEU and exact match (greedy decoding) per source-length bucket: 3-9, 10-19 and 20-30 from
     the test split, 31-50 from the ``long`` split (longer than any training sentence), and

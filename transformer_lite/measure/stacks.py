@@ -1,6 +1,6 @@
-"""Measurements on whole stacks (notebooks 06-07): our Transformer rebuilt as PyTorch's
+"""Measurements on whole stacks (notebook 06): our Transformer rebuilt as PyTorch's
 ``nn.Transformer`` with the same weights (the two must agree), and the gradient norm of each
-layer after one backward pass of the training loss.
+layer after one backward pass of the training loss, post-norm against pre-norm.
 """
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..model.transformer import Transformer
+from ..data import Corpus, TranslationDataset, batches
+from ..model.attention import causal_mask, padding_mask
+from ..model.transformer import Transformer, TransformerConfig
 from ..train import label_smoothed_loss
 
 
@@ -78,10 +80,35 @@ def to_torch_transformer(model: Transformer) -> nn.Transformer:
     return ref.train(model.training)
 
 
+@torch.no_grad()
+def torch_transformer_logits(
+    model: Transformer, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor
+) -> torch.Tensor:
+    """``model``'s next-word logits computed by its ``nn.Transformer`` twin (:func:`to_torch_transformer`):
+    our embeddings in, the twin's encoder and decoder, our ``model.generator`` out. No gradients.
+
+    ``src`` (batch, S) ids, ``src_mask`` (batch, S) bool (``True`` = real word), ``tgt_in`` (batch, T) ids
+    -> (batch, T, target vocabulary) logits, the same as ``model(src, src_mask, tgt_in)[0]``.
+    Taught in notebook 06."""
+    reference = to_torch_transformer(model)
+    # nn.Transformer's masks say True = *blocked*, ours True = may attend: each crosses over with one ~.
+    blocked_future = ~causal_mask(tgt_in.shape[1], device=tgt_in.device)  # (T, T): the upper triangle
+    blocked_source = ~src_mask  # (batch, S): source padding, for encoder self-attention and cross-attention
+    out = reference(
+        model.embed(model.src_embed, src),
+        model.embed(model.tgt_embed, tgt_in),
+        tgt_mask=blocked_future,
+        src_key_padding_mask=blocked_source,
+        tgt_key_padding_mask=~padding_mask(tgt_in),  # (batch, T): target padding
+        memory_key_padding_mask=blocked_source,
+    )
+    return model.generator(out)
+
+
 def gradient_norms_by_layer(model: Transformer, batch, smoothing: float = 0.1) -> dict[str, list[float]]:
     """One backward pass of the training loss on ``batch``; the gradient norm of each layer's
     parameters: {"encoder": [...], "decoder": [...]}, bottom layer first. Gradients are
-    cleared afterwards. Taught in notebook 07."""
+    cleared afterwards. Taught in notebook 06."""
     model.zero_grad(set_to_none=True)
     logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
     label_smoothed_loss(logits, batch.tgt_out, smoothing).backward()
@@ -92,3 +119,20 @@ def gradient_norms_by_layer(model: Transformer, batch, smoothing: float = 0.1) -
     out = {"encoder": [norm(x) for x in model.encoder_layers], "decoder": [norm(x) for x in model.decoder_layers]}
     model.zero_grad(set_to_none=True)
     return out
+
+
+def norm_placement_gradients(corpus: Corpus, n_pairs: int = 64, seed: int = 0) -> dict[str, dict[str, list[float]]]:
+    """Post-norm against pre-norm at initialisation: a 6 + 6-layer Transformer (d_model 64, 4 heads,
+    d_ff 256, no dropout) built each way from the same seed, one backward pass on one batch of the first
+    ``n_pairs`` training pairs, and :func:`gradient_norms_by_layer` of each:
+    {"post-norm": {"encoder": [6 norms], "decoder": [6 norms]}, "pre-norm": {...}}, bottom layer first.
+    Taught in notebook 06."""
+    data = TranslationDataset(corpus["train"][:n_pairs], corpus.src_vocab, corpus.tgt_vocab)
+    batch = next(batches(data, n_pairs))
+    deep = dict(d_model=64, n_heads=4, n_encoder_layers=6, n_decoder_layers=6, d_ff=256, dropout=0.0)
+    norms = {}
+    for norm_first in (False, True):
+        torch.manual_seed(seed)
+        config = TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), **deep, norm_first=norm_first)
+        norms["pre-norm" if norm_first else "post-norm"] = gradient_norms_by_layer(Transformer(config), batch)
+    return norms

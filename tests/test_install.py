@@ -204,6 +204,35 @@ def test_deployment_files_agree_with_the_lock():
     assert values["singleuser"]["cpu"]["limit"] == 1
 
 
+def test_dockerfile_runs_only_valid_tool_commands():
+    """Every ``tools/<name>.py ...`` the hub image runs parses with that tool's own command line (the image is
+    not built here: a retired subcommand, like ``editions.py student``, would fail only at build time), and the
+    students' notebooks come from nbgrader's release, as ``make student`` builds them."""
+    import importlib.util
+    import re
+    import shlex
+
+    text = (ROOT / "deploy/jupyterhub/Dockerfile").read_text()
+    runs = [line for line in text.replace("\\\n", " ").splitlines() if line.startswith("RUN ")]
+    calls = [
+        re.search(r"tools/(\w+)\.py(.*)", command).groups()
+        for run in runs
+        for command in re.split(r"&&|;|\|\|", run)
+        if re.search(r"tools/\w+\.py", command)
+    ]
+    assert [name for name, _ in calls] == ["assignments"], calls
+    for name, args in calls:
+        spec = importlib.util.spec_from_file_location(f"dockerfile_{name}", ROOT / "tools" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        try:
+            module.parser().parse_args(shlex.split(args))
+        except SystemExit as exit:  # argparse's way of saying the call is wrong
+            pytest.fail(f"Dockerfile: tools/{name}.py{args}: not a valid command ({exit})")
+    assert "editions.py student" not in text
+    assert "release/*/*.ipynb /srv/course/" in text
+
+
 def test_pick_device_cuda_then_cpu_and_mps_only_when_asked(monkeypatch):
     import torch
 

@@ -1,6 +1,6 @@
 """Build the nbgrader course from the instructor notebooks: ``make assignments`` (and ``make student``).
 
-    python tools/assignments.py --out build/course    # nbgrader_config.py, source/<stem>/<stem>.ipynb, release/
+    python tools/assignments.py --out build/course  # nbgrader_config.py, nbrun.py, source/<stem>/<stem>.ipynb, release/
 
 One assignment per notebook, named by its file stem (``03_scaled_dot_product_attention``). The instructor
 notebooks in ``notebooks/`` are the source: their exercise cells carry nbgrader metadata (solution cells,
@@ -19,9 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/, however this file was loaded
+from editions import NOTEBOOKS_DIR, notebooks  # noqa: E402  (the course notebooks, in order)
+
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = ROOT / "notebooks"
-NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+NBRUN = ROOT / "tools" / "nbrun.py"
 COURSE_ID = "transformer-lite"
 
 # What a student's stub says: the task, never the solution (the markdown above each cell names the task).
@@ -43,24 +45,23 @@ c.Execute.timeout = 60
     + """
 # nbgrader runs notebooks through nbclient, which can miss a reply: when an ipywidgets Output widget changes
 # mid-cell, nbclient answers on the shell socket with a raw send that swallows the socket's wake-up, and the
-# reply then waits for the timeout (issue 13; the runner the tests use, tools/nbrun.py, has the same fix).
-# Reading the socket's EVENTS after each send re-arms the wake-up.
-import zmq  # noqa: E402
+# reply then waits for the timeout (issue 13). The fix is tools/nbrun.py's (the runner the tests use),
+# copied beside this file: WatchedClient._rearm_after_send re-arms the wake-up after each send.
+import importlib.util  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.util import run_sync  # noqa: E402
 
+_spec = importlib.util.spec_from_file_location("nbrun", Path(__file__).resolve().with_name("nbrun.py"))
+_nbrun = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_nbrun)
 _start_kernel_client = NotebookClient.async_start_new_kernel_client
 
 
 async def _start_kernel_client_rearmed(self):
     kc = await _start_kernel_client(self)
-    channel, send = kc.shell_channel, kc.shell_channel.send
-
-    def send_and_rearm(msg):
-        send(msg)
-        channel.socket.get(zmq.EVENTS)
-
-    channel.send = send_and_rearm
+    _nbrun.WatchedClient._rearm_after_send(kc.shell_channel)
     return kc
 
 
@@ -68,11 +69,6 @@ NotebookClient.async_start_new_kernel_client = _start_kernel_client_rearmed
 NotebookClient.start_new_kernel_client = run_sync(_start_kernel_client_rearmed)
 """
 )
-
-
-def notebooks(src: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The course notebooks, ``NN_name.ipynb``, in order."""
-    return sorted(Path(src).glob(NOTEBOOK_GLOB))
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
@@ -87,10 +83,12 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def build_course(out: Path, src: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[str]:
-    """Write ``out``/nbgrader_config.py and source/<stem>/<stem>.ipynb for each notebook, then generate
-    every assignment into ``out``/release. Returns the assignment names."""
+    """Write ``out``/nbgrader_config.py (with tools/nbrun.py beside it, which it loads) and
+    source/<stem>/<stem>.ipynb for each notebook, then generate every assignment into ``out``/release.
+    Returns the assignment names."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+    shutil.copy2(NBRUN, out / "nbrun.py")
     names = []
     for path in notebooks(src):
         if only and path.stem not in only:
@@ -106,12 +104,17 @@ def build_course(out: Path, src: Path = NOTEBOOKS_DIR, only: list[str] | None = 
     return names
 
 
-def main(argv: list[str] | None = None) -> None:
+def parser() -> argparse.ArgumentParser:
+    """The command line (tests/test_install.py checks the hub image's call against it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="build/course", help="the nbgrader course folder")
     parser.add_argument("--src", default=str(NOTEBOOKS_DIR), help="folder of instructor notebooks")
     parser.add_argument("--only", nargs="*", help="assignment names (notebook stems); default all")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     started = time.perf_counter()
     names = build_course(Path(args.out), Path(args.src), args.only)
     release = Path(args.out) / "release"

@@ -27,10 +27,6 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 
-class EditionError(ValueError):
-    """A notebook breaks the conventions the editions rely on (e.g. unbalanced markers)."""
-
-
 def notebooks(src: Path | str = NOTEBOOKS_DIR) -> list[Path]:
     """The course notebooks, ``NN_name.ipynb``, in order."""
     return sorted(Path(src).glob(NOTEBOOK_GLOB))
@@ -64,7 +60,7 @@ def build_slides(
     for path in notebooks(src):
         nb = nbformat.read(path, as_version=4)
         if run:
-            execute(nb, path.parent)
+            execute(nb, path)
         body, _ = exporter.from_notebook_node(nb)
         target = out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
@@ -72,31 +68,30 @@ def build_slides(
     return written
 
 
-def _offline():
-    """tools/offline.py (vendored scripts for pages that need no network), whichever way this file was loaded."""
+def _sibling(name: str):
+    """The module tools/<name>.py, whichever way this file was loaded (as a script or by path)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("offline", Path(__file__).resolve().with_name("offline.py"))
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-# ---- static HTML -------------------------------------------------------------------------
-def execute(nb, cwd: Path, timeout: int = 900, fast: bool = False):
-    """Run a notebook top to bottom in a fresh kernel, in full mode as a student runs it (the
-    training cells train their whole step budgets): nothing a reader sees comes from fast mode.
-    ``fast=True`` (TRANSFORMER_LITE_FAST=1) is for smoke tests whose outputs nobody reads."""
-    env = {k: v for k, v in os.environ.items() if k != "TRANSFORMER_LITE_FAST"}  # the kernel's environment
-    if fast:
-        env["TRANSFORMER_LITE_FAST"] = "1"
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
-    import importlib.util
+def _offline():
+    """tools/offline.py: vendored scripts for pages that need no network."""
+    return _sibling("offline")
 
-    spec = importlib.util.spec_from_file_location("nbrun", Path(__file__).resolve().with_name("nbrun.py"))
-    nbrun = importlib.util.module_from_spec(spec)  # the one notebook runner: fails fast on a stall (issue 13)
-    spec.loader.exec_module(nbrun)
-    nbrun.run_notebook(Path(cwd) / "(this notebook)", nb=nb, env=env, timeout=timeout)
+
+# ---- static HTML -------------------------------------------------------------------------
+def execute(nb, path: Path, timeout: int = 900):
+    """Run ``nb`` (read from the notebook file ``path``) top to bottom in a fresh kernel whose working
+    directory is the notebook's folder, in full mode as a student runs it (the training cells train their
+    whole step budgets): nothing a reader sees comes from fast mode. A stall report names ``path``."""
+    env = {k: v for k, v in os.environ.items() if k != "TRANSFORMER_LITE_FAST"}  # the kernel's environment
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
+    nbrun = _sibling("nbrun")  # the one notebook runner: fails fast on a stall (issue 13)
+    nbrun.run_notebook(path, nb=nb, env=env, timeout=timeout)
     return nb
 
 
@@ -116,7 +111,7 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
         nb = nbformat.read(path, as_version=4)
         started = time.perf_counter()
         if run:
-            execute(nb, path.parent)
+            execute(nb, path)
         for cell in nb.cells:  # links between notebooks point at the HTML pages
             if cell.cell_type == "markdown":
                 cell.source = _LINK.sub(r"](\1.html", cell.source)
@@ -139,7 +134,8 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
 
 
 # ---- command line --------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> None:
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per edition (tests/test_install.py checks the hub image's calls)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--src", default=str(NOTEBOOKS_DIR), help="folder of instructor notebooks")
     sub = parser.add_subparsers(dest="edition", required=True)
@@ -148,11 +144,16 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--out", default=default)
         if name == "slides":
             p.add_argument(
-                "--reveal-prefix", default=None, help="URL or relative path of reveal.js 4 (default: the unpkg CDN)"
+                "--reveal-prefix",
+                default=None,
+                help="URL or relative path of reveal.js 4 (default: the copy vendored into <out>/_static/)",
             )
-        if name in ("html", "slides"):
-            p.add_argument("--no-execute", action="store_true", help="export the notebooks as they are (no outputs)")
-    args = parser.parse_args(argv)
+        p.add_argument("--no-execute", action="store_true", help="export the notebooks as they are (no outputs)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     out, src = Path(args.out), Path(args.src)
     started = time.perf_counter()
     if args.edition == "slides":

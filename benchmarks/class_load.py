@@ -33,13 +33,16 @@ import platform
 import random
 import sys
 import tempfile
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))  # explorer.py beside this script, however this file was loaded
+from explorer import percentile, stats  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "class_load.json"
 _spec = importlib.util.spec_from_file_location("classhub", ROOT / "tools" / "classhub.py")
 classhub = importlib.util.module_from_spec(_spec)
@@ -107,15 +110,6 @@ def run_tour(kernel, student_index: int, round_index: int, rng: random.Random, p
         log.append({"phase": phase, "control": control, "ms": (time.perf_counter() - start) * 1000})
 
 
-def percentile(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))]
-
-
-def latency(xs: list[float]) -> dict:
-    return {"n": len(xs), "p50_ms": round(percentile(xs, 50), 1), "p95_ms": round(percentile(xs, 95), 1)}
-
-
 def simulate(n: int, capped: bool) -> dict:
     names = [f"student{i:02d}" for i in range(n)]
     work = Path(tempfile.mkdtemp(prefix=f"class-load-{n}-"))
@@ -170,10 +164,10 @@ def simulate(n: int, capped: bool) -> dict:
         "threads_per_kernel": sorted({s["threads"] for s in setups}),
         "capped": capped,
         "explorer": {
-            "all": latency([e["ms"] for e in every]),
-            "shipped checkpoints (everyone explores)": latency(phase["checkpoints"]),
-            "live training (half the class trains meanwhile)": latency(phase["training"]),
-            "per control": {c: latency(xs) for c, xs in by_control.items()},
+            "all": stats([e["ms"] for e in every]),
+            "shipped checkpoints (everyone explores)": stats(phase["checkpoints"]),
+            "live training (half the class trains meanwhile)": stats(phase["training"]),
+            "per control": {c: stats(xs) for c, xs in by_control.items()},
         },
         "peak_rss_mb_per_kernel": _spread([r["peak_rss_mb"] for r in reports]),
         "rss_mb_per_server": _spread(servers),
@@ -191,22 +185,13 @@ def simulate(n: int, capped: bool) -> dict:
 
 
 def _together(fn, items) -> None:
-    """Run fn(i) for every item in its own thread (students act at once); re-raise the first error."""
-    errors = []
-
-    def wrapped(i):
-        try:
-            fn(i)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=wrapped, args=(i,)) for i in items]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    """Run fn(i) for every item in its own thread (students act at once); wait for all, then re-raise
+    the first error in item order."""
+    items = list(items)
+    with ThreadPoolExecutor(max_workers=max(1, len(items))) as pool:
+        futures = [pool.submit(fn, i) for i in items]  # leaving the block waits for every one
+    for future in futures:
+        future.result()
 
 
 def _server_rss_mb(hub) -> list[float]:

@@ -1,6 +1,7 @@
 """How long does each notebook take, top to bottom, in a fresh kernel?
 
-Runs every ``notebooks/NN_*.ipynb`` with nbclient in full mode (the student's course; pass
+Runs every ``notebooks/NN_*.ipynb`` with tools/nbrun.py (nbclient that fails at once on a stall, issue 13,
+rather than waiting out the cell timeout into the figure) in full mode (the student's course; pass
 ``--fast`` for CI's fast mode) and writes the wall-clock seconds per notebook, kernel start
 included, to ``benchmarks/results/notebooks.json`` (or ``notebooks-fast.json``).
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -19,16 +21,18 @@ from pathlib import Path
 
 import nbformat
 import torch
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+_spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
+nbrun = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nbrun)
 
 
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    nbrun.run_notebook(path, nb=nb, timeout=900)
     return time.perf_counter() - start
 
 

@@ -3,9 +3,9 @@
 ``ClassHub(workdir, students)`` starts ``jupyterhub`` with deploy/jupyterhub/jupyterhub_config.py
 on free loopback ports (a shared password, each student's home under ``workdir/homes``), and
 ``configurable-http-proxy`` from ``.venv/node`` (``make hub-deps``). ``hub.login(name)`` logs a
-student in through the login form and asks the hub for an API token; ``Student.spawn()`` starts
-their server; ``Student.kernel()`` opens a kernel on it and ``Kernel.run(code)`` runs code over
-the kernel's websocket, all through the hub's proxy, as a browser would.
+student in through the login form and asks the hub for an API token; ``Student.start()`` then
+``Student.wait_ready()`` start their server; ``Student.kernel()`` opens a kernel on it and
+``Kernel.run(code)`` runs code over the kernel's websocket, all through the hub's proxy, as a browser would.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,10 +28,17 @@ CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 PROXY_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _lab():
+    """tools/lab.py (stdlib-only at import), whichever way this file was loaded."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lab", Path(__file__).resolve().with_name("lab.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+free_port = _lab().free_port  # a free loopback port (tests/test_hub.py uses it too)
 
 
 class KernelError(RuntimeError):
@@ -112,10 +118,6 @@ class Student:
     def wait_ready(self, timeout: float = 120) -> None:
         self._wait(lambda server: server and server.get("ready"), timeout, "start")
 
-    def spawn(self, timeout: float = 120) -> None:
-        self.start()
-        self.wait_ready(timeout)
-
     def stop(self, timeout: float = 60) -> None:
         r = self.hub_api("DELETE", f"users/{self.name}/server")
         assert r.status_code in (202, 204), f"stop {self.name}: {r.status_code} {r.text}"
@@ -139,7 +141,7 @@ class Student:
 class ClassHub:
     """A running hub on loopback ports; a context manager that stops it (and every server) on exit."""
 
-    def __init__(self, workdir: Path, students: list[str], cpus: float = 1, extra_env: dict | None = None):
+    def __init__(self, workdir: Path, students: list[str], cpus: float = 1):
         self.workdir, self.students = Path(workdir), list(students)
         self.password = secrets.token_hex(12)
         self.port = free_port()
@@ -156,7 +158,6 @@ class ClassHub:
             CLASS_HUB_HOMES=str(self.workdir / "homes"),
             CLASS_HUB_CPUS=str(cpus),
             CLASS_HUB_MAX_SERVERS=str(max(40, len(self.students))),
-            **(extra_env or {}),
         )
         self.env = env
         self.process: subprocess.Popen | None = None

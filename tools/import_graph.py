@@ -121,8 +121,6 @@ def layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in ("model", "measure", "lab", "exercises"):
         return parts[1]
-    if module == f"{PACKAGE}.checks":  # the graders, until they move to exercises/
-        return "exercises"
     return "top"
 
 

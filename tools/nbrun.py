@@ -225,7 +225,6 @@ def run_notebook(
     idle_limit=IDLE_LIMIT,
     poll_slice=POLL_SLICE,
     nb=None,
-    **client_kw,
 ) -> WatchedClient:
     """Execute the notebook at ``path`` (or ``nb`` read from it) in a fresh kernel whose working
     directory is the notebook's folder; return the client (``client.nb`` holds the outputs).
@@ -238,7 +237,6 @@ def run_notebook(
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
-        **client_kw,
     )
     run_sync(_run)(client, path, env, idle_limit)  # the event loop handling of NotebookClient.execute
     return client

@@ -30,6 +30,18 @@ def each_corpus(request):
 
 
 @pytest.fixture(scope="session")
+def tiny():
+    """(the French corpus, a TranslationDataset of its first 256 training pairs): enough to train a tiny
+    model for a few steps."""
+    from tiny import corpus
+
+    from transformer_lite.data import TranslationDataset
+
+    fr = corpus("fr")
+    return fr, TranslationDataset(fr["train"][:256], fr.src_vocab, fr.tgt_vocab)
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

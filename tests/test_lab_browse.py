@@ -2,14 +2,8 @@
 
 import pytest
 
-from transformer_lite.data import load_corpus
-from transformer_lite.grammar import GRAMMARS, phenomena
+from transformer_lite.grammar import phenomena
 from transformer_lite.lab import browse
-
-
-@pytest.fixture(scope="module")
-def corpora():
-    return {g: load_corpus(g) for g in GRAMMARS}
 
 
 def test_show_pair_shows_the_chosen_pair(corpora):

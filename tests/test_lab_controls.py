@@ -7,8 +7,6 @@ import pytest
 from ipywidgets.widgets.widget_description import DescriptionWidget
 from tiny import corpus, pretrained
 
-from transformer_lite.data import load_corpus
-from transformer_lite.grammar import GRAMMARS
 from transformer_lite.lab import browse, demos, stepper
 
 matplotlib.use("Agg")
@@ -31,11 +29,6 @@ def cut_labels(widget) -> list[str]:
         and len(c.description) > FITS
         and not c.style.description_width  # the default width cuts long labels
     ]
-
-
-@pytest.fixture(scope="module")
-def corpora():
-    return {g: load_corpus(g) for g in GRAMMARS}
 
 
 def test_no_widget_label_is_cut_off(corpora):

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from transformer_lite import data
-from transformer_lite.data import load_corpus
 from transformer_lite.grammar import GRAMMARS, PHENOMENA
 from transformer_lite.lab import datacard
 
@@ -11,9 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "corpus"
 
 
-def test_data_card_is_in_sync_with_the_corpus():
-
-    corpora = {g: load_corpus(g) for g in GRAMMARS}
+def test_data_card_is_in_sync_with_the_corpus(corpora):
     card = (ROOT / "data" / "README.md").read_text("utf-8")
     for table in (datacard.sizes_table(corpora), datacard.vocab_table(corpora), datacard.phenomena_table(corpora)):
         assert table in card, "data/README.md is stale: paste the tables of python -m transformer_lite.lab.datacard"

@@ -311,7 +311,7 @@ def test_errors_are_clear():
         mha(x, m, m, torch.ones(2, 5, dtype=torch.bool))
 
 
-# ---- the exercises' checks ---------------------------------------------------------------------
+# ---- masks: True = may attend ------------------------------------------------------------------
 
 
 def test_causal_mask_true_means_may_attend():

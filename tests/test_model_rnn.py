@@ -8,15 +8,15 @@ from functools import cache
 import matplotlib
 import pytest
 import torch
+from tiny import corpus, pretrained
 
 from transformer_lite import metrics
-from transformer_lite.data import load_corpus
 from transformer_lite.decode import beam_search, greedy_decode
+from transformer_lite.grammar import GRAMMARS
 from transformer_lite.model.attention import padding_mask
-from transformer_lite.recipes import checkpoint_path, load_pretrained
+from transformer_lite.recipes import checkpoint_path
 
 matplotlib.use("Agg")
-GRAMMARS = ("fr", "sov")
 LONG_BUCKET = "20-30"  # the test sentences of 20+ source words
 
 
@@ -27,17 +27,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-@cache
-def corpus(grammar):
-    return load_corpus(grammar)
-
-
-@cache
-def pretrained(name, grammar):
-    model, _ = load_pretrained(name, grammar, device=torch.device("cpu"))
-    return model
 
 
 @cache
@@ -164,9 +153,3 @@ def test_beam_of_one_is_greedy(name):
     n = min(greedy.shape[1], beam.shape[1])
     assert torch.equal(greedy[:, :n], beam[:, :n])
     assert torch.allclose(g_scores, b_scores, atol=1e-4)
-
-
-# ---- notebook 01 measurements ----------------------------------------------------------------------
-
-
-# ---- the exercises' checks accept the reference and reject a wrong answer --------------------------

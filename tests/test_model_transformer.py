@@ -11,7 +11,7 @@ from transformer_lite.model import Transformer, TransformerConfig
 from transformer_lite.model.layers import DecoderLayer, EncoderLayer, FeedForward, PositionalEncoding
 from transformer_lite.recipes import checkpoint_path, load_pretrained
 
-D, HEADS, FF, LAYERS = 16, 4, 32, 2
+D, HEADS, FF = 16, 4, 32
 
 
 def test_attention_maps_have_documented_shapes():

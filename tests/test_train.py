@@ -9,13 +9,6 @@ from tiny import small_transformer
 from transformer_lite import data, train
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    corpus = data.load_corpus("fr")
-    ds = data.TranslationDataset(corpus["train"][:256], corpus.src_vocab, corpus.tgt_vocab)
-    return corpus, ds
-
-
 def test_warmup_schedule_peaks_at_warmup():
     lrs = [train.warmup_lr(s, 128, 400) for s in range(1, 2000)]
     assert max(range(len(lrs)), key=lrs.__getitem__) + 1 == 400

@@ -5,18 +5,11 @@ import signal
 
 import pytest
 import torch
+from tiny import small_transformer
 
-from transformer_lite import data, train
-from transformer_lite.model import Transformer, TransformerConfig
+from transformer_lite import train
 
 STEPS, STOP_AT = 12, 5
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    corpus = data.load_corpus("fr")
-    ds = data.TranslationDataset(corpus["train"][:256], corpus.src_vocab, corpus.tgt_vocab)
-    return corpus, ds
 
 
 def _fit(tiny, stop, **kw):
@@ -24,7 +17,7 @@ def _fit(tiny, stop, **kw):
     run after every step; returns (model, history)."""
     corpus, ds = tiny
     torch.manual_seed(0)
-    model = Transformer(TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=32, n_heads=2, d_ff=64))
+    model = small_transformer(corpus)
     config = train.TrainConfig(steps=STEPS, batch_size=32, warmup=4, cooldown=6, **kw)
     history = train.fit(model, ds, None, config, [lambda event, info: event == "batch" and stop(info["step"])], False)
     return model, history
@@ -86,7 +79,7 @@ def test_the_progress_bar_counts_steps_and_ends_complete(tiny, monkeypatch):
 
     monkeypatch.setattr(train, "tqdm", spy)
     corpus, ds = tiny
-    model = Transformer(TransformerConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=32, n_heads=2, d_ff=64))
+    model = small_transformer(corpus)
     train.fit(model, ds, None, train.TrainConfig(steps=STEPS, batch_size=32), progress=True)
     assert len(bars) == 1 and bars[0].total == STEPS and bars[0].n == STEPS
 

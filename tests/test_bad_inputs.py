@@ -76,6 +76,9 @@ API = {
     "beam_search": "decode",
     "translate_ids": "decode",
     "translate": "decode",
+    "filter_logits": "sample",
+    "sample_decode": "sample",
+    "sample_ids": "sample",
     "exact_match": "metrics",
     "corpus_bleu": "metrics",
     "sentence_score": "metrics",
@@ -677,6 +680,50 @@ def decode_probes() -> list[Probe]:
     ]
 
 
+def sample_probes() -> list[Probe]:
+    src, mask = src_batch()
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+
+    def draw(**kw):
+        return lambda: api("sample_decode")(tiny_model(), src, mask, **kw)
+
+    def ids(src_ids, **kw):
+        return lambda: api("sample_ids")(tiny_model(), src_ids, **kw)
+
+    def filtered(**kw):
+        return lambda: api("filter_logits")(logits, **kw)
+
+    return [
+        ok("sample default", draw(), lambda r: r[0].shape[0] == 2),
+        ok("sample temperature None = 1", draw(temperature=None), lambda r: torch.equal(r[0], draw()()[0])),
+        bad("sample temperature 1e-40", draw(temperature=1e-40), "temperature"),
+        bad("sample temperature 0", draw(temperature=0), "temperature"),
+        bad("sample temperature NaN", draw(temperature=math.nan), "temperature"),
+        bad("sample temperature '1'", draw(temperature="1"), "temperature"),
+        bad("sample top_k True", draw(top_k=True), "top_k"),
+        bad("sample top_k 0", draw(top_k=0), "top_k"),
+        bad("sample top_k 2.5", draw(top_k=2.5), "top_k"),
+        bad("sample top_p 0", draw(top_p=0), "top_p"),
+        bad("sample top_p 1.5", draw(top_p=1.5), "top_p"),
+        bad("sample top_p NaN", draw(top_p=math.nan), "top_p"),
+        ok("sample top_p 1 = no filter", draw(top_p=1.0), lambda r: torch.equal(r[0], draw()()[0])),
+        bad("sample seed -1", draw(seed=-1), "seed"),
+        ok(
+            "filter_logits top_k 1 (-inf marks the dropped words)",
+            lambda: filtered(top_k=1)().isinf(),
+            lambda r: r.tolist() == [[False, True, True, True]],
+        ),
+        bad("filter_logits top_k True", filtered(top_k=True), "top_k"),
+        bad("filter_logits top_p 0", filtered(top_p=0.0), "top_p"),
+        bad("filter_logits top_p 1.5", filtered(top_p=1.5), "top_p"),
+        ok("sample_ids []", ids([]), lambda r: r == []),
+        bad("sample_ids id out of range", ids([[4, 10**6]]), "src_ids"),
+        bad("sample_ids [[]]", ids([[]]), "src_ids"),
+        bad("sample_ids batch_size 0", ids([[4, 5]], batch_size=0), "batch_size"),
+        bad("sample_ids temperature 1e-40", ids([[4, 5]], temperature=1e-40), "temperature"),
+    ]
+
+
 def vocab_probes() -> list[Probe]:
     c = corpus()
     v = c.src_vocab
@@ -941,6 +988,7 @@ def all_probes(tmp: Path) -> list[Probe]:
         gpt_probes,
         lambda: checkpoint_probes(tmp / "ckpt"),
         decode_probes,
+        sample_probes,
         vocab_probes,
         metric_probes,
         lambda: data_probes(tmp),

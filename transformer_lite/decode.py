@@ -157,19 +157,34 @@ def translate_ids(
 ) -> list[list[int]]:
     """Decode many sources (lists of ids) in length-sorted batches; returns output ids
     (no specials) in the input order. Taught in notebook 10."""
+    beam_size = check.integer("beam_size", beam_size)
+
+    def run(src: torch.Tensor, src_mask: torch.Tensor, batch_start: int) -> torch.Tensor:
+        if beam_size == 1:
+            return greedy_decode(model, src, src_mask, intervene=intervene)[0]
+        return beam_search(model, src, src_mask, beam_size, alpha, intervene=intervene)[0]
+
+    return decode_in_batches(model, src_ids, run, batch_size, sort_by_length=True, device=device)
+
+
+def decode_in_batches(
+    model, src_ids: list[list[int]], run, batch_size: int = 256, sort_by_length: bool = True, device=None
+) -> list[list[int]]:
+    """The batching around a decoder (translate_ids, sample_ids): check the sources, pad each batch,
+    call ``run(src (batch, S), src_mask (batch, S), batch_start) -> tokens (batch, T)`` and cut each
+    output row at its <eos>. Batches follow length order (less padding) or, with ``sort_by_length``
+    False, the input order; the output ids (no specials) come back in the input order."""
     _check_src_ids(src_ids, getattr(model.config, "src_vocab_size", None))
-    batch_size, beam_size = check.integer("batch_size", batch_size), check.integer("beam_size", beam_size)
+    batch_size = check.integer("batch_size", batch_size)
     device = device or next(model.parameters()).device
-    order = sorted(range(len(src_ids)), key=lambda i: len(src_ids[i]))
+    order = list(range(len(src_ids)))
+    if sort_by_length:
+        order.sort(key=lambda i: len(src_ids[i]))
     out: list[list[int]] = [[] for _ in src_ids]
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         src = pad([torch.tensor(src_ids[i]) for i in idx]).to(device)
-        mask = padding_mask(src)
-        if beam_size == 1:
-            tokens, _ = greedy_decode(model, src, mask, intervene=intervene)
-        else:
-            tokens, _ = beam_search(model, src, mask, beam_size, alpha, intervene=intervene)
+        tokens = run(src, padding_mask(src), start)
         for i, row in zip(idx, tokens.tolist()):
             out[i] = row[: row.index(EOS_ID)] if EOS_ID in row else [t for t in row if t != PAD_ID]
     return out

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import torch
 
-from .decode import write_step_by_step
-from .model.attention import padding_mask
-from .model.specials import EOS_ID, PAD_ID
+from .decode import decode_in_batches, write_step_by_step
+from .model import checks as check
 
 
-def _check_options(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive; got {temperature} (use greedy decoding for temperature 0)")
-    if top_k is not None and (int(top_k) != top_k or top_k < 1):
-        raise ValueError(f"top_k must be a whole number >= 1 or None; got {top_k}")
-    if top_p is not None and not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1] or None; got {top_p}")
+def _check_options(temperature, top_k, top_p) -> tuple[float, int | None, float | None]:
+    """The shared argument checks: temperature None means 1; top_k, top_p None mean no filter."""
+    top_p = None if top_p is None else check.number("top_p", top_p, 0.0, 1.0, low_open=True)
+    return check.temperature(temperature), check.optional_integer("top_k", top_k), top_p
 
 
 def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float | None = None) -> torch.Tensor:
@@ -28,9 +24,9 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
     top_k: only the k highest-scoring words. top_p: the fewest highest-probability words whose
     probabilities add up to at least p (the "nucleus"); the most probable word always stays.
     Both given: top-k first, then top-p among those. Taught in notebook 10."""
-    _check_options(1.0, top_k, top_p)
+    _, top_k, top_p = _check_options(None, top_k, top_p)
     if top_k is not None and top_k < logits.shape[-1]:
-        kth = logits.topk(int(top_k), dim=-1).values[..., -1:]  # (batch, 1): the k-th best score
+        kth = logits.topk(top_k, dim=-1).values[..., -1:]  # (batch, 1): the k-th best score
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None and top_p < 1:
         probs, order = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True)
@@ -57,8 +53,8 @@ def sample_decode(
 
     src (batch, S), src_mask (batch, S) -> tokens (batch, T) without <bos>, each row ending in
     <eos> then padding, and the model's log-probability of each output (batch,). Taught in notebook 10."""
-    _check_options(temperature, top_k, top_p)
-    generator = torch.Generator(device=src.device).manual_seed(seed)
+    temperature, top_k, top_p = _check_options(temperature, top_k, top_p)
+    generator = torch.Generator(device=src.device).manual_seed(check.integer("seed", seed, minimum=0))
 
     def draw(log_probs: torch.Tensor) -> torch.Tensor:  # (batch, V) -> (batch,)
         allowed = filter_logits(log_probs / temperature, top_k, top_p)
@@ -68,17 +64,14 @@ def sample_decode(
 
 
 def sample_ids(model, src_ids: list[list[int]], seed: int = 0, batch_size: int = 256, **options) -> list[list[int]]:
-    """:func:`sample_decode` over many sources (lists of ids) in batches; output ids without
-    specials, in the input order. ``options``: temperature, top_k, top_p. Taught in notebook 10."""
-    device = next(model.parameters()).device
-    out = []
-    for start in range(0, len(src_ids), batch_size):
-        rows = src_ids[start : start + batch_size]
-        src = torch.nn.utils.rnn.pad_sequence([torch.tensor(r) for r in rows], batch_first=True).to(device)
-        tokens, _ = sample_decode(model, src, padding_mask(src), seed=seed + start, **options)
-        for row in tokens.tolist():
-            out.append(row[: row.index(EOS_ID)] if EOS_ID in row else [t for t in row if t != PAD_ID])
-    return out
+    """:func:`sample_decode` over many sources (lists of ids) in batches, in the input order (the
+    batch starting at row i draws with seed + i); output ids without specials, in the input order.
+    ``options``: temperature, top_k, top_p. Taught in notebook 10."""
+
+    def run(src: torch.Tensor, src_mask: torch.Tensor, batch_start: int) -> torch.Tensor:
+        return sample_decode(model, src, src_mask, seed=seed + batch_start, **options)[0]
+
+    return decode_in_batches(model, src_ids, run, batch_size, sort_by_length=False)
 
 
 def distinct_share(samples: list[list[list[int]]]) -> float:

@@ -123,3 +123,22 @@ def test_tokenize_drops_sentence_punctuation():
     assert data.tokenize("The dog runs!") == ["the", "dog", "runs"]
     assert data.tokenize("a cat; the dog: sleeps, runs?") == ["a", "cat", "the", "dog", "sleeps", "runs"]
     assert data.tokenize(("Keep", "as", "is")) == ["Keep", "as", "is"]
+
+
+def test_datacard_crossing_stats_and_phenomenon_shares():
+    """Notebook 00's claims crossing_ratio_sov_fr, rarest_phenomenon_pct and sov_reorders_more come from
+    lab.datacard.crossing_stats and phenomenon_shares."""
+    from transformer_lite.grammar import PHENOMENA, Pair
+    from transformer_lite.lab.datacard import crossing_stats, phenomenon_shares
+
+    monotone = Pair(("a", "b", "c"), ("x", "y", "z"), ((0, 0), (1, 1), (2, 2)))
+    reversed_ = Pair(("a", "b", "c"), ("x", "y", "z"), ((0, 2), (1, 1), (2, 0)))  # 3 crossing pairs of links
+    stats = crossing_stats({"toy": {"train": [monotone, reversed_]}})
+    assert stats == {"toy": {"mean crossing links per pair": 1.5, "pairs with no crossing (%)": 50.0}}
+    shares = phenomenon_shares({"toy": {"train": [monotone, reversed_]}})
+    assert list(shares["toy"]) == list(PHENOMENA) and shares["toy"]["reordering"] == 50.0
+
+    corpora = {g: load_corpus(g) for g in ("fr", "sov")}
+    stats, shares = crossing_stats(corpora), phenomenon_shares(corpora)
+    assert stats["sov"]["mean crossing links per pair"] > 5 * stats["fr"]["mean crossing links per pair"]
+    assert shares["sov"]["reordering"] > shares["fr"]["reordering"] and min(shares["fr"].values()) > 5

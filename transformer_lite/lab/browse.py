@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 
 from ..data import Corpus, load_corpus
 from ..grammar import GRAMMARS, PHENOMENA, SPLITS, Pair, phenomena
-from .viz import plot_alignment
+from .viz import FULL_LABEL, plot_alignment
 
 ANY = "any"
 
@@ -80,11 +80,10 @@ def pair_browser(corpora: dict[str, Corpus] | None = None):
     from IPython.display import display
 
     corpora = corpora or {g: load_corpus(g) for g in GRAMMARS}
-    label = {"description_width": "initial"}  # "phenomenon" in full, not "phenome..."
-    grammar = w.ToggleButtons(options=list(corpora), description="grammar", style=label)
-    split = w.Dropdown(options=list(SPLITS), description="split", style=label)
-    phenomenon = w.Dropdown(options=(ANY,) + PHENOMENA, description="phenomenon", style=label)
-    index = w.BoundedIntText(value=0, min=0, max=0, description="pair", style=label)
+    grammar = w.ToggleButtons(options=list(corpora), description="grammar", style=FULL_LABEL)
+    split = w.Dropdown(options=list(SPLITS), description="split", style=FULL_LABEL)
+    phenomenon = w.Dropdown(options=(ANY,) + PHENOMENA, description="phenomenon", style=FULL_LABEL)
+    index = w.BoundedIntText(value=0, min=0, max=0, description="pair", style=FULL_LABEL)
     out = w.Output()
 
     def update(_=None):

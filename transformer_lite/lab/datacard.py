@@ -16,7 +16,7 @@ import seaborn as sns
 
 from ..config import DATA_DIR
 from ..data import Corpus, load_corpus, translate_reference
-from ..grammar import GRAMMARS, PHENOMENA, SPLITS, phenomena
+from ..grammar import GRAMMARS, PHENOMENA, SPLITS, crossing_links, phenomena
 from .viz import plot_alignment
 
 FIGURES_DIR = DATA_DIR / "figures"
@@ -60,7 +60,7 @@ def plot_lengths(corpora: dict[str, Corpus]) -> plt.Figure:
 
 
 def plot_examples(corpora: dict[str, Corpus], source: str = EXAMPLE_SOURCE) -> plt.Figure:
-    """The same source sentence aligned to both targets, side by side."""
+    """The same source sentence aligned to both targets, side by side. Taught in notebook 00."""
     fig, axes = plt.subplots(1, len(corpora), figsize=(6.0 * len(corpora), 4.4))
     for ax, grammar in zip(axes, corpora):
         pair = translate_reference(source, grammar)
@@ -87,12 +87,37 @@ def sizes_table(corpora: dict[str, Corpus]) -> str:
     return "\n".join(lines)
 
 
+def crossing_stats(corpora: dict[str, Corpus], split: str = "train") -> dict[str, dict[str, float]]:
+    """How much each grammar reorders (:func:`~transformer_lite.grammar.crossing_links`), over the
+    pairs of ``split``: {grammar: {"mean crossing links per pair", "pairs with no crossing (%)"}}.
+    Taught in notebook 00."""
+    out = {}
+    for grammar, corpus in corpora.items():
+        crossings = [crossing_links(p) for p in corpus[split]]
+        out[grammar] = {
+            "mean crossing links per pair": sum(crossings) / len(crossings),
+            "pairs with no crossing (%)": 100 * sum(c == 0 for c in crossings) / len(crossings),
+        }
+    return out
+
+
+def phenomenon_shares(corpora: dict[str, Corpus], split: str = "train") -> dict[str, dict[str, float]]:
+    """Share (%) of the pairs of ``split`` showing each phenomenon
+    (:func:`~transformer_lite.grammar.phenomena`): {grammar: {phenomenon: percent}}, every
+    phenomenon of ``PHENOMENA`` in that order. Taught in notebook 00."""
+    out = {}
+    for grammar, corpus in corpora.items():
+        counts = Counter(ph for p in corpus[split] for ph in phenomena(p))
+        out[grammar] = {ph: 100 * counts[ph] / len(corpus[split]) for ph in PHENOMENA}
+    return out
+
+
 def phenomena_table(corpora: dict[str, Corpus], split: str = "train") -> str:
     header = "| phenomenon | " + " | ".join(f"{g} ({split})" for g in corpora) + " |"
     lines = [header, "|---" * (len(corpora) + 1) + "|"]
-    shares = {g: Counter(ph for p in c[split] for ph in phenomena(p)) for g, c in corpora.items()}
+    shares = phenomenon_shares(corpora, split)
     for ph in PHENOMENA:
-        cells = [f"{100 * shares[g][ph] / len(c[split]):.1f} %" for g, c in corpora.items()]
+        cells = [f"{shares[g][ph]:.1f} %" for g in corpora]
         lines.append(f"| {ph} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -26,11 +26,9 @@ import torch
 from ..data import Vocab
 from ..lexicon import lexicon
 from ..measure.scaling import entropy
-from ..model.attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
+from ..model.attention import MultiHeadAttention, attention_mask, scaled_dot_product_attention
 from ..model.layers import PositionalEncoding, sinusoid_rates, sinusoidal_encoding
-from .viz import plot_attention, plot_mask
-
-FULL_LABEL = {"description_width": "initial"}  # a widget label in full, not cut to 8 characters
+from .viz import FULL_LABEL, plot_attention, plot_mask
 
 
 # ---- 03: temperature and d_k -------------------------------------------------------------------
@@ -76,12 +74,8 @@ def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "slee
     if not 0 <= n_pad < n:
         raise ValueError(f"n_pad must be in 0..{n - 1}; got {n_pad}")
     tokens = tokens[: n - n_pad] + ["<pad>"] * n_pad if n_pad else tokens
-    keys_real = torch.arange(n) < n - n_pad  # (L,) padding mask over keys
-    mask = torch.ones(n, n, dtype=torch.bool)
-    if "padding" in kind:
-        mask &= keys_real[None, :]
-    if "causal" in kind:
-        mask &= causal_mask(n)
+    keys = torch.arange(n) < n - n_pad if "padding" in kind else torch.ones(n, dtype=torch.bool)  # (L,) real keys
+    mask = attention_mask(keys[None], causal="causal" in kind)[0, 0].expand(n, n).contiguous()  # (L, L)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(n, 8, generator=g)
     _, weights = scaled_dot_product_attention(x, x, x, mask)

@@ -7,8 +7,7 @@ import html
 
 from ..grammar import SPLITS
 from .explorer import KIND_LABELS, AttentionExplorer
-
-FULL_LABEL = {"description_width": "initial"}  # a widget label in full, not cut to 8 characters
+from .viz import FULL_LABEL
 
 
 def show(explorer: AttentionExplorer):

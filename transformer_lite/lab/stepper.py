@@ -18,7 +18,7 @@ from ..data import Corpus
 from ..decode import translate_with_attention
 from ..model.specials import EOS
 from .cache import LRUCache
-from .viz import plot_attention
+from .viz import FULL_LABEL, plot_attention
 
 
 @torch.no_grad()
@@ -98,11 +98,10 @@ def stepper_widget(model, corpus: Corpus, examples: list[str]):
     import ipywidgets as w
     from IPython.display import display
 
-    label = {"description_width": "initial"}  # long labels in full, not cut to "output w..."
-    pick = w.Dropdown(options=examples, description="example", style=label)
-    text = w.Text(value=examples[0], description="sentence", layout=w.Layout(width="95%"), style=label)
+    pick = w.Dropdown(options=examples, description="example", style=FULL_LABEL)
+    text = w.Text(value=examples[0], description="sentence", layout=w.Layout(width="95%"), style=FULL_LABEL)
     # Counted from 1, like the picture's title "output word 3/12"; the maximum follows the translation.
-    step = w.IntSlider(value=1, min=1, max=1, description="output word", style=label)
+    step = w.IntSlider(value=1, min=1, max=1, description="output word", style=FULL_LABEL)
     out = w.Output()
     cache = LRUCache(64)  # sentence -> attend(...)
 

@@ -15,6 +15,9 @@ from ..data import alignment_matrix
 from ..grammar import Pair
 
 MAX_LABELLED_TOKENS = 60  # beyond this, tick labels are thinned so long inputs stay readable
+# The ipywidgets style of every control of lab (demos, browse, stepper, explorer_widget): a label in full,
+# not cut to 8 characters ("phenome...", "output w...").
+FULL_LABEL = {"description_width": "initial"}
 
 
 def check_labels(weights: torch.Tensor, row_tokens, col_tokens) -> None:

@@ -68,7 +68,7 @@ def attention_cost(
     """Forward time of one multi-head self-attention (weights returned) against sequence
     length L, on the CPU with one thread (steadier on a shared machine), the median of
     ``repeats``; and the size of the attention weights tensor (batch, heads, L, L) in
-    float32 bytes, which is exact, not sampled. Taught in notebook 03.
+    float32 bytes, which is exact, not sampled. Taught in notebook 04.
 
     Returns {"length": [...], "seconds": [...], "weights_bytes": [...]}.
     """

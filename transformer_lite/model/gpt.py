@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .attention import NO_INTERVENTION, NO_LAYER_INTERVENTION, Intervention, LayerIntervention, causal_mask
+from .attention import NO_INTERVENTION, NO_LAYER_INTERVENTION, Intervention, LayerIntervention, attention_mask
 from .base import StackConfig, TranslationModel, count_parameters, xavier_init
 from .layers import EncoderLayer, KeysValues, PositionalEncoding, cached_self_attention
 from .specials import PAD_ID, SPECIALS
@@ -148,7 +148,7 @@ class GPT(TranslationModel):
         :class:`Intervention` -> hidden states (batch, L, d_model), attention
         [(batch, heads, L, L)] per layer if asked, and each layer's keys and values
         [(batch, heads, L, d_k)], the KV cache."""
-        mask = key_mask[:, None, None, :] & causal_mask(ids.shape[1], ids.device)  # (batch, 1, L, L)
+        mask = attention_mask(key_mask, causal=True)  # (batch, 1, L, L)
         x = self._embed(ids, positions)
         maps, cache = [], []
         for i, layer in enumerate(self.layers):
@@ -214,7 +214,8 @@ class GPT(TranslationModel):
             state = self.replay(memory, src_mask, tokens, intervene)
         position = src_mask.sum(dim=1, keepdim=True) + (t - 1)  # (batch, 1): after the real source words
         x = self._embed(tokens[:, -1:], position)  # (batch, 1, d_model)
-        keys = torch.cat([src_mask, src_mask.new_ones(src_mask.shape[0], t)], dim=1)[:, None, None, :]
+        seen = torch.cat([src_mask, src_mask.new_ones(src_mask.shape[0], t)], dim=1)  # (batch, S + t)
+        keys = attention_mask(seen)  # (batch, 1, 1, S + t)
         new_state = []
         for i, (layer, (mem_k, mem_v), (k, v)) in enumerate(zip(self.layers, memory, state)):
             past = torch.cat([mem_k, k], dim=2), torch.cat([mem_v, v], dim=2)  # (batch, heads, S + t - 1, d_k)

@@ -1,13 +1,8 @@
 """The models a student reads: attention, layers, the Transformer, the RNN baselines and GPT.
 
 This package imports only torch, the standard library and itself. Every model is a
-``base.TranslationModel`` and shares one small interface, which training and decoding rely on:
-
-* ``model.config``: the dataclass that builds it (stored in checkpoints);
-* ``model(src, src_mask, tgt_in, return_attention=False) -> (logits, attention)``, attention
-  a dict {"enc_self", "dec_self", "cross"} of lists over layers of (batch, heads, Lq, Lk);
-* ``model.start(src, src_mask) -> (memory, state)`` and
-  ``model.step(memory, src_mask, tokens, state) -> (log_probs, state)`` for decoding.
+``base.TranslationModel``: the interface training and decoding rely on is described once, in
+:mod:`transformer_lite.model.base`.
 """
 
 from __future__ import annotations
@@ -22,21 +17,18 @@ from .gpt import GPT, GPTConfig
 from .rnn import RNNConfig, Seq2Seq
 from .transformer import Transformer, TransformerConfig
 
-MODEL_CLASSES = {
-    "Seq2Seq": (Seq2Seq, RNNConfig),
-    "Transformer": (Transformer, TransformerConfig),
-    "GPT": (GPT, GPTConfig),
-}
+# Each model names the config that builds it (``config_class``); a checkpoint stores the model's name.
+MODEL_CLASSES = {cls.__name__: cls for cls in (Seq2Seq, Transformer, GPT)}
 
 
 def build_model(config):
     """Build the model a config describes. Taught in notebook 07."""
-    for model_cls, config_cls in MODEL_CLASSES.values():
-        if type(config) is config_cls:
+    for model_cls in MODEL_CLASSES.values():
+        if type(config) is model_cls.config_class:
             return model_cls(config)
     raise ValueError(
         f"config: no model takes a {type(config).__name__}; pass one of "
-        f"{', '.join(c.__name__ for _, c in MODEL_CLASSES.values())}"
+        f"{', '.join(m.config_class.__name__ for m in MODEL_CLASSES.values())}"
     )
 
 
@@ -88,7 +80,7 @@ def load_checkpoint(path: str | Path, config=None, map_location="cpu"):
     if ckpt["model"] not in MODEL_CLASSES:
         raise CheckpointError(f"checkpoint {path} holds an unknown model type {show(ckpt['model'])}")
     try:
-        stored = MODEL_CLASSES[ckpt["model"]][1](**ckpt["config"])
+        stored = MODEL_CLASSES[ckpt["model"]].config_class(**ckpt["config"])
     except TypeError as e:  # fields this version does not know (a checkpoint from another version)
         raise CheckpointError(f"checkpoint {path} has a config this version cannot build: {e}") from None
     if config is not None:

@@ -57,7 +57,19 @@ class StackConfig:
         return super().__new__(cls)
 
     def __post_init__(self):
-        check.stack_config(self, self.LAYER_FIELDS, len(SPECIALS))
+        for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
+            check.integer(name, getattr(self, name), minimum=len(SPECIALS) + 1)
+        for name in ("d_model", "n_heads", "d_ff", "max_len"):
+            check.integer(name, getattr(self, name))
+        for name in self.LAYER_FIELDS:
+            check.integer(name, getattr(self, name), minimum=0)
+        check.probability("dropout", self.dropout)
+        for name in ("norm_first", "tie_embeddings", "learned_positions"):
+            check.flag(name, getattr(self, name))
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
+        if self.d_model % 2:
+            raise ValueError(f"d_model={self.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
 
 
 def count_parameters(*modules: nn.Module) -> int:

@@ -94,23 +94,6 @@ def flag(name: str, value) -> bool:
     return value
 
 
-def stack_config(config, layer_fields: tuple[str, ...], specials: int) -> None:
-    """The field checks every Transformer-style config shares (TransformerConfig, GPTConfig)."""
-    for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
-        integer(name, getattr(config, name), minimum=specials + 1)
-    for name in ("d_model", "n_heads", "d_ff", "max_len"):
-        integer(name, getattr(config, name))
-    for name in layer_fields:
-        integer(name, getattr(config, name), minimum=0)
-    probability("dropout", config.dropout)
-    for name in ("norm_first", "tie_embeddings", "learned_positions"):
-        flag(name, getattr(config, name))
-    if config.d_model % config.n_heads:
-        raise ValueError(f"d_model={config.d_model} is not divisible by n_heads={config.n_heads}")
-    if config.d_model % 2:
-        raise ValueError(f"d_model={config.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
-
-
 def tensor(name: str, value, dims: tuple[int, ...] | None = None, floating: bool = True) -> torch.Tensor:
     """A tensor of floating dtype (or integer dtype when ``floating`` is False) with a number of
     dimensions in ``dims``."""

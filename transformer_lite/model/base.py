@@ -114,10 +114,14 @@ class TranslationModel(nn.Module):
         their ids' shape, one target per source, head masks that fit :meth:`attention_shape`."""
         check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
         if tgt_in is not None:
-            check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
-            if tgt_in.shape[0] != src.shape[0]:
-                raise ValueError(f"tgt_in has {tgt_in.shape[0]} rows but src has {src.shape[0]}: one target per source")
+            self.check_target(src, tgt_in)
         intervene.check_shape(self.attention_shape())
+
+    def check_target(self, src: torch.Tensor, tgt_in) -> None:
+        """tgt_in (batch, T): ids inside the target vocabulary, one row per row of the (checked) src."""
+        check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
+        if tgt_in.shape[0] != src.shape[0]:
+            raise ValueError(f"tgt_in has {tgt_in.shape[0]} rows but src has {src.shape[0]}: one target per source")
 
     def replay(self, memory, src_mask: torch.Tensor, tokens: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
         """The state after feeding ``tokens[:, :-1]`` one word at a time (what ``step`` does when

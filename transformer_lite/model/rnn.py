@@ -24,7 +24,6 @@ from .base import TranslationModel
 from .specials import PAD_ID, SPECIALS
 
 ATTENTION_KINDS = ("none", "additive", "dot")
-CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
 
 @dataclass
@@ -139,8 +138,8 @@ class Seq2Seq(TranslationModel):
     def forward(self, src: Tensor, src_mask: Tensor, tgt_in: Tensor, return_attention=False, intervene=NO_INTERVENTION):
         """src (batch, S), src_mask (batch, S), tgt_in (batch, T) -> logits (batch, T, tgt_vocab),
         and if asked {"cross": [(batch, 1, T, S)]} (None for the no-attention model)"""
-        self.check_inputs(src, src_mask, tgt_in, intervene)
-        memory, s = self.start(src, src_mask, intervene)
+        memory, s = self.start(src, src_mask, intervene)  # checks src, src_mask and intervene
+        self.check_target(src, tgt_in)
         logits, weights = [], []
         for t in range(tgt_in.shape[1]):
             step_logits, s, w = self._step(tgt_in[:, t], s, memory, src_mask, intervene)

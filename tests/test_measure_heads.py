@@ -96,6 +96,22 @@ def test_long_jumps_find_the_sov_verb(corpora):
     assert jump_accuracy(maps, [pair], 0, 0, min_jump=2) == 1.0
 
 
+def test_jump_table_ranks_every_head_and_long_jump_share_takes_any_maps(corpora):
+    from transformer_lite.measure.heads import jump_table, long_jump_share
+    from transformer_lite.metrics import diagonal_attention
+
+    pair = next(p for p in corpora["sov"]["test"] if p.src == ("the", "frog", "hears", "a", "king"))
+    gold = torch.zeros(len(pair.tgt) + 1, len(pair.src))
+    for s, t in pair.alignment:
+        gold[t, s] = 1
+    diagonal = torch.cat([diagonal_attention(pair), torch.zeros(1, len(pair.src))])
+    maps = [{"cross": [torch.stack([diagonal, gold])]}]  # layer 0: head 0 the diagonal, head 1 the gold
+    table = jump_table(maps, [pair], min_jump=2)
+    assert [(r["layer"], r["head"]) for r in table] == [(0, 1), (0, 0)] and table[0]["share"] == 1.0
+    assert table[1]["share"] == long_jump_share([diagonal_attention(pair)], [pair], min_jump=2) < 1.0
+    assert long_jump_share([gold], [pair], min_jump=99) == 0.0  # no long jump at all
+
+
 def test_ablation_builds_head_masks(corpora):
     model = tiny_transformer(corpora["fr"])
     iv = ablation(model, [("cross", 1, 0)], temperature=2.0)
@@ -108,37 +124,25 @@ def test_ablation_builds_head_masks(corpora):
 
 @pytest.mark.slow
 def test_notebook_claims_on_the_shipped_transformers(corpora):
-    from transformer_lite.decode import translate_ids
-    from transformer_lite.metrics import alignment_error_rate, attention_links, diagonal_attention
+    from transformer_lite.measure.heads import jump_table, long_jump_share, uniform_previous_share
+    from transformer_lite.metrics import attention_aer, diagonal_attention, evaluate
     from transformer_lite.recipes import checkpoint_path, load_pretrained
 
     if not (checkpoint_path("transformer", "fr").exists() and checkpoint_path("transformer", "sov").exists()):
         pytest.skip("the shipped transformer checkpoints are not built yet")
-    from transformer_lite.metrics import corpus_bleu
-
     fr, sov = corpora["fr"], corpora["sov"]
     model, _ = load_pretrained("transformer", "fr", device=torch.device("cpu"))
     pairs = fr["test"][:120]
     maps = teacher_forced_maps(model, pairs, fr.src_vocab, fr.tgt_vocab)
     ranking = head_aer_table(model, pairs, fr.src_vocab, fr.tgt_vocab, maps=maps)
-    diagonal = alignment_error_rate(
-        [attention_links(diagonal_attention(p)) for p in pairs], [set(p.alignment) for p in pairs]
-    )
+    diagonal = attention_aer([diagonal_attention(p) for p in pairs], pairs)
     best, worst = ranking[0], ranking[-1]
     assert best["aer"] < diagonal < worst["aer"]  # some heads align, some do not
-    uniform = sum(
-        previous_token_share(
-            torch.ones(len(p.tgt) + 1, len(p.tgt) + 1).tril() / torch.arange(1, len(p.tgt) + 2)[:, None]
-        )
-        for p in pairs
-    ) / len(pairs)
+    uniform = uniform_previous_share(pairs)
     assert previous_token_table(model, pairs, fr.src_vocab, fr.tgt_vocab, maps=maps)[0]["share"] > 2 * uniform
 
-    ids, refs = [fr.src_vocab.encode(p.src) for p in pairs], [list(p.tgt) for p in pairs]
-
     def bleu(heads):
-        out = translate_ids(model, ids, intervene=ablation(model, heads))
-        return corpus_bleu([[fr.tgt_vocab.itos[t] for t in row] for row in out], refs)
+        return evaluate(model, pairs, fr.src_vocab, fr.tgt_vocab, intervene=ablation(model, heads))["bleu"]
 
     full = bleu([])
     assert bleu([("cross", best["layer"], best["head"])]) < full - 5  # the best-aligned head is needed
@@ -147,8 +151,9 @@ def test_notebook_claims_on_the_shipped_transformers(corpora):
     sov_model, _ = load_pretrained("transformer", "sov", device=torch.device("cpu"))
     sov_pairs = sov["test"][:120]
     sov_maps = teacher_forced_maps(sov_model, sov_pairs, sov.src_vocab, sov.tgt_vocab)
-    diagonal_jumps = jump_accuracy([{"cross": [diagonal_attention(q)[None]]} for q in sov_pairs], sov_pairs, 0, 0)
-    best_jump = max(jump_accuracy(sov_maps, sov_pairs, la, h) for la in range(2) for h in range(4))
+    diagonal_jumps = long_jump_share([diagonal_attention(q) for q in sov_pairs], sov_pairs)
+    best_jump = jump_table(sov_maps, sov_pairs)[0]["share"]
+    assert best_jump == max(jump_accuracy(sov_maps, sov_pairs, la, h) for la in range(2) for h in range(4))
     assert best_jump > 0.5 > diagonal_jumps
 
 

@@ -1,7 +1,7 @@
 """What the heads of a trained model do (notebook 08), measured over a corpus: which
 cross-attention heads align with the gold word alignment (:func:`head_aer_table`), which
 decoder heads look at the previous word (:func:`previous_token_table`), whether attention
-follows long reorderings (:func:`jump_accuracy`), and switching heads off (:func:`ablation`).
+follows long reorderings (:func:`jump_table`), and switching heads off (:func:`ablation`).
 
 Maps come from :func:`transformer_lite.metrics.teacher_forced_maps`: the model reads the
 gold translation, so each row is the query that produced one target word (plus ``<eos>``).
@@ -80,17 +80,35 @@ def long_jumps(pair: Pair, min_jump: int = 3) -> list[tuple[int, int]]:
     return [(s, t) for s, t in pair.alignment if abs(s - t) >= min_jump]
 
 
-def jump_accuracy(maps, pairs: list[Pair], layer: int, head: int, min_jump: int = 3) -> float:
-    """Share of the long-jump gold links (:func:`long_jumps`) whose target row attends most
-    to the right source word, for one cross-attention head. ``maps`` from
-    :func:`teacher_forced_maps`. Taught in notebook 08."""
+def long_jump_share(attention: list[torch.Tensor], pairs: list[Pair], min_jump: int = 3) -> float:
+    """Share of the long-jump gold links (:func:`long_jumps`) whose target row attends most to the
+    right source word, for attention maps given one ``(tgt_len(+1), src_len)`` tensor per pair (a
+    head's maps, or a baseline such as :func:`~transformer_lite.metrics.diagonal_attention`); 0.0
+    when there is no long jump. Taught in notebook 08."""
     hit = total = 0
-    for m, p in zip(maps, pairs):
-        best = m["cross"][layer][head].argmax(-1)
+    for weights, p in zip(attention, pairs):
+        best = weights.argmax(-1)
         for s, t in long_jumps(p, min_jump):
             total += 1
             hit += int(best[t]) == s
     return hit / total if total else 0.0
+
+
+def jump_accuracy(maps, pairs: list[Pair], layer: int, head: int, min_jump: int = 3) -> float:
+    """:func:`long_jump_share` of one cross-attention head. ``maps`` from
+    :func:`teacher_forced_maps`. Taught in notebook 08."""
+    return long_jump_share([m["cross"][layer][head] for m in maps], pairs, min_jump)
+
+
+def jump_table(maps, pairs: list[Pair], min_jump: int = 3) -> list[dict]:
+    """:func:`jump_accuracy` of every cross-attention head. ``maps`` from :func:`teacher_forced_maps`.
+    Returns [{"layer", "head", "share"}], the head that follows most long jumps first. Taught in notebook 08."""
+    rows = [
+        {"layer": layer, "head": head, "share": jump_accuracy(maps, pairs, layer, head, min_jump)}
+        for layer, first in enumerate(maps[0]["cross"])
+        for head in range(first.shape[0])
+    ]
+    return sorted(rows, key=lambda r: (-r["share"], r["layer"], r["head"]))
 
 
 def ablation(model_or_shape, heads, temperature: float = 1.0) -> Intervention:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .model import checks as check
+
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
 THREADS_ENV_VAR = "TRANSFORMER_LITE_THREADS"
 HUB_CPU_LIMIT_ENV_VAR = "CPU_LIMIT"  # set by JupyterHub's spawner from the hub's per-user cpu_limit
@@ -67,10 +69,7 @@ def budget(full, fast):
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and PyTorch (CPU and every GPU) so runs repeat. ``seed``: a whole number
     from 0 to 2**32 - 1 (checked before anything is seeded)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a whole number from 0 to 2**32 - 1; got {seed!r:.60}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be from 0 to 2**32 - 1; got {seed}")
+    seed = check.integer("seed", seed, minimum=0, maximum=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

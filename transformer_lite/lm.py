@@ -22,15 +22,13 @@ import torch
 
 from .data import Batch, Vocab
 from .grammar import Pair
-from .model.specials import PAD_ID
+from .model.specials import BOS, EOS, PAD_ID
 from .train import label_smoothed_loss
-
-SEPARATOR = "<bos>"  # the decoder's start token, reused between the two sentences
 
 
 def lm_words(pair: Pair) -> list[str]:
     """One training sequence in words: source, separator, target, <eos>. Taught in notebook 10."""
-    return [*pair.src, SEPARATOR, *pair.tgt, "<eos>"]
+    return [*pair.src, BOS, *pair.tgt, EOS]  # the decoder's start token separates the two sentences
 
 
 @dataclass

@@ -33,7 +33,7 @@ CHECKPOINT_DIR = DATA_DIR / "checkpoints"
 @dataclass(frozen=True)
 class Recipe:
     name: str
-    config_class: type  # TransformerConfig or RNNConfig
+    config_class: type  # TransformerConfig, RNNConfig or GPTConfig
     model_config: dict  # fields of the model's config, except the vocabulary sizes
     train: TrainConfig
     fast_steps: int  # the step budget under fast mode (CI)

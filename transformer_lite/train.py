@@ -125,14 +125,14 @@ def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smo
     return {"loss": loss_sum / tokens, "accuracy": correct / tokens}
 
 
-_TRAIN_RULES = {  # field -> its check; None means "no limit" where allowed, 0 is never read as None
-    "steps": lambda n, v: check.integer(n, v),
-    "batch_size": lambda n, v: check.integer(n, v),
-    "warmup": lambda n, v: check.integer(n, v),
+_TRAIN_RULES = {  # field -> its check(name, value); every field needs a value (0 is never read as "no limit")
+    "steps": check.integer,
+    "batch_size": check.integer,
+    "warmup": check.integer,
     "cooldown": lambda n, v: check.integer(n, v, minimum=0),
     "lr": lambda n, v: check.number(n, v, 0.0, 10.0, low_open=True),
     "lr_factor": lambda n, v: check.number(n, v, 0.0, 1e3, low_open=True),
-    "label_smoothing": lambda n, v: check.probability(n, v),
+    "label_smoothing": check.probability,
     "clip": lambda n, v: check.number(n, v, 0.0, 1e6, low_open=True),
     "seed": lambda n, v: check.integer(n, v, minimum=0, maximum=2**32 - 1),
 }

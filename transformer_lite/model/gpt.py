@@ -134,9 +134,7 @@ class GPT(TranslationModel):
 
     def _embed(self, ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """ids, positions (batch, n) -> (batch, n, d_model); embeddings scaled by sqrt(d_model)."""
-        table = self.positions.encoding(int(positions.max()) + 1).to(self.embed.weight.dtype)
-        x = self.embed(ids) * math.sqrt(self.config.d_model) + table[positions]
-        return self.positions.dropout(x)
+        return self.positions(self.embed(ids) * math.sqrt(self.config.d_model), positions=positions)
 
     def write(self, h: torch.Tensor) -> torch.Tensor:
         """Hidden states (..., d_model) -> target-word logits (..., tgt_vocab)."""

@@ -63,12 +63,17 @@ class PositionalEncoding(nn.Module):
             return sinusoidal_encoding(length, self.d_model).to(self.table.device)
         return self.table[:length]
 
-    def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, offset: int = 0, positions: torch.Tensor | None = None) -> torch.Tensor:
         """(batch, L, d_model) -> (batch, L, d_model); ``offset``: position of x's first row
-        (incremental decoding feeds one new position at a time)."""
+        (incremental decoding feeds one new position at a time); or ``positions`` (batch, L):
+        each vector's own position (GPT counts positions over each row's real tokens)."""
         if x.dim() != 3 or x.shape[-1] != self.d_model:
             raise ValueError(f"expected (batch, L, d_model={self.d_model}); got {tuple(x.shape)}")
-        return self.dropout(x + self.encoding(offset + x.shape[1])[offset:].to(x.dtype))
+        if positions is None:
+            return self.dropout(x + self.encoding(offset + x.shape[1])[offset:].to(x.dtype))
+        if positions.shape != x.shape[:2]:
+            raise ValueError(f"positions must be (batch, L) = {tuple(x.shape[:2])}; got {tuple(positions.shape)}")
+        return self.dropout(x + self.encoding(int(positions.max()) + 1).to(x.dtype)[positions])
 
 
 class FeedForward(nn.Module):

@@ -18,7 +18,7 @@ Runner API, for whoever writes a notebook's module (``nbNN.py``; notebook 10's f
   compared with ``allclose`` (``atol``, ``rtol=1e-4``), Python floats and ints by value and type.
 - :class:`Mistake` ``(why, variant)`` and :class:`Probe` ``(args, mistakes)``: a known wrong answer; when the
   student's ``fn(*args)`` equals ``variant(*args)``, the verdict says ``Likely cause: why``.
-- :func:`run_cases` ``(title, cases, fn=None, probes=(), hint=None, verbose=True) -> Verdict``.
+- :func:`run_cases` ``(title, cases, *, fn=None, probes=(), hint="", more="") -> Verdict``.
 - :class:`Hints` ``(module, {exercise: (conceptual, concrete)})``: a module's ``hint(exercise, level=1)``.
 - Graders are named ``check_<exercise>(fn, hidden=False)`` in notebook order, their docstring names the
   notebook and the "Your turn"; ``hidden=True`` runs only the cases the notebook's hidden test cell adds
@@ -215,9 +215,8 @@ def diagnose(fn, probes: Sequence[Probe]) -> str | None:
     return None
 
 
-def _finish(message: str, passed: bool, verbose: bool) -> Verdict:
-    if verbose:
-        print(message)
+def _finish(message: str, passed: bool) -> Verdict:
+    print(message)
     if not passed and autograding():
         raise AssertionError(message)
     return Verdict(passed, message)
@@ -226,7 +225,6 @@ def _finish(message: str, passed: bool, verbose: bool) -> Verdict:
 def run_cases(
     title: str,
     cases: Sequence[Case],
-    verbose: bool = True,
     *,
     fn=None,
     probes: Sequence[Probe] = (),
@@ -235,7 +233,7 @@ def run_cases(
 ) -> Verdict:
     """Run ``cases`` in order and stop at the first failure. The message names the case, says how the
     result differs, the likely cause (``probes``, tried on ``fn``) and a hint (the case's, else ``hint``;
-    ``more`` points at the concrete one). Printed when ``verbose``; raised under nbgrader."""
+    ``more`` points at the concrete one). Printed; raised under nbgrader when it fails."""
     lines: list[str] = []
     for i, case in enumerate(cases):
         try:
@@ -243,7 +241,7 @@ def run_cases(
             problem = mismatch(tuple(got) if isinstance(got, list) else got, expected, case.atol)
         except NotImplementedError:
             lines.append(f"... {title}: not done yet. Write your code in the cell above, in place of the stub.")
-            return _finish("\n".join(lines), False, verbose)
+            return _finish("\n".join(lines), False)
         except Exception as err:  # the student's code raised: where, briefly
             frame = traceback.extract_tb(err.__traceback__)[-1]
             problem = f"raised {type(err).__name__}: {str(err)[:300]}"
@@ -260,13 +258,13 @@ def run_cases(
             lines.append(f"   Hint: {case.hint or hint}")
         if more:
             lines.append(f"   {more}")
-        return _finish("\n".join(lines), False, verbose)
+        return _finish("\n".join(lines), False)
     passed = f"all {len(cases)} cases" if len(cases) > 1 else "the one case"
-    return _finish(f"{PASSED} {title}: {passed} passed.", True, verbose)
+    return _finish(f"{PASSED} {title}: {passed} passed.", True)
 
 
-def exercise(hints: Hints, key: str, title: str, cases, fn, probes=(), hidden=(), show_hidden=False, verbose=True):
+def exercise(hints: Hints, key: str, title: str, cases, fn, probes=(), hidden=(), show_hidden=False):
     """The common body of a grader: the visible ``cases``, or with ``show_hidden`` the ``hidden`` ones,
     with the exercise's conceptual hint and the pointer to its concrete one."""
     chosen, label = (hidden, f"{title} (hidden tests)") if show_hidden else (cases, title)
-    return run_cases(label, chosen, verbose, fn=fn, probes=probes, hint=hints.text(key, 1), more=hints.more(key))
+    return run_cases(label, chosen, fn=fn, probes=probes, hint=hints.text(key, 1), more=hints.more(key))

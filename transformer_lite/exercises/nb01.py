@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..measure.rnn_limits import gradient_norm_ratio
 from . import Case, Hints, Mistake, Probe, exercise
 
 hint = Hints(
@@ -34,7 +35,7 @@ def _rnn_case(seed, batch, e, h, fn):
     return run
 
 
-def check_rnn_step(fn, hidden: bool = False, verbose: bool = True):
+def check_rnn_step(fn, hidden: bool = False):
     """Notebook 01, Your turn 1: ``fn(x, h, W_ih, b_ih, W_hh, b_hh) -> h_new``, one Elman RNN step,
     compared with ``nn.RNNCell``."""
     cases = [
@@ -65,15 +66,15 @@ def check_rnn_step(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(hint, "rnn_step", "01 Your turn 1 (one RNN step)", cases, fn, probes, hidden_cases, hidden, verbose)
+    return exercise(hint, "rnn_step", "01 Your turn 1 (one RNN step)", cases, fn, probes, hidden_cases, hidden)
 
 
 def _ratio_case(norms, distance, fn):
     norms = torch.tensor(norms, dtype=torch.float64)
-    return lambda: (fn(norms, distance), float(norms[distance] / norms[0]))
+    return lambda: (fn(norms, distance), gradient_norm_ratio(norms, distance))
 
 
-def check_gradient_ratio(fn, hidden: bool = False, verbose: bool = True):
+def check_gradient_ratio(fn, hidden: bool = False):
     """Notebook 01, Your turn 2: ``fn(norms, distance) -> float``: how much the gradient shrank over
     ``distance`` steps (``norms`` is indexed by the distance T - t), as a Python float."""
     cases = [
@@ -101,6 +102,4 @@ def check_gradient_ratio(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "gradient_ratio", "01 Your turn 2 (gradient ratio)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "gradient_ratio", "01 Your turn 2 (gradient ratio)", cases, fn, probes, hidden_cases, hidden)

@@ -37,7 +37,7 @@ def _score_case(seed, batch, src_len, q_dim, k_dim, hid, fn):
     return run
 
 
-def check_additive_score(fn, hidden: bool = False, verbose: bool = True):
+def check_additive_score(fn, hidden: bool = False):
     """Notebook 02, Your turn 1: ``fn(s (batch, q_dim), h (batch, S, k_dim), attn) -> scores (batch, S)``,
     Bahdanau's e_j = v^T tanh(W_q s + W_k h_j) with the layers ``attn.w_q``, ``attn.w_k``, ``attn.v``."""
     cases = [
@@ -64,9 +64,7 @@ def check_additive_score(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "additive_score", "02 Your turn 1 (additive score)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "additive_score", "02 Your turn 1 (additive score)", cases, fn, probes, hidden_cases, hidden)
 
 
 def _context_case(seed, batch, src_len, dim, fn, one_hot=False):
@@ -81,7 +79,7 @@ def _context_case(seed, batch, src_len, dim, fn, one_hot=False):
     return run
 
 
-def check_context_vector(fn, hidden: bool = False, verbose: bool = True):
+def check_context_vector(fn, hidden: bool = False):
     """Notebook 02, Your turn 2: ``fn(weights (batch, S), states (batch, S, D)) -> (batch, D)``,
     c = sum_j a_j h_j."""
     cases = [
@@ -105,6 +103,4 @@ def check_context_vector(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "context_vector", "02 Your turn 2 (context vector)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "context_vector", "02 Your turn 2 (context vector)", cases, fn, probes, hidden_cases, hidden)

@@ -100,7 +100,7 @@ def _probes():
     return [Probe((q, k, v, padding), masked + unmasked), Probe((q, k, v), unmasked), Probe(cube, unmasked)]
 
 
-def check_attention(fn, hidden: bool = False, verbose: bool = True):
+def check_attention(fn, hidden: bool = False):
     """Notebook 03, Your turn 1: ``fn(q, k, v, mask=None) -> (output, weights)``, softmax(q k^T / sqrt(d_k)) v
     over any leading (batch, head) dimensions; ``mask`` bool, True = may attend."""
     causal = lambda lq, lk: torch.ones(lq, lk, dtype=torch.bool).tril()  # noqa: E731
@@ -125,16 +125,14 @@ def check_attention(fn, hidden: bool = False, verbose: bool = True):
             _attention_case(fn, 9, (2, 2, 3, 4), 5, mask_fn=_last_keys_blocked(1)),
         ),
     ]
-    return exercise(
-        hint, "attention", "03 Your turn 1 (attention)", cases, fn, _probes(), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "attention", "03 Your turn 1 (attention)", cases, fn, _probes(), hidden_cases, hidden)
 
 
 def _mask_case(n, fn):
     return lambda: (fn(n), causal_mask(n))
 
 
-def check_causal_mask(fn, hidden: bool = False, verbose: bool = True):
+def check_causal_mask(fn, hidden: bool = False):
     """Notebook 03, Your turn 2: ``fn(length) -> (length, length)`` bool, True where query i may attend
     to key j (j <= i)."""
     cases = [Case(f"length {n}", _mask_case(n, fn)) for n in (1, 2, 4)]
@@ -154,6 +152,4 @@ def check_causal_mask(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "causal_mask", "03 Your turn 2 (causal mask)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "causal_mask", "03 Your turn 2 (causal mask)", cases, fn, probes, hidden_cases, hidden)

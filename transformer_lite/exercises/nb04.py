@@ -38,7 +38,7 @@ def _split_case(b, n, d, h, seed, fn):
     return run
 
 
-def check_split_heads(fn, hidden: bool = False, verbose: bool = True):
+def check_split_heads(fn, hidden: bool = False):
     """Notebook 04, Your turn 1: ``fn(x, n_heads)``: (batch, L, d_model) -> (batch, heads, L, d_k)."""
     shapes = [(1, 3, 4, 2), (2, 5, 8, 4), (3, 2, 6, 1)]
     cases = [
@@ -59,9 +59,7 @@ def check_split_heads(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "split_heads", "04 Your turn 1 (split heads)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "split_heads", "04 Your turn 1 (split heads)", cases, fn, probes, hidden_cases, hidden)
 
 
 def _merge_case(shape, seed, fn):
@@ -72,7 +70,7 @@ def _merge_case(shape, seed, fn):
     return run
 
 
-def check_merge_heads(fn, hidden: bool = False, verbose: bool = True):
+def check_merge_heads(fn, hidden: bool = False):
     """Notebook 04, Your turn 1: ``fn(x)``: (batch, heads, L, d_k) -> (batch, L, heads * d_k), the inverse
     of split_heads."""
     shapes = [(1, 2, 3, 2), (2, 4, 5, 2), (3, 1, 2, 6)]
@@ -90,9 +88,7 @@ def check_merge_heads(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "merge_heads", "04 Your turn 1 (merge heads)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "merge_heads", "04 Your turn 1 (merge heads)", cases, fn, probes, hidden_cases, hidden)
 
 
 def _mha_case(d, h, b, lq, lk, seed, fn, masked=False):
@@ -112,7 +108,7 @@ def _mha_case(d, h, b, lq, lk, seed, fn, masked=False):
     return run
 
 
-def check_multi_head(fn, hidden: bool = False, verbose: bool = True):
+def check_multi_head(fn, hidden: bool = False):
     """Notebook 04, Your turn 2: ``fn(mha, query, key, value, mask=None) -> (output, weights)`` with
     ``mha.q_proj/k_proj/v_proj/out_proj`` and ``mha.n_heads``; must equal ``mha(query, key, value, mask)``."""
     cases = [
@@ -130,6 +126,4 @@ def check_multi_head(fn, hidden: bool = False, verbose: bool = True):
         ),
     ]
     hidden_cases = [Case("8 heads of width 1, a padding mask", _mha_case(8, 8, 3, 2, 4, 4, fn, masked=True))]
-    return exercise(
-        hint, "multi_head", "04 Your turn 2 (multi-head forward)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "multi_head", "04 Your turn 2 (multi-head forward)", cases, fn, (), hidden_cases, hidden)

@@ -48,7 +48,7 @@ def _index_exponent(n, d):  # 10000^(2 * 2i / d): the pair index doubled twice
     return pe.float()
 
 
-def check_sinusoidal_encoding(fn, hidden: bool = False, verbose: bool = True):
+def check_sinusoidal_encoding(fn, hidden: bool = False):
     """Notebook 05, Your turn 1: ``fn(max_len, d_model) -> (max_len, d_model)`` with
     PE(pos, 2i) = sin(pos / 10000^(2i/d_model)), PE(pos, 2i+1) = cos(same)."""
     cases = [
@@ -74,7 +74,7 @@ def check_sinusoidal_encoding(fn, hidden: bool = False, verbose: bool = True):
         )
     ]
     title = "05 Your turn 1 (sinusoidal encoding)"
-    return exercise(hint, "sinusoidal_encoding", title, cases, fn, probes, hidden_cases, hidden, verbose)
+    return exercise(hint, "sinusoidal_encoding", title, cases, fn, probes, hidden_cases, hidden)
 
 
 def _gap_case(kind, seed, fn):
@@ -95,7 +95,7 @@ def _gap_case(kind, seed, fn):
     return run
 
 
-def check_equivariance_gap(fn, hidden: bool = False, verbose: bool = True):
+def check_equivariance_gap(fn, hidden: bool = False):
     """Notebook 05, Your turn 2: ``fn(layer, x, perm)`` -> the largest |layer(x[:, perm]) - layer(x)[:, perm]|
     as a Python float; x is (batch, L, d_model), perm a permutation of range(L)."""
     cases = [
@@ -111,6 +111,4 @@ def check_equivariance_gap(fn, hidden: bool = False, verbose: bool = True):
         ),
     ]
     hidden_cases = [Case("attention after positional encoding", _gap_case("pe", 2, fn))]
-    return exercise(
-        hint, "equivariance_gap", "05 Your turn 2 (equivariance gap)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "equivariance_gap", "05 Your turn 2 (equivariance gap)", cases, fn, (), hidden_cases, hidden)

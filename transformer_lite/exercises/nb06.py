@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..model.attention import attention_mask
+from ..model.base import count_parameters
 from ..model.layers import DecoderLayer, EncoderLayer
 from . import Case, Hints, Mistake, Probe, exercise
 
@@ -48,7 +49,7 @@ def _encoder_case(seed, batch, length, d_model, heads, pad, fn):
     return run
 
 
-def check_encoder_layer(fn, hidden: bool = False, verbose: bool = True):
+def check_encoder_layer(fn, hidden: bool = False):
     """Notebook 06, Your turn 1: ``fn(layer: EncoderLayer, x (batch, S, d_model), mask (batch, 1, 1, S))
     -> (batch, S, d_model)``: x = LayerNorm(x + SelfAttn(x)); x = LayerNorm(x + FFN(x))."""
     cases = [
@@ -60,9 +61,7 @@ def check_encoder_layer(fn, hidden: bool = False, verbose: bool = True):
         ),
     ]
     hidden_cases = [Case("three sentences, one head", _encoder_case(2, 3, 5, 8, 1, 3, fn))]
-    return exercise(
-        hint, "encoder_layer", "06 Your turn 1 (encoder layer)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "encoder_layer", "06 Your turn 1 (encoder layer)", cases, fn, (), hidden_cases, hidden)
 
 
 def _mask_case(rows, fn):
@@ -73,7 +72,7 @@ def _mask_case(rows, fn):
     return run
 
 
-def check_decoder_mask(fn, hidden: bool = False, verbose: bool = True):
+def check_decoder_mask(fn, hidden: bool = False):
     """Notebook 06, Your turn 2: ``fn(tgt_in (batch, T) ids, 0 = <pad>) -> (batch, 1, T, T)`` bool,
     True = may attend: causal (no future) and no padding keys."""
     cases = [
@@ -98,20 +97,18 @@ def check_decoder_mask(fn, hidden: bool = False, verbose: bool = True):
             ],
         )
     ]
-    return exercise(
-        hint, "decoder_mask", "06 Your turn 2 (decoder mask)", cases, fn, probes, hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "decoder_mask", "06 Your turn 2 (decoder mask)", cases, fn, probes, hidden_cases, hidden)
 
 
 def _count_case(d_model, d_ff, decoder, fn):
     def run():
         layer = (DecoderLayer if decoder else EncoderLayer)(d_model, 2, d_ff)
-        return fn(d_model, d_ff, decoder), sum(p.numel() for p in layer.parameters())
+        return fn(d_model, d_ff, decoder), count_parameters(layer)
 
     return run
 
 
-def check_layer_parameters(fn, hidden: bool = False, verbose: bool = True):
+def check_layer_parameters(fn, hidden: bool = False):
     """Notebook 06, Your turn 3: ``fn(d_model, d_ff, decoder: bool) -> int``: the parameters of one
     encoder (or decoder) layer."""
     cases = [
@@ -123,5 +120,5 @@ def check_layer_parameters(fn, hidden: bool = False, verbose: bool = True):
         Case("decoder layer, d_model 32, d_ff 48", _count_case(32, 48, True, fn)),
     ]
     return exercise(
-        hint, "layer_parameters", "06 Your turn 3 (parameters of a layer)", cases, fn, (), hidden_cases, hidden, verbose
+        hint, "layer_parameters", "06 Your turn 3 (parameters of a layer)", cases, fn, (), hidden_cases, hidden
     )

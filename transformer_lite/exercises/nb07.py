@@ -35,7 +35,7 @@ def _lr_case(step, d_model, warmup, fn):
     return lambda: (fn(step, d_model, warmup), float(warmup_lr(step, d_model, warmup)))
 
 
-def check_warmup_lr(fn, hidden: bool = False, verbose: bool = True):
+def check_warmup_lr(fn, hidden: bool = False):
     """Notebook 07, Your turn 1: ``fn(step, d_model, warmup) -> float``: the paper's Eq. 3 learning rate."""
     cases = [
         Case("during warmup", _lr_case(100, 512, 4000, fn), atol=1e-9),
@@ -46,9 +46,7 @@ def check_warmup_lr(fn, hidden: bool = False, verbose: bool = True):
         Case("step 1", _lr_case(1, 64, 200, fn), atol=1e-12),
         Case("long after", _lr_case(10**6, 128, 50, fn), atol=1e-12),
     ]
-    return exercise(
-        hint, "warmup_lr", "07 Your turn 1 (warmup learning rate)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "warmup_lr", "07 Your turn 1 (warmup learning rate)", cases, fn, (), hidden_cases, hidden)
 
 
 def _smooth_case(target, vocab, eps, fn):
@@ -61,7 +59,7 @@ def _smooth_case(target, vocab, eps, fn):
     return run
 
 
-def check_smoothed_targets(fn, hidden: bool = False, verbose: bool = True):
+def check_smoothed_targets(fn, hidden: bool = False):
     """Notebook 07, Your turn 2: ``fn(target (N,) ids, vocab_size, eps) -> (N, vocab_size)``: the
     label-smoothed targets of ``cross_entropy(label_smoothing=eps)``: 1 - eps on the right word plus eps / V
     on every word."""
@@ -79,7 +77,6 @@ def check_smoothed_targets(fn, hidden: bool = False, verbose: bool = True):
         (),
         hidden_cases,
         hidden,
-        verbose,
     )
 
 
@@ -103,7 +100,7 @@ def _step_case(seed, batch, src_len, t, fn):
     return run
 
 
-def check_greedy_step(fn, hidden: bool = False, verbose: bool = True):
+def check_greedy_step(fn, hidden: bool = False):
     """Notebook 07, Your turn 3: ``fn(model, memory, src_mask, tokens (batch, t)) -> (batch, t + 1)``: one
     step of greedy decoding, appending the most probable next word."""
     cases = [
@@ -111,6 +108,4 @@ def check_greedy_step(fn, hidden: bool = False, verbose: bool = True):
         Case("a longer prefix", _step_case(1, 3, 6, 4, fn)),
     ]
     hidden_cases = [Case("one sentence, a longer prefix", _step_case(3, 1, 4, 5, fn))]
-    return exercise(
-        hint, "greedy_step", "07 Your turn 3 (one greedy step)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "greedy_step", "07 Your turn 3 (one greedy step)", cases, fn, (), hidden_cases, hidden)

@@ -37,7 +37,7 @@ def _causal_map(n: int, seed: int) -> torch.Tensor:
     return torch.softmax(torch.randn(n, n, generator=g).masked_fill(blocked, float("-inf")), -1)
 
 
-def check_previous_token_share(fn, hidden: bool = False, verbose: bool = True):
+def check_previous_token_share(fn, hidden: bool = False):
     """Notebook 08, Your turn 1: ``fn(weights (L, L)) -> float``: the mean of ``weights[i, i]`` over the
     rows i = 1 .. L-1 of a decoder self-attention map (the word written just before the one being
     written), as a Python float; 0.0 when L < 2."""
@@ -73,7 +73,7 @@ def check_previous_token_share(fn, hidden: bool = False, verbose: bool = True):
         )
     ]
     title = "08 Your turn 1 (previous-word share)"
-    return exercise(hint, "previous_token_share", title, cases, fn, probes, hidden_cases, hidden, verbose)
+    return exercise(hint, "previous_token_share", title, cases, fn, probes, hidden_cases, hidden)
 
 
 def _ablation_case(n_layers, n_heads, layer, head, fn):
@@ -91,7 +91,7 @@ def _ablation_case(n_layers, n_heads, layer, head, fn):
     return run
 
 
-def check_head_ablation(fn, hidden: bool = False, verbose: bool = True):
+def check_head_ablation(fn, hidden: bool = False):
     """Notebook 08, Your turn 2: ``fn(n_layers, n_heads, layer, head)`` -> an ``Intervention`` whose
     ``head_mask["cross"]`` is a (n_layers, n_heads) tensor of ones with a 0 at (layer, head)."""
     cases = [
@@ -102,6 +102,4 @@ def check_head_ablation(fn, hidden: bool = False, verbose: bool = True):
         Case("3 layers x 2 heads, layer 0 head 0", _ablation_case(3, 2, 0, 0, fn)),
         Case("2 layers x 3 heads, the last head of the last layer", _ablation_case(2, 3, 1, 2, fn)),
     ]
-    return exercise(
-        hint, "head_ablation", "08 Your turn 2 (switch one head off)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "head_ablation", "08 Your turn 2 (switch one head off)", cases, fn, (), hidden_cases, hidden)

@@ -27,7 +27,7 @@ def _cost_case(kind, n, d, k, fn):
     return lambda: (fn(kind, n, d, k), count_flops(kind, n, d, k) // 2)
 
 
-def check_layer_cost(fn, hidden: bool = False, verbose: bool = True):
+def check_layer_cost(fn, hidden: bool = False):
     """Notebook 09, Your turn 1: ``fn(kind, n, d, k) -> int``: multiply-adds of one layer of ``kind``
     ("self_attention", "recurrent", "convolutional"), as ``complexity.count_flops`` / 2 measures them."""
     cases = [
@@ -39,16 +39,14 @@ def check_layer_cost(fn, hidden: bool = False, verbose: bool = True):
         Case("convolution k=5, n=7, d=4", _cost_case("convolutional", 7, 4, 5, fn)),
         Case("self-attention, n=3, d=64", _cost_case("self_attention", 3, 64, 3, fn)),
     ]
-    return exercise(
-        hint, "layer_cost", "09 Your turn 1 (cost of one layer)", cases, fn, (), hidden_cases, hidden, verbose
-    )
+    return exercise(hint, "layer_cost", "09 Your turn 1 (cost of one layer)", cases, fn, (), hidden_cases, hidden)
 
 
 def _path_case(n, k, fn):
     return lambda: (fn(n, k), max_path_length("convolutional", n, kernel=k))
 
 
-def check_conv_path_length(fn, hidden: bool = False, verbose: bool = True):
+def check_conv_path_length(fn, hidden: bool = False):
     """Notebook 09, Your turn 2: ``fn(n, k) -> int``: how many stacked "same" convolutions of odd width k
     before the last output depends on the first input, as ``complexity.max_path_length`` measures it."""
     cases = [
@@ -68,5 +66,4 @@ def check_conv_path_length(fn, hidden: bool = False, verbose: bool = True):
         (),
         hidden_cases,
         hidden,
-        verbose,
     )

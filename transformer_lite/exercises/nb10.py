@@ -50,7 +50,7 @@ def _mask_case(model, batch, fn):
     return lambda: (fn(batch.src_mask, batch.tgt_out), lm_batch(model, batch).loss_mask)
 
 
-def check_loss_mask(fn, hidden: bool = False, verbose: bool = True):
+def check_loss_mask(fn, hidden: bool = False):
     """Notebook 10, Your turn 1: ``fn(src_mask (batch, S), tgt_out (batch, T)) -> (batch, S + T)`` bool,
     True exactly where the causal LM loss counts (the target positions that have a word to predict)."""
     small_src = torch.tensor([[True, True, False], [True, True, True]])
@@ -61,14 +61,14 @@ def check_loss_mask(fn, hidden: bool = False, verbose: bool = True):
         Case("a real batch, as lm_batch lays it out", _mask_case(*_tiny_gpt_and_batch(), fn)),
     ]
     hidden_cases = [Case("another real batch of 9 pairs", _mask_case(*_tiny_gpt_and_batch(9, first=40), fn))]
-    return exercise(hint, "loss_mask", "10 Your turn 1 (the loss mask)", cases, fn, (), hidden_cases, hidden, verbose)
+    return exercise(hint, "loss_mask", "10 Your turn 1 (the loss mask)", cases, fn, (), hidden_cases, hidden)
 
 
 def _top_k_case(logits, k, fn):
     return lambda: (fn(logits.clone(), k), filter_logits(logits, top_k=k))
 
 
-def check_top_k(fn, hidden: bool = False, verbose: bool = True):
+def check_top_k(fn, hidden: bool = False):
     """Notebook 10, Your turn 2: ``fn(logits (batch, V), k) -> (batch, V)``: each row's k best scores kept,
     every other score set to -inf."""
     g = torch.Generator().manual_seed(10)
@@ -76,10 +76,10 @@ def check_top_k(fn, hidden: bool = False, verbose: bool = True):
     cases = [Case(f"k = {k}", _top_k_case(logits, k, fn)) for k in (1, 3, 12)]
     wide = torch.randn(5, 40, generator=g)
     hidden_cases = [Case("k = 7 over 40 words", _top_k_case(wide, 7, fn))]
-    return exercise(hint, "top_k", "10 Your turn 2 (top-k filtering)", cases, fn, (), hidden_cases, hidden, verbose)
+    return exercise(hint, "top_k", "10 Your turn 2 (top-k filtering)", cases, fn, (), hidden_cases, hidden)
 
 
-def check_cached_step(fn, hidden: bool = False, verbose: bool = True):
+def check_cached_step(fn, hidden: bool = False):
     """Notebook 10, Your turn 3: ``fn(model, memory, src_mask, tokens (batch, t), state) -> (tokens
     (batch, t + 1), state)``: one greedy step that passes the KV cache to ``model.step`` and returns the new one."""
     model, batch = _tiny_gpt_and_batch()
@@ -120,5 +120,5 @@ def check_cached_step(fn, hidden: bool = False, verbose: bool = True):
     ]
     hidden_cases = [Case("ten steps", words(10))]
     return exercise(
-        hint, "cached_step", "10 Your turn 3 (one cached decoding step)", cases, fn, (), hidden_cases, hidden, verbose
+        hint, "cached_step", "10 Your turn 3 (one cached decoding step)", cases, fn, (), hidden_cases, hidden
     )

@@ -40,7 +40,7 @@ def test_model_imports_only_torch_the_standard_library_and_itself(graph, graph_t
     model = [m for m in graph.modules if graph_tool.layer(m) == "model"]
     assert "transformer_lite.model.attention" in model
     for m in model:
-        assert graph_tool.stdlib_and_torch(graph.external[m]) == set(), m
+        assert graph_tool.beyond_stdlib_and_torch(graph.external[m]) == set(), m
         assert all(graph_tool.layer(b) == "model" for a, b in graph.arrows if a == m), m
 
 

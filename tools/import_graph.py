@@ -131,7 +131,7 @@ def upward_arrows(graph: Graph) -> list[tuple[str, str]]:
     return sorted((a, b) for a, b in graph.arrows if rank[layer(b)] > rank[layer(a)])
 
 
-def stdlib_and_torch(names: set[str]) -> set[str]:
+def beyond_stdlib_and_torch(names: set[str]) -> set[str]:
     """The names among ``names`` that are neither the standard library nor torch."""
     return {n for n in names if n not in sys.stdlib_module_names and n not in ("torch", "__future__")}
 
@@ -142,7 +142,7 @@ def rule_breaks(graph: Graph) -> list[str]:
     problems += [f"upward import: {a} ({layer(a)}) imports {b} ({layer(b)})" for a, b in upward_arrows(graph)]
     for name, path in graph.modules.items():
         if layer(name) == "model":
-            others = stdlib_and_torch(graph.external[name])
+            others = beyond_stdlib_and_torch(graph.external[name])
             problems += [f"model/ imports {n}: {name}" for n in sorted(others)]
         if "ipywidgets" in graph.external[name] and layer(name) != "lab":
             problems.append(f"ipywidgets outside lab/: {name}")

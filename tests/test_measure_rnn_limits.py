@@ -17,11 +17,19 @@ def test_vanilla_rnn_gradient_vanishes_faster_than_gru():
 
 
 def test_rnn_needs_sequential_steps_and_its_time_grows_with_length():
-    assert rnn_limits.sequential_steps("rnn", 64) == 64
+    assert rnn_limits.sequential_steps("recurrent", 64) == 64
     assert rnn_limits.sequential_steps("self_attention", 64) == 1
-    times = rnn_limits.forward_time(kinds=("rnn", "linear"), lengths=(16, 256), batch=32, dim=128, repeats=5)
-    assert times["rnn"][1] > 4 * times["rnn"][0]  # 16x the steps, done one after another
-    assert times["rnn"][1] > 2 * times["linear"][1]
+    times = rnn_limits.forward_time(kinds=("recurrent", "linear"), lengths=(16, 256))
+    assert times["recurrent"][1] > 4 * times["recurrent"][0]  # 16x the steps, done one after another
+    assert times["recurrent"][1] > 2 * times["linear"][1]
+
+
+def test_notebooks_01_and_09_time_the_same_layers_the_same_way():
+    from transformer_lite.measure import complexity
+
+    assert set(rnn_limits.TIMED_KINDS) - {"linear"} <= set(complexity.LAYER_KINDS)
+    times = rnn_limits.forward_time(kinds=("recurrent",), lengths=(8,), repeats=1)
+    assert list(times) == ["recurrent"] and len(times["recurrent"]) == 1
 
 
 def test_vanilla_rnn_step_matches_torch():

@@ -19,6 +19,7 @@ nbrun = importlib.util.module_from_spec(_spec)  # the one notebook runner: watch
 _spec.loader.exec_module(nbrun)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CLAIMS_TABLE = ROOT / "docs" / "claims.md"
+RECORDS: dict[str, dict] = {}  # notebook number -> the claims it recorded in this session (for cross-notebook claims)
 NOTEBOOKS_FAST = os.environ.get("TRANSFORMER_LITE_NOTEBOOKS_FAST", "").strip().lower() not in ("", "0", "false", "no")
 
 
@@ -62,6 +63,23 @@ def test_notebook_runs_top_to_bottom(path, artifacts):
     assert not failed, failed
     nbformat.write(nb, artifacts / f"executed-{path.name}")
     # Every claim of docs/claims.md for this notebook holds on what it recorded (full mode only).
+    RECORDS[path.name[:2]] = read_claims(nb)
     if not NOTEBOOKS_FAST:
         problems = failed_claims(load_claims_table(CLAIMS_TABLE), path.name[:2], read_claims(nb))
         assert not problems, "\n".join(problems)
+
+
+# Claims two notebooks make about the same measurement: the records must agree (issue 20: 01 and 09 once
+# answered "is self-attention faster than recurrence at d = 128?" oppositely).
+SHARED_CLAIMS = {("01", "09"): ["attention_faster_than_recurrent_16_to_256"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair", list(SHARED_CLAIMS), ids=lambda p: "-".join(p))
+def test_notebooks_agree_where_they_measure_the_same_thing(pair):
+    missing = [n for n in pair if n not in RECORDS]
+    if missing:
+        pytest.skip(f"notebooks {missing} did not run in this session")
+    for name in SHARED_CLAIMS[pair]:
+        values = {n: RECORDS[n].get(name) for n in pair}
+        assert len(set(map(repr, values.values()))) == 1, f"{name} differs between notebooks: {values}"

@@ -4,8 +4,8 @@ and the shipped checkpoints.
 Every budget is counted in optimizer steps, never in seconds, so a recipe gives the same model
 on any machine: a busy one takes longer, it never trains less. Fast mode
 (``TRANSFORMER_LITE_FAST=1``, for CI and local iteration only) swaps in a smaller step budget;
-the models are the same. The Transformer recipe ends with a linear cooldown of the learning rate
-to 0, so its last step lands on a good model for every seed (benchmarks/training_reliability.py).
+the models are the same. The Transformer recipe multiplies its learning rate by a ramp down to 0
+over its last steps, so its last step lands on a good model for every seed (benchmarks/training_reliability.py).
 
 Notebooks call :func:`train_or_load`: train now, or load the shipped checkpoint the same recipe
 made. Regenerate the checkpoints with ``python -m transformer_lite.recipes`` (``--only
@@ -70,7 +70,7 @@ RECIPES = {
         "transformer",
         TransformerConfig,
         {"d_model": 64, "n_heads": 4, "n_encoder_layers": 2, "n_decoder_layers": 2, "d_ff": 256, "dropout": 0.0},
-        # Warm up for 200 steps (Eq. 3), then cool down linearly to 0 over the last 600: every
+        # Eq. 3 with a 200-step warmup, times a ramp from 1 to 0 over the last 600 steps (starting at the peak): every
         # training seed and corpus ends above the bar (benchmarks/results/training_reliability.json).
         TrainConfig(steps=800, batch_size=64, schedule="warmup", warmup=200, cooldown=600, label_smoothing=0.1),
         fast_steps=300,

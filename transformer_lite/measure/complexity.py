@@ -25,6 +25,7 @@ feed-forward): self-attention ``softmax(x x^T / sqrt(d)) x``; a recurrent layer
 from __future__ import annotations
 
 import math
+import statistics
 
 import torch
 import torch.nn.functional as F
@@ -63,6 +64,9 @@ def make_layer(kind: str, d: int, kernel: int = 3, seed: int = 0):
             return torch.stack(outs, dim=1)
 
         return recurrent
+    if kind == "linear":  # not in Table 1: notebook 01's baseline, one product for every position (n d^2)
+        w = torch.randn(d, d, generator=g) / math.sqrt(d)
+        return lambda x: x @ w.to(x)
     if kind == "convolutional":
         if kernel < 2:
             raise ValueError(f"kernel width must be at least 2; got {kernel}")
@@ -73,7 +77,7 @@ def make_layer(kind: str, d: int, kernel: int = 3, seed: int = 0):
             return torch.tanh(y).transpose(1, 2)
 
         return convolutional
-    raise ValueError(f"unknown layer kind {kind!r}: choose one of {', '.join(LAYER_KINDS)}")
+    raise ValueError(f"unknown layer kind {kind!r}: choose one of {', '.join(LAYER_KINDS + ('linear',))}")
 
 
 # ---- cost ------------------------------------------------------------------------------------------
@@ -98,10 +102,23 @@ def time_layer(kind: str, n: int, d: int, kernel: int = 3, batch: int = 1, repea
     """Median wall-clock seconds of one forward pass over ``repeats`` (no gradients), on one CPU
     thread: a conclusion drawn from it must not depend on what else the machine is doing.
     Taught in notebook 09."""
-    layer = make_layer(kind, d, kernel)
-    x = torch.randn(batch, n, d)
+    return time_layers((kind,), (n,), d, kernel=kernel, batch=batch, repeats=repeats)[kind][0]
+
+
+def time_layers(kinds, ns, d: int, kernel: int = 3, batch: int = 4, repeats: int = 7) -> dict[str, list[float]]:
+    """Median seconds of one forward pass of each layer kind at each n, on one CPU thread, no gradients:
+    {kind: [seconds per n]}. The runs are interleaved, one round visiting every (kind, n) once, so a burst
+    of load elsewhere on the machine slows every measurement a little instead of one of them a lot.
+    Notebooks 01 and 09 both time their layers here, with the same settings. Taught in notebook 01; used
+    again in 09."""
+    torch.manual_seed(0)
+    cells = [(kind, n, make_layer(kind, d, kernel), torch.randn(batch, n, d)) for kind in kinds for n in ns]
+    runs = {(kind, n): [] for kind, n, _, _ in cells}
     with torch.no_grad(), single_thread():
-        return median_seconds(lambda: layer(x), repeats)
+        for _ in range(repeats):
+            for kind, n, layer, x in cells:
+                runs[kind, n].append(median_seconds(lambda layer=layer, x=x: layer(x), repeats=1))
+    return {kind: [statistics.median(runs[kind, n]) for n in ns] for kind in kinds}
 
 
 def crossover(ns, cost_a, cost_b) -> float | None:
@@ -132,7 +149,7 @@ def time_crossover(d: int = 128, ns=(16, 32, 64, 128, 256, 512, 1024, 2048), bat
     Taught in notebook 09.
     """
     ns = list(ns)
-    seconds = {kind: [time_layer(kind, n, d, batch=batch, repeats=repeats) for n in ns] for kind in LAYER_KINDS}
+    seconds = time_layers(LAYER_KINDS, ns, d, batch=batch, repeats=repeats)
     cross = {
         other: crossover(ns, seconds["self_attention"], seconds[other]) for other in ("recurrent", "convolutional")
     }

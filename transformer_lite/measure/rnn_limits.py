@@ -15,15 +15,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..config import single_thread
 from ..data import Corpus
 from ..metrics import evaluate
-from ..model.attention import MultiHeadAttention
-from .timing import median_seconds
+from . import complexity
 
 # Layers compared by forward_time, and how many steps each needs one after another.
-TIMED_KINDS = ("rnn", "gru", "linear", "self_attention")
-SEQUENTIAL_STEPS = {"rnn": lambda n: n, "gru": lambda n: n, "linear": lambda n: 1, "self_attention": lambda n: 1}
+TIMED_KINDS = ("recurrent", "linear", "self_attention")  # notebook 09's bare layers, plus a position-wise product
+SEQUENTIAL_STEPS = {"recurrent": lambda n: n, "linear": lambda n: 1, "self_attention": lambda n: 1}
 CELL_KINDS = {"rnn": nn.RNNCell, "gru": nn.GRUCell}
 
 
@@ -35,44 +33,14 @@ def vanilla_rnn_step(x: torch.Tensor, h: torch.Tensor, cell: nn.RNNCell) -> torc
 
 
 # ---- 1. sequential computation -----------------------------------------------------------------
-def timed_layer(kind: str, dim: int) -> nn.Module:
-    """A layer of ``kind`` (one of :data:`TIMED_KINDS`) mapping (batch, T, dim) -> (batch, T, dim)."""
-    if kind == "rnn":
-        return nn.RNN(dim, dim, batch_first=True)
-    if kind == "gru":
-        return nn.GRU(dim, dim, batch_first=True)
-    if kind == "linear":
-        return nn.Linear(dim, dim)
-    if kind == "self_attention":
-        return MultiHeadAttention(dim, n_heads=4)
-    raise ValueError(f"unknown layer kind {kind!r}: choose one of {', '.join(TIMED_KINDS)}")
-
-
-def _run(layer: nn.Module, kind: str, x: torch.Tensor) -> torch.Tensor:
-    if kind in ("rnn", "gru"):
-        return layer(x)[0]
-    if kind == "self_attention":
-        return layer(x, x, x, need_weights=False)[0]
-    return layer(x)
-
-
-@torch.no_grad()
 def forward_time(
-    kinds=TIMED_KINDS, lengths=(8, 16, 32, 64, 128, 256), batch: int = 32, dim: int = 128, repeats: int = 5
+    kinds=TIMED_KINDS, lengths=(8, 16, 32, 64, 128, 256), dim: int = 128, batch: int = 4, repeats: int = 7
 ) -> dict[str, list[float]]:
-    """Median seconds of one forward pass of each layer kind for each sequence length, on one CPU
-    thread (:func:`~transformer_lite.config.single_thread`), like every other timer of the course.
-    Returns {kind: [seconds per length]} (the order of ``lengths``). Taught in notebook 01."""
-    torch.manual_seed(0)
-    out = {}
-    with single_thread():
-        for kind in kinds:
-            layer = timed_layer(kind, dim).eval()
-            inputs = [torch.randn(batch, n, dim) for n in lengths]
-            out[kind] = [
-                median_seconds(lambda x=x, layer=layer, kind=kind: _run(layer, kind, x), repeats) for x in inputs
-            ]
-    return out
+    """Median seconds of one forward pass of each layer kind for each sequence length, on one CPU thread:
+    {kind: [seconds per length]}. The layers, the timer and the defaults are notebook 09's
+    (:func:`~transformer_lite.measure.complexity.time_layers`), so the two notebooks measure the same thing
+    the same way and agree where their lengths overlap. Taught in notebook 01."""
+    return complexity.time_layers(kinds, lengths, dim, batch=batch, repeats=repeats)
 
 
 def sequential_steps(kind: str, length: int) -> int:

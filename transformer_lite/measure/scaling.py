@@ -6,6 +6,7 @@ These are what the notebooks' claims rest on; :mod:`transformer_lite.lab.demos` 
 from __future__ import annotations
 
 import math
+import statistics
 
 import torch
 
@@ -63,25 +64,28 @@ def softmax_saturation(d_ks=(1, 4, 16, 64, 256, 1024), n_keys: int = 16, trials:
 
 
 def attention_cost(
-    lengths=(32, 64, 128, 256, 512), d_model: int = 64, n_heads: int = 4, batch: int = 4, repeats: int = 3
+    lengths=(32, 64, 128, 256, 512), d_model: int = 64, n_heads: int = 4, batch: int = 4, repeats: int = 7
 ) -> dict:
     """Forward time of one multi-head self-attention (weights returned) against sequence
-    length L, on the CPU with one thread (steadier on a shared machine), the median of
-    ``repeats``; and the size of the attention weights tensor (batch, heads, L, L) in
-    float32 bytes, which is exact, not sampled. Taught in notebook 04.
+    length L, on the CPU with one thread, the median of ``repeats`` runs interleaved over the lengths
+    (a burst of load elsewhere slows every length a little, not one length a lot); the time ratio of
+    each doubling; and the size of the attention weights tensor (batch, heads, L, L) in float32 bytes,
+    which is exact, not sampled. Taught in notebook 04.
 
-    Returns {"length": [...], "seconds": [...], "weights_bytes": [...]}.
+    Returns {"length": [...], "seconds": [...], "growth": [t(L_i) / t(L_i-1), ...], "weights_bytes": [...]}.
     """
     torch.manual_seed(0)
     mha = MultiHeadAttention(d_model, n_heads).eval()
-    seconds, sizes = [], []
+    inputs = [torch.randn(batch, n, d_model) for n in lengths]
+    runs: list[list[float]] = [[] for _ in lengths]
     with single_thread(), torch.no_grad():
-        for n in lengths:
-            x = torch.randn(batch, n, d_model)
-            seconds.append(median_seconds(lambda x=x: mha(x, x, x), repeats))
-            _, w = mha(x, x, x)
-            sizes.append(w.numel() * w.element_size())
-    return {"length": list(lengths), "seconds": seconds, "weights_bytes": sizes}
+        for _ in range(repeats):
+            for i, x in enumerate(inputs):
+                runs[i].append(median_seconds(lambda x=x: mha(x, x, x), repeats=1))
+        sizes = [mha(x, x, x)[1].numel() * 4 for x in inputs]  # float32 weights (batch, heads, L, L)
+    seconds = [statistics.median(r) for r in runs]
+    growth = [b / a for a, b in zip(seconds, seconds[1:])]
+    return {"length": list(lengths), "seconds": seconds, "growth": growth, "weights_bytes": sizes}
 
 
 def permutation_gap(layer, x: torch.Tensor, perm: torch.Tensor) -> float:

@@ -6,7 +6,8 @@ Four layers, each importing only the ones before it (checked by ``tests/test_lay
   ``layers``, ``transformer``, ``rnn`` (the RNN baselines), checkpoints. Only torch.
 * top-level modules, the task and the training around the model: ``config``, ``lexicon`` and
   ``grammar`` (the toy task), ``data`` (vocabularies, batches), ``train``, ``decode``,
-  ``metrics``, ``recipes`` (the course's training settings), ``claims``, ``hosted``.
+  ``metrics``, ``recipes`` (the course's training settings), ``claims``, ``hosted``, ``i18n`` (every
+  sentence a student reads, in English or Korean).
 * ``measure/``: what the notebooks measure (``rnn_limits``, ``scaling``, ``stacks``,
   ``heads``, ``complexity``).
 * ``lab/``: everything interactive (``viz``, ``canvas``, ``demos``, ``browse``, ``stepper``,
@@ -16,6 +17,9 @@ The exercise graders (``exercises/``, one module per notebook) may import all of
 """
 
 from .config import budget, fast_mode, pick_device, seed_everything
+from .i18n import say, tr, use_fonts
+
+use_fonts()  # Hangul in figures (the Korean edition, and the Korean toy language in both editions)
 
 __version__ = "0.1.0"
-__all__ = ["budget", "fast_mode", "pick_device", "seed_everything", "__version__"]
+__all__ = ["budget", "fast_mode", "pick_device", "say", "seed_everything", "tr", "__version__"]

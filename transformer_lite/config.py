@@ -51,6 +51,24 @@ def fast_mode() -> bool:
     return value in FAST_ON
 
 
+LANG_ENV_VAR = "TRANSFORMER_LITE_LANG"
+LANGUAGES = {"en": "English", "ko": "한국어 (Korean)"}
+
+
+def language() -> str:
+    """The language every string a student reads comes in: ``TRANSFORMER_LITE_LANG`` ("en", the default, or
+    "ko"; any case, spaces ignored). Anything else is a ``ValueError`` naming the choices: a typo must not
+    silently give the wrong edition. ``make lab-ko`` sets it for the Korean edition's kernels."""
+    value = os.environ.get(LANG_ENV_VAR, "").strip().lower() or "en"
+    if value not in LANGUAGES:
+        raise ValueError(
+            f"{LANG_ENV_VAR}={os.environ[LANG_ENV_VAR][:40]!r} is not a course language: use "
+            + ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+            + ", or unset it for English"
+        )
+    return value
+
+
 GRADING_ENV_VAR = "NBGRADER_EXECUTION"  # nbgrader sets it ("autograde", "validate") in the kernel it grades in
 
 

@@ -99,7 +99,7 @@ def messages_template() -> Catalog:
     """Every string of the package and of the notebooks' code cells that goes through the translation functions."""
     template = Catalog(project=PROJECT)
     method_map = [("model/**.py", "ignore"), ("**.py", "python")]  # model/ is the paper: nothing a student reads
-    for filename, lineno, message, comments, context in extract_from_dir(
+    for filename, lineno, message, comments, _context in extract_from_dir(
         str(PACKAGE), method_map=method_map, keywords=KEYWORDS
     ):
         template.add(message, locations=[(f"transformer_lite/{filename}", lineno)], auto_comments=comments)

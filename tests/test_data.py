@@ -58,7 +58,7 @@ def test_vocab_specials_come_first():
 
 # ---- bad input --------------------------------------------------------------------------
 def test_unknown_grammar_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"unknown grammar 'german': choose one of fr, sov"):
+    with pytest.raises(ValueError, match=r"unknown grammar 'german': choose one of fr, sov, ko"):
         load_corpus("german")
     with pytest.raises(ValueError, match="unknown grammar"):
         data.translate_reference("the dog runs", grammar="de")

@@ -13,7 +13,7 @@ from :mod:`transformer_lite.hangul`):
 * a relative clause is its verb in the adnominal ending -는, which is what ``that`` becomes.
 * negation ``does not`` is the auxiliary 않다 after the verb's -지 form (보지 않는다), except
   ``know``, whose negation is its own verb (모른다).
-* ``and`` between clauses is the connective ending -고 on the first clause's verb: 개는 자고 ...
+* ``and`` between clauses is the connective ending -고 on the first clause's verb: 개가 자고 ...
 * a prepositional phrase modifying a noun becomes a relative clause "that is there": a postposition
   noun + 에, then 있는 (상자 위에 있는 고양이, "the cat on the box"); ``with`` is the particle 과/와,
   then 함께 있는 (공과 함께 있는 개, "the dog with the ball").

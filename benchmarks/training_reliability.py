@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 from transformer_lite import data
-from transformer_lite.grammar import GRAMMARS, SEED, build
+from transformer_lite.grammar import SEED, build
 from transformer_lite.metrics import evaluate
 from transformer_lite.recipes import get_recipe, train_recipe
 from transformer_lite.train import label_smoothed_loss
@@ -118,7 +118,7 @@ def summarise(runs: list[dict]) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--grammar", choices=GRAMMARS, action="append", help="grammar(s) (default: all)")
+    parser.add_argument("--grammar", choices=list(BARS), action="append", help="grammar(s) (default: all with a bar)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds")
     parser.add_argument("--corpus-seeds", type=int, nargs="+", default=[SHIPPED_CORPUS_SEED, SHIPPED_CORPUS_SEED + 1])
     parser.add_argument("--out", default=str(RESULTS))
@@ -134,7 +134,7 @@ def main(argv=None) -> None:
             if corpus_seed != SHIPPED_CORPUS_SEED:
                 data_dir = Path(tmp) / str(corpus_seed)
                 build(data_dir, corpus_seed)
-            for grammar in args.grammar or GRAMMARS:
+            for grammar in args.grammar or BARS:
                 for seed in args.seeds:
                     runs.append(one_run(grammar, corpus_seed, seed, data_dir))
                     print(json.dumps(runs[-1]), flush=True)

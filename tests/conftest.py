@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from transformer_lite.grammar import GRAMMARS
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -15,13 +17,13 @@ torch.set_num_threads(min(2, torch.get_num_threads()))
 
 @pytest.fixture(scope="session")
 def corpora() -> dict:
-    """Both grammars' corpora, loaded once."""
+    """Every grammar's corpus (fr, sov, ko), loaded once."""
     from tiny import corpus
 
-    return {"fr": corpus("fr"), "sov": corpus("sov")}
+    return {grammar: corpus(grammar) for grammar in GRAMMARS}
 
 
-@pytest.fixture(scope="session", params=("fr", "sov"))
+@pytest.fixture(scope="session", params=GRAMMARS)
 def each_corpus(request):
     """Each grammar's corpus in turn."""
     from tiny import corpus

@@ -58,7 +58,7 @@ def test_vocab_specials_come_first():
 
 # ---- bad input --------------------------------------------------------------------------
 def test_unknown_grammar_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"unknown grammar 'german': choose one of fr, sov"):
+    with pytest.raises(ValueError, match=r"unknown grammar 'german': choose one of fr, sov, ko"):
         load_corpus("german")
     with pytest.raises(ValueError, match="unknown grammar"):
         data.translate_reference("the dog runs", grammar="de")
@@ -142,3 +142,27 @@ def test_datacard_crossing_stats_and_phenomenon_shares():
     stats, shares = crossing_stats(corpora), phenomenon_shares(corpora)
     assert stats["sov"]["mean crossing links per pair"] > 5 * stats["fr"]["mean crossing links per pair"]
     assert shares["sov"]["reordering"] > shares["fr"]["reordering"] and min(shares["fr"].values()) > 5
+
+
+def test_pictures_draw_the_ko_words_in_hangul():
+    """The ko panel of the data card's alignment picture (notebook 00) and the explorer's canvas (notebook 08)
+    draw Hangul with the NanumGothic font of koreanize-matplotlib: no missing-glyph warning, no empty boxes."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from transformer_lite.lab import canvas, datacard
+    from transformer_lite.lab.hangul_font import hangul_font
+
+    corpora = {g: load_corpus(g) for g in ("fr", "ko")}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font")
+        fig = datacard.plot_examples(corpora)
+        fig.canvas.draw()
+    ko_labels = [t for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert ko_labels[0].get_text() == "춤추지" and all(hangul_font() in t.get_fontfamily() for t in ko_labels)
+    assert all("DejaVu Sans" in t.get_fontname() for t in fig.axes[0].get_yticklabels())  # English keeps its font
+    plt.close(fig)
+    dog, particle = (np.asarray(canvas.text_mask(w, 12)) for w in ("개", "가"))  # a missing glyph draws one box
+    assert dog.any() and not np.array_equal(dog, particle)

@@ -12,12 +12,12 @@ from tiny import corpus, pretrained
 
 from transformer_lite import metrics
 from transformer_lite.decode import beam_search, greedy_decode
-from transformer_lite.grammar import GRAMMARS
 from transformer_lite.model.attention import padding_mask
-from transformer_lite.recipes import checkpoint_path
+from transformer_lite.recipes import SHIPPED_GRAMMARS, checkpoint_path
 
 matplotlib.use("Agg")
 LONG_BUCKET = "20-30"  # the test sentences of 20+ source words
+GRAMMARS = SHIPPED_GRAMMARS["seq2seq"]  # the grammars with shipped RNN checkpoints
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -96,7 +96,7 @@ def _needs(name, grammar):
         pytest.skip(f"{checkpoint_path(name, grammar)} is missing: build it with python -m transformer_lite.recipes")
 
 
-@pytest.mark.parametrize("grammar", ["fr", "sov"])
+@pytest.mark.parametrize("grammar", ["fr", "sov", "ko"])
 def test_shipped_transformer_translates(grammar):
     _needs("transformer", grammar)
     corpus = load_corpus(grammar)

@@ -146,7 +146,7 @@ class Corpus:
 
 
 def load_corpus(grammar: str = "fr", data_dir: Path | str | None = None) -> Corpus:
-    """Load the shipped corpus for ``grammar`` ("fr" or "sov").
+    """Load the shipped corpus for ``grammar`` ("fr", "sov" or "ko").
 
     Reads ``data/corpus``; if the files are missing (e.g. a non-editable install) the
     identical corpus is generated in memory from the seed.

@@ -1,8 +1,9 @@
-"""The toy translation task's grammar: random sentence trees, written out three times.
+"""The toy translation task's grammar: random sentence trees, written out four times.
 
 The source language is a small English. Each source sentence is generated as a tree
-and then written out three times: in English (the source) and in two target grammars,
-so that every target word knows which source words it came from (the gold alignment):
+(:mod:`transformer_lite.trees`) and then written out four times: in English (the source)
+and in three target grammars, so that every target word knows which source words it came
+from (the gold alignment):
 
 * ``fr``  French-like: gendered determiners, adjectives that agree with the noun,
   colour adjectives *after* the noun (a local swap) and negation as two words around
@@ -10,6 +11,8 @@ so that every target word knows which source words it came from (the gold alignm
 * ``sov`` verb-final, Japanese-like: no articles, particles ``ga``/``o`` after subject
   and object, modifiers before the noun, and the verb moved to the end of its clause
   (a long-distance reordering).
+* ``ko``  Korean, in Hangul (:mod:`transformer_lite.grammar_ko`): verb-final like ``sov``, with
+  its case particles written on the noun (개가, 책을), so one word often translates two.
 
 :func:`build` writes the shipped corpus (``python -m transformer_lite.data build``).
 """
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DATA_DIR
+from .grammar_ko import korean
 from .lexicon import (
     ANIMATE_NOUNS,
     COLOUR_ADJECTIVES,
@@ -36,8 +40,9 @@ from .lexicon import (
     lexicon,
 )
 from .model.specials import SPECIALS
+from .trees import NP, PP, VP, Rel, Sentence, W, english
 
-GRAMMARS = ("fr", "sov")
+GRAMMARS = ("fr", "sov", "ko")
 SPLITS = ("train", "valid", "test", "long")
 SEED = 2017
 CORPUS_DIR_NAME = "corpus"
@@ -47,56 +52,6 @@ SHORT_LENGTHS = range(3, 31)
 LONG_LENGTHS = range(31, 51)
 PER_LENGTH_CAP = 560  # sentences kept per source length, before the train/valid/test split
 LONG_PER_LENGTH = 25
-
-
-# --------------------------------------------------------------------------------------
-# Sentence trees. Every source word is a `W` object; target words point at the `W`s they
-# translate, which is how the gold alignment is built without any index bookkeeping.
-# --------------------------------------------------------------------------------------
-class W:
-    """One source word occurrence."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-
-@dataclass
-class NP:
-    det: W
-    noun: W
-    lex: tuple  # the noun's lexicon entry
-    size: tuple | None = None  # (W, lexicon entry)
-    colour: tuple | None = None
-    mod: PP | Rel | None = None
-
-
-@dataclass
-class PP:
-    prep: W
-    lex: tuple
-    obj: NP
-
-
-@dataclass
-class VP:
-    verb: W
-    lex: tuple
-    neg: tuple[W, W] | None  # ("does", "not") when negated
-    obj: NP | None
-
-
-@dataclass
-class Rel:
-    that: W
-    vp: VP
-
-
-@dataclass
-class Sentence:
-    clauses: list  # list of (subject NP, VP)
-    ands: list  # the "and" words between clauses
 
 
 class _Sampler:
@@ -144,31 +99,6 @@ class _Sampler:
             ands.append(W("and"))
             clauses.append((self.np(True, 0), self.vp(0)))
         return Sentence(clauses, ands)
-
-
-# ---- English (source) ------------------------------------------------------------------
-def _en_np(n: NP) -> list[W]:
-    out = [n.det] + [a[0] for a in (n.size, n.colour) if a] + [n.noun]
-    if isinstance(n.mod, PP):
-        out += [n.mod.prep] + _en_np(n.mod.obj)
-    elif isinstance(n.mod, Rel):
-        out += [n.mod.that] + _en_vp(n.mod.vp)
-    return out
-
-
-def _en_vp(v: VP) -> list[W]:
-    out = list(v.neg or ()) + [v.verb]
-    return out + (_en_np(v.obj) if v.obj else [])
-
-
-def english(s: Sentence) -> list[W]:
-    """The source words of a sentence tree, in English order."""
-    out = []
-    for i, (subj, vp) in enumerate(s.clauses):
-        if i:
-            out.append(s.ands[i - 1])
-        out += _en_np(subj) + _en_vp(vp)
-    return out
 
 
 # ---- French-like target ----------------------------------------------------------------
@@ -236,7 +166,7 @@ def _sov(s: Sentence) -> list:
     return out
 
 
-_TARGET_WRITERS = {"fr": _fr, "sov": _sov}
+_TARGET_WRITERS = {"fr": _fr, "sov": _sov, "ko": korean}
 
 
 # --------------------------------------------------------------------------------------

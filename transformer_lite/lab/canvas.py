@@ -27,6 +27,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .cache import LRUCache
+from .hangul_font import hangul_font_path, has_hangul
 from .viz import check_labels  # one wording for every attention picture
 
 WHITE, BLACK, RED, GREY = (255, 255, 255), (30, 30, 30), (215, 25, 28), (110, 110, 110)
@@ -37,17 +38,19 @@ COLORBAR = 70  # pixels on the right for the colour scale
 
 
 @cache
-def font(size: int) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans at ``size`` pixels: it ships with matplotlib, so it works offline."""
+def font(size: int, hangul: bool = False) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans at ``size`` pixels: it ships with matplotlib, so it works offline; with ``hangul``,
+    the Korean font of koreanize-matplotlib (for the ko grammar's words)."""
     import matplotlib
 
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
+    path = hangul_font_path() if hangul else Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return ImageFont.truetype(str(path), size)
 
 
 @lru_cache(maxsize=4096)
 def text_mask(text: str, size: int, vertical: bool = False) -> Image.Image:
     """The glyphs of ``text`` as an 8-bit mask (read bottom to top when ``vertical``)."""
-    f = font(size)
+    f = font(size, has_hangul(text))
     left, _, right, _ = f.getbbox(text)
     mask = Image.new("L", (max(1, right - left), line_height(size)))
     ImageDraw.Draw(mask).text((-left, 0), text, font=f, fill=255)
@@ -62,7 +65,7 @@ def line_height(size: int) -> int:
 @lru_cache(maxsize=8192)
 def text_width(text: str, size: int) -> int:
     """Width in pixels of ``text`` at ``size`` (measured, not drawn)."""
-    return int(np.ceil(font(size).getlength(text)))
+    return int(np.ceil(font(size, has_hangul(text)).getlength(text)))
 
 
 @dataclass

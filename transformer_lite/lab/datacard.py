@@ -36,7 +36,7 @@ def lengths_frame(corpora: dict[str, Corpus]) -> pd.DataFrame:
 
 
 def plot_lengths(corpora: dict[str, Corpus]) -> plt.Figure:
-    """Histogram of sentence lengths per split: source, fr target, sov target. Taught in notebook 00."""
+    """Histogram of sentence lengths per split: the source, then each grammar's target. Taught in notebook 00."""
     df = lengths_frame(corpora)
     df = df[(df.grammar == "fr") | (df.side != "source (en)")]  # the source is shared: draw it once
     sides = ["source (en)"] + [f"target ({g})" for g in corpora]
@@ -60,7 +60,7 @@ def plot_lengths(corpora: dict[str, Corpus]) -> plt.Figure:
 
 
 def plot_examples(corpora: dict[str, Corpus], source: str = EXAMPLE_SOURCE) -> plt.Figure:
-    """The same source sentence aligned to both targets, side by side. Taught in notebook 00."""
+    """The same source sentence aligned to every target, side by side. Taught in notebook 00."""
     fig, axes = plt.subplots(1, len(corpora), figsize=(6.0 * len(corpora), 4.4))
     for ax, grammar in zip(axes, corpora):
         pair = translate_reference(source, grammar)
@@ -72,18 +72,18 @@ def plot_examples(corpora: dict[str, Corpus], source: str = EXAMPLE_SOURCE) -> p
 
 
 def sizes_table(corpora: dict[str, Corpus]) -> str:
-    lines = ["| split | pairs | source length | fr target length | sov target length |", "|---|---|---|---|---|"]
+    """Pairs and lengths per split: the source (shared) and each grammar's target."""
+    grammars = list(corpora)
+    header = "| split | pairs | source length | " + " | ".join(f"{g} target length" for g in grammars) + " |"
+    lines = [header, "|---" * (3 + len(grammars)) + "|"]
+
+    def span(xs):
+        return f"{min(xs)}-{max(xs)} (mean {sum(xs) / len(xs):.1f})"
+
     for split in SPLITS:
-        fr, sov = corpora["fr"][split], corpora["sov"][split]
-        src = [len(p.src) for p in fr]
-
-        def span(xs):
-            return f"{min(xs)}-{max(xs)} (mean {sum(xs) / len(xs):.1f})"
-
-        lines.append(
-            f"| {split} | {len(fr)} | {span(src)} | {span([len(p.tgt) for p in fr])} | "
-            f"{span([len(p.tgt) for p in sov])} |"
-        )
+        first = corpora[grammars[0]][split]
+        targets = [span([len(p.tgt) for p in corpora[g][split]]) for g in grammars]
+        lines.append(f"| {split} | {len(first)} | {span([len(p.src) for p in first])} | " + " | ".join(targets) + " |")
     return "\n".join(lines)
 
 

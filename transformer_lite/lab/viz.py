@@ -13,6 +13,7 @@ import torch
 
 from ..data import alignment_matrix
 from ..grammar import Pair
+from .hangul_font import hangul_ticks, use_hangul_font
 
 MAX_LABELLED_TOKENS = 60  # beyond this, tick labels are thinned so long inputs stay readable
 # The ipywidgets style of every control of lab (demos, browse, stepper, explorer_widget): a label in full,
@@ -60,6 +61,7 @@ def plot_attention(
     if ax is None:
         size = (max(3.0, 0.32 * weights.shape[1] + 1.5), max(2.5, 0.3 * weights.shape[0] + 1.0))
         _, ax = plt.subplots(figsize=(min(size[0], 16), min(size[1], 14)))
+    hangul_ticks(ax, row_tokens, col_tokens)  # ko words: a Korean font before seaborn draws them
     sns.heatmap(
         weights.numpy(),
         ax=ax,
@@ -78,7 +80,7 @@ def plot_attention(
         for q, k in gold.nonzero().tolist():
             ax.add_patch(plt.Rectangle((k, q), 1, 1, fill=False, edgecolor="red", lw=1.5))
     if title:
-        ax.set_title(title)
+        use_hangul_font([ax.set_title(title)])
     return ax
 
 

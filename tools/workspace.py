@@ -20,8 +20,8 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/, however this file was loaded
 from assignments import build_course  # noqa: E402
@@ -34,8 +34,7 @@ SOLUTIONS_MODULE = ROOT / "transformer_lite" / "exercises" / "solutions.py"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
-@dataclass(frozen=True)
-class Edition:
+class Edition(NamedTuple):
     """Where an edition's instructor notebooks are and where its student workspace goes (repository-relative)."""
 
     source: str

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..config import autograding
 from .compare import mismatch
 from .diagnosis import Mistake, diagnose, generic, known_outcomes
+from .edition import LEFT_AS_IS
 
 # Verdict marks in DejaVu Sans (Debian's Chromium has no emoji font); tests/test_notebooks.py greps FAILED.
 PASSED, FAILED, NOT_DONE = "\u2713", "\u2717", "..."
@@ -27,6 +28,7 @@ RECORD_MIME = "application/json"
 PASSED_ALL = "{mark} {title}: all {n} cases passed."
 PASSED_ONE = "{mark} {title}: the one case passed."
 NOT_DONE_YET = "{mark} {title}: not done yet. Write your code in the cell above, in place of the stub."
+NOT_DONE_WORKED = "{mark} {title}: not done yet. The cell above still holds the course's worked solution; write yours."
 FAILED_CASE = "{mark} {title}: {passed} of {n} cases passed; case '{case}' failed."
 RAISED = "your code raised {error}: {message}"
 RAISED_AT = "(at line {line}: {code})"
@@ -145,8 +147,9 @@ class Exercise:
                 got, expected = case.run()
                 got = tuple(got) if isinstance(got, list) else got
                 problem = mismatch(got, expected, case.atol)
-            except NotImplementedError:
-                message = NOT_DONE_YET.format(mark=NOT_DONE, title=title)
+            except NotImplementedError as err:
+                template = NOT_DONE_WORKED if str(err) == LEFT_AS_IS else NOT_DONE_YET
+                message = template.format(mark=NOT_DONE, title=title)
                 return self._finish(message, "not_done", hidden)
             except Exception as err:  # noqa: BLE001 (the student's code raised: say where, briefly)
                 got, problem = err, _raised(err)

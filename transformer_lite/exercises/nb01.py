@@ -61,6 +61,8 @@ RNN_STEP = Exercise(
             "weights_not_transposed",
             "the weights are not transposed: nn.RNNCell stores W_ih as (hidden, input), so use W_ih.T.",
             _step(w=lambda m: m),
+            lambda x, h, a, b, c, d: torch.tanh(x @ a + b + h @ c.T + d),
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + b + h @ c + d),
         ),
         Mistake(
             "weights_swapped",
@@ -151,12 +153,21 @@ GRADIENT_RATIO = Exercise(
             lambda n, d: float(n[d] / n[-1]),
             lambda n, d: float(n[-1 - d] / n[-1]),
             lambda n, d: float(n[-1] / n[-1 - d]),
+            lambda n, d: float(n[-d] / n[-1]),
         ),
         Mistake(
             "index_off_by_one",
             "the index is off by one: the norm `distance` steps back is norms[distance].",
             lambda n, d: float(n[d - 1] / n[0]),
             lambda n, d: float(n[d + 1] / n[0]),
+            lambda n, d: float(n[d] / n[1]),
+        ),
+        Mistake(
+            "wrong_denominator",
+            "the norm is divided by the largest, the total or the mean norm; divide by the last state's, norms[0].",
+            lambda n, d: float(n[d] / n.max()),
+            lambda n, d: float(n[d] / n.sum()),
+            lambda n, d: float(n[d] / n.mean()),
         ),
         Mistake(
             "difference_not_ratio",
@@ -179,7 +190,11 @@ GRADIENT_RATIO = Exercise(
             lambda n, d: math.log10(float(n[d] / n[0])),
         ),
     ],
-    probes=lambda: [(torch.tensor([2.0, 1.0, 0.25, 0.1, 0.07]), 2), (torch.tensor([3.0, 0.6, 0.3, 0.05]), 1)],
+    probes=lambda: [
+        (torch.tensor([2.0, 1.0, 0.25, 0.1, 0.07]), 2),
+        (torch.tensor([3.0, 0.6, 0.3, 0.05]), 1),
+        (torch.tensor([0.5, 4.0, 1.0, 2.0]), 3),
+    ],
     reference=gradient_norm_ratio,
 )
 
@@ -197,6 +212,7 @@ def check_gradient_ratio(fn, hidden: bool = False):
         Case("distance 0 is 1", _ratio_case([3.0, 0.3, 0.03], 0, fn)),
         Case("vanishing: 1e-6 after 3 steps", _ratio_case([1.0, 1e-2, 1e-4, 1e-6], 3, fn), atol=1e-12),
         Case("a longer series", _ratio_case([2.0, 1.5, 0.9, 0.4, 0.3], 2, fn)),
+        Case("a growing gradient: twice as large 1 step back", _ratio_case([0.5, 1.0, 0.7], 1, fn)),
     ]
     hidden_cases = [
         Case("an exploding gradient: 4x after 2 steps", _ratio_case([0.5, 1.0, 2.0, 0.1], 2, fn)),

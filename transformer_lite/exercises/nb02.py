@@ -80,6 +80,14 @@ ADDITIVE_SCORE = Exercise(
             "softmax_applied",
             "you returned the attention weights (a softmax); the exercise asks for the raw scores e_j.",
             _score(out=lambda a, t: torch.softmax(a.v(t).squeeze(-1), dim=-1)),
+            _score(out=lambda a, t: torch.log_softmax(a.v(t).squeeze(-1), dim=-1)),
+        ),
+        Mistake(
+            "projection_missing",
+            "a projection is missing: the decoder state goes through attn.w_q and the encoder states through "
+            "attn.w_k before they are added.",
+            lambda s, h, a: a.v(torch.tanh(a.w_q(s)[:, None, :] + h)).squeeze(-1),
+            lambda s, h, a: a.v(torch.tanh(s[:, None, :] + a.w_k(h))).squeeze(-1),
         ),
     ],
     probes=lambda: _score_probes(),
@@ -91,8 +99,9 @@ def _score_probes():
     """Equal widths (swapped projections then run) with batch = source length (an unbroadcast query
     then runs too); then batch 2, 5 source words."""
     torch.manual_seed(3)
-    attn = AdditiveAttention(3, 3, 4)
-    return [(torch.randn(3, 3), torch.randn(3, 3, 3), attn), (torch.randn(2, 3), torch.randn(2, 5, 3), attn)]
+    attn, square = AdditiveAttention(3, 3, 4), AdditiveAttention(4, 4, 4)  # equal widths: a projection may be left out
+    probes = [(torch.randn(3, 3), torch.randn(3, 3, 3), attn), (torch.randn(2, 3), torch.randn(2, 5, 3), attn)]
+    return probes + [(torch.randn(2, 4), torch.randn(2, 3, 4), square)]
 
 
 def _score_case(seed, batch, src_len, q_dim, k_dim, hid, fn):
@@ -164,6 +173,12 @@ CONTEXT_VECTOR = Exercise(
             "the weights are laid along the state's width (weights[:, None, :]); each weight scales one source "
             "word's whole state: weights[:, :, None].",
             lambda w, h: (w[:, None, :] * h).sum(1),
+        ),
+        Mistake(
+            "weights_not_unsqueezed",
+            "weights (batch, S) cannot multiply states (batch, S, D) as they are: give them a last axis, "
+            "weights[:, :, None].",
+            lambda w, h: (w * h).sum(1),
         ),
         Mistake(
             "hard_attention",

@@ -95,6 +95,13 @@ ATTENTION = Exercise(
             _attend(keys=lambda k: k),
         ),
         Mistake(
+            "transpose_fixed_axes",
+            "k.transpose(1, 2) swaps fixed axes, right only for 3-D inputs; with heads the keys' last two "
+            "dimensions are -2 and -1: k.transpose(-2, -1).",
+            _attend(keys=lambda k: k.transpose(1, 2)),
+            _attend(keys=lambda k: k.transpose(0, 1)),
+        ),
+        Mistake(
             "full_transpose",
             "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions, "
             "k.transpose(-2, -1).",
@@ -104,6 +111,13 @@ ATTENTION = Exercise(
             "softmax_over_queries",
             "the softmax runs over the queries; each query's weights must sum to 1 over the keys (dim=-1).",
             _attend(softmax=lambda s: torch.softmax(s, dim=-2)),
+        ),
+        Mistake(
+            "softmax_fixed_dim",
+            "the softmax runs over a fixed dimension (dim=1 or dim=2); with leading (batch, head) dimensions the "
+            "keys are the last one: dim=-1.",
+            _attend(softmax=lambda s: torch.softmax(s, dim=1)),
+            _attend(softmax=lambda s: torch.softmax(s, dim=2)),
         ),
         Mistake(
             "softmax_over_batch",
@@ -174,7 +188,8 @@ def _attention_probes():
     blocked either way round (so an inverted mask gives numbers, not NaN); in the cube (batch = length =
     width) k.T has k's shape, so q @ k.T runs and is wrong."""
     q, k, v = _inputs(7, (2, 3, 5), 4, v_dim=6)
-    return [(q, k, v), (q, k, v, _last_keys_blocked(1)(3, 4)), _inputs(8, (3, 3, 3), 3)]
+    heads = _inputs(10, (2, 3, 4, 5), 4, v_dim=6)  # (batch, heads, L, d_k): fixed axes go wrong here
+    return [(q, k, v), (q, k, v, _last_keys_blocked(1)(3, 4)), _inputs(8, (3, 3, 3), 3), heads]
 
 
 def _attention_case(fn, seed, q_shape, k_len, v_dim=None, mask_fn=None):
@@ -254,6 +269,11 @@ CAUSAL_MASK = Exercise(
             lambda n: _ones(n).tril(1),
         ),
         Mistake("nothing_blocked", "nothing is blocked: the later positions must be False.", lambda n: _ones(n)),
+        Mistake(
+            "only_the_diagonal",
+            "only the diagonal is True: a position may attend to itself and to every earlier position.",
+            lambda n: torch.eye(n, dtype=torch.bool),
+        ),
         Mistake(
             "additive_mask",
             "you built an additive float mask (0 and -inf, like nn.Transformer's); ours is boolean, True = may attend.",

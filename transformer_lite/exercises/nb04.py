@@ -189,6 +189,12 @@ def _one_head(q, k, v, mask):
     return scaled_dot_product_attention(q, k, v, None if mask is None else mask[:, 0])
 
 
+def _mha_swapped_qk(mha, query, key, value, mask=None):
+    q, k = split_heads(mha.k_proj(query), mha.n_heads), split_heads(mha.q_proj(key), mha.n_heads)
+    out, weights = scaled_dot_product_attention(q, k, split_heads(mha.v_proj(value), mha.n_heads), mask)
+    return mha.out_proj(merge_heads(out)), weights
+
+
 def _scaled_by_d_model(mha, query, key, value, mask=None):
     q, k, v = (split_heads(p(t), mha.n_heads) for p, t in ((mha.q_proj, query), (mha.k_proj, key), (mha.v_proj, value)))
     scores = q @ k.transpose(-2, -1) / math.sqrt(query.shape[-1])
@@ -225,6 +231,11 @@ MULTI_HEAD = Exercise(
             "key_value_swapped",
             "key and value are swapped: the scores come from the key (mha.k_proj), the output mixes the value.",
             _mha(k_from="value", v_from="key"),
+        ),
+        Mistake(
+            "query_key_projections_swapped",
+            "the query and key projections are swapped: mha.q_proj takes the query, mha.k_proj the key.",
+            _mha_swapped_qk,
         ),
         Mistake(
             "self_attention_only",

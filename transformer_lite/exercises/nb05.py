@@ -163,6 +163,7 @@ EQUIVARIANCE_GAP = Exercise(
             "batch_shuffled",
             "you shuffled dimension 0, the batch; the positions are dimension 1: x[:, perm].",
             _gap(shuffle_in=lambda x, p: x[p], shuffle_out=lambda y, p: y[p]),
+            _gap(shuffle_out=lambda y, p: y[p]),
         ),
         Mistake(
             "features_shuffled",

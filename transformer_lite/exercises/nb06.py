@@ -9,57 +9,8 @@ from ..model.base import count_parameters
 from ..model.layers import DecoderLayer, EncoderLayer
 from .diagnosis import Mistake
 from .help import Hints, Solutions
+from .nb06_variants import count, encoder, pre_norm, random_norm_layer, tuple_not_unpacked
 from .runner import Case, Exercise
-
-
-def _layer(seed: int, d_model: int, heads: int) -> EncoderLayer:
-    """An encoder layer in eval mode whose two norms have random scales and shifts (so they differ)."""
-    torch.manual_seed(seed)
-    layer = EncoderLayer(d_model, heads, 2 * d_model, dropout=0.0).eval()
-    with torch.no_grad():
-        for norm in (layer.sub_self.norm, layer.sub_ff.norm):
-            norm.weight.uniform_(0.5, 1.5)
-            norm.bias.normal_(0.0, 0.3)
-    return layer
-
-
-def _attend(layer, x, mask):
-    return layer.self_attn(x, x, x, mask)[0]
-
-
-def _pre_norm(layer, x, mask):
-    h = layer.sub_self.norm(x)
-    x = x + _attend(layer, h, mask)
-    return x + layer.ff(layer.sub_ff.norm(x))
-
-
-def _add_norm(t, out, residual: bool, norm, inside: bool):
-    if inside:
-        return t + norm(out)
-    total = t + out if residual else out
-    return norm(total) if norm is not None else total
-
-
-RIGHT_ENCODER = {"first": "attn", "res": (True, True), "norm": (True, True), "masked": True, "swap_norms": False}
-RIGHT_ENCODER.update(ff_reads="x1", second_residual="x1", inside=False)
-
-
-def _encoder(**wrong):
-    """An encoder layer a student might write: the right one without arguments, a known mistake otherwise."""
-    o = {**RIGHT_ENCODER, **wrong}
-
-    def encoder(layer, x, mask):
-        n1, n2 = layer.sub_self.norm, layer.sub_ff.norm
-        n1, n2 = (n2, n1) if o["swap_norms"] else (n1, n2)
-        sub1, sub2 = (lambda t: _attend(layer, t, mask if o["masked"] else None)), layer.ff
-        sub1, sub2 = (sub2, sub1) if o["first"] == "ff" else (sub1, sub2)
-        x1 = _add_norm(x, sub1(x), o["res"][0], n1 if o["norm"][0] else None, o["inside"])
-        out2 = sub2(x1 if o["ff_reads"] == "x1" else x)
-        second_in = x1 if o["second_residual"] == "x1" else x
-        return _add_norm(second_in, out2, o["res"][1], n2 if o["norm"][1] else None, o["inside"])
-
-    return encoder
-
 
 ENCODER_LAYER = Exercise(
     "06",
@@ -81,65 +32,70 @@ ENCODER_LAYER = Exercise(
             "pre_norm",
             "you wrote a pre-norm layer, x + SubLayer(LayerNorm(x)); the paper's (and this layer's) is post-norm, "
             "LayerNorm(x + SubLayer(x)).",
-            _pre_norm,
+            pre_norm,
         ),
         Mistake(
             "residuals_missing",
             "the residual connections are missing: each sub-layer's output is added to its input before the norm.",
-            _encoder(res=(False, False)),
+            encoder(res=(False, False)),
         ),
         Mistake(
             "attention_residual_missing",
             "the self-attention sub-layer has no residual: normalise x + attention, not the attention alone.",
-            _encoder(res=(False, True)),
+            encoder(res=(False, True)),
         ),
         Mistake(
             "ffn_residual_missing",
             "the feed-forward sub-layer has no residual: normalise x + FFN(x), not FFN(x) alone.",
-            _encoder(res=(True, False)),
+            encoder(res=(True, False)),
         ),
-        Mistake("mask_not_passed", "the mask is not passed to the self-attention.", _encoder(masked=False)),
+        Mistake("mask_not_passed", "the mask is not passed to the self-attention.", encoder(masked=False)),
+        Mistake(
+            "attention_tuple_not_unpacked",
+            "layer.self_attn returns (output, weights): unpack it, `attended, _ = layer.self_attn(...)`.",
+            tuple_not_unpacked,
+        ),
         Mistake(
             "norms_swapped",
             "the two norms are swapped: layer.sub_self.norm follows the attention, layer.sub_ff.norm the FFN.",
-            _encoder(swap_norms=True),
+            encoder(swap_norms=True),
         ),
         Mistake(
             "norms_missing",
             "a LayerNorm is missing: each sub-layer's sum x + SubLayer(x) is normalised.",
-            _encoder(norm=(False, False)),
-            _encoder(norm=(False, True)),
-            _encoder(norm=(True, False)),
+            encoder(norm=(False, False)),
+            encoder(norm=(False, True)),
+            encoder(norm=(True, False)),
         ),
         Mistake(
             "norm_inside_residual",
             "the norm sits on the sub-layer's output, x + LayerNorm(SubLayer(x)); post-norm normalises the "
             "sum, LayerNorm(x + SubLayer(x)).",
-            _encoder(inside=True),
+            encoder(inside=True),
         ),
         Mistake(
             "sublayers_swapped",
             "the feed-forward network runs first; self-attention comes first, then the FFN.",
-            _encoder(first="ff"),
+            encoder(first="ff"),
         ),
         Mistake(
             "ffn_reads_the_input",
             "the feed-forward network reads the layer's input x; it reads the first sub-layer's output.",
-            _encoder(ff_reads="x"),
+            encoder(ff_reads="x"),
         ),
         Mistake(
             "second_residual_from_input",
             "the second residual adds the layer's input x; it adds the first sub-layer's output.",
-            _encoder(second_residual="x"),
+            encoder(second_residual="x"),
         ),
     ],
     probes=lambda: _encoder_probes(),
-    reference=_encoder(),
+    reference=encoder(),
 )
 
 
 def _encoder_probes():
-    layer = _layer(12, 8, 2)
+    layer = random_norm_layer(12, 8, 2)
     x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(13))
     key = torch.ones(2, 4, dtype=torch.bool)
     key[0, -1] = False
@@ -148,7 +104,7 @@ def _encoder_probes():
 
 def _encoder_case(seed, batch, length, d_model, heads, pad, fn):
     def run():
-        layer = _layer(seed, d_model, heads)
+        layer = random_norm_layer(seed, d_model, heads)
         x = torch.randn(batch, length, d_model)
         key = torch.ones(batch, length, dtype=torch.bool)
         key[0, length - pad :] = False
@@ -254,6 +210,11 @@ DECODER_MASK = Exercise(
             lambda t: (t != 0)[:, None, :] & _tril(t),
         ),
         Mistake(
+            "float_causal_part",
+            "the causal part is a float tensor, and & needs booleans: build it with dtype=torch.bool.",
+            lambda t: _keys(t) & torch.ones(t.shape[1], t.shape[1]).tril(),
+        ),
+        Mistake(
             "wrong_pad_id",
             "the padding id is wrong: <pad> is id 0 (id 1 is <bos>, id 2 <eos>).",
             lambda t: (t != 1)[:, None, None, :] & _tril(t),
@@ -289,18 +250,6 @@ def check_decoder_mask(fn, hidden: bool = False):
     return DECODER_MASK.check(fn, cases, hidden_cases, hidden)
 
 
-def _count(attention=(4, 4), ffn=(2, 1, 1), norm=2, decoder_parts=(2, 3), encoder_parts=(1, 2)):
-    """A parameter count a student might write (right with the defaults): (matrices, vectors) per part."""
-
-    def count(d_model, d_ff, decoder):
-        att = attention[0] * d_model * d_model + attention[1] * d_model
-        ff = ffn[0] * d_model * d_ff + ffn[1] * d_ff + ffn[2] * d_model
-        attentions, norms = decoder_parts if decoder else encoder_parts
-        return attentions * att + ff + norms * norm * d_model
-
-    return count
-
-
 LAYER_PARAMETERS = Exercise(
     "06",
     "layer_parameters",
@@ -323,52 +272,56 @@ LAYER_PARAMETERS = Exercise(
             "cross_attention_forgotten",
             "the decoder layer is counted like an encoder layer: it has a second attention (cross-attention) "
             "and a third LayerNorm.",
-            _count(decoder_parts=(1, 2)),
-            _count(decoder_parts=(1, 3)),
+            count(decoder_parts=(1, 2)),
+            count(decoder_parts=(1, 3)),
         ),
         Mistake(
             "third_norm_missing",
             "the decoder layer has three LayerNorms, one per sub-layer.",
-            _count(decoder_parts=(2, 2)),
+            count(decoder_parts=(2, 2)),
+        ),
+        Mistake(
+            "one_norm_per_layer",
+            "each sub-layer has its own LayerNorm: two in an encoder layer, three in a decoder layer.",
+            count(encoder_parts=(1, 1), decoder_parts=(2, 1)),
+            count(encoder_parts=(1, 1), decoder_parts=(2, 2)),
         ),
         Mistake(
             "attention_biases_missing",
             "the attention's biases are missing: each of its four projections has a bias of d_model numbers.",
-            _count(attention=(4, 0)),
+            count(attention=(4, 0)),
         ),
         Mistake(
             "ffn_biases_missing",
             "the FFN's biases are missing: d_ff numbers for the first Linear, d_model for the second.",
-            _count(ffn=(2, 0, 0)),
-            _count(ffn=(2, 1, 0)),
-            _count(ffn=(2, 0, 1)),
+            count(ffn=(2, 0, 0)),
+            count(ffn=(2, 1, 0)),
+            count(ffn=(2, 0, 1)),
         ),
         Mistake(
-            "biases_missing", "no bias is counted: every Linear here has one.", _count(attention=(4, 0), ffn=(2, 0, 0))
+            "biases_missing", "no bias is counted: every Linear here has one.", count(attention=(4, 0), ffn=(2, 0, 0))
         ),
-        Mistake(
-            "norms_not_counted", "the LayerNorms are not counted: each has 2 x d_model parameters.", _count(norm=0)
-        ),
+        Mistake("norms_not_counted", "the LayerNorms are not counted: each has 2 x d_model parameters.", count(norm=0)),
         Mistake(
             "norm_scale_only",
             "a LayerNorm has a shift as well as a scale: 2 x d_model parameters.",
-            _count(norm=1),
+            count(norm=1),
         ),
         Mistake(
             "three_projections",
             "the attention has four projections: query, key, value and the output projection.",
-            _count(attention=(3, 3)),
-            _count(attention=(3, 4)),
+            count(attention=(3, 3)),
+            count(attention=(3, 4)),
         ),
         Mistake(
             "one_ffn_matrix",
             "the FFN has two matrices, d_model x d_ff and d_ff x d_model.",
-            _count(ffn=(1, 1, 1)),
-            _count(ffn=(1, 1, 0)),
+            count(ffn=(1, 1, 1)),
+            count(ffn=(1, 1, 0)),
         ),
     ],
     probes=lambda: [(8, 32, True), (8, 32, False), (6, 10, True), (6, 10, False)],
-    reference=_count(),
+    reference=count(),
 )
 
 

@@ -68,6 +68,7 @@ WARMUP_LR = Exercise(
             "warmup_exponent",
             "the warm-up branch has the wrong exponent: it is step * warmup ** -1.5.",
             _lr(rise=lambda s, w: s / w),
+            _lr(rise=lambda s, w: (s * w) ** -1.5),
         ),
         Mistake(
             "decay_exponent",

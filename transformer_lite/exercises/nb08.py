@@ -62,6 +62,7 @@ PREVIOUS_TOKEN_SHARE = Exercise(
             "row_zero_included",
             "row 0 is included: it can only see <bos> (weight 1 by force); start at row 1.",
             _share(rows=lambda n: torch.arange(0, n)),
+            lambda w: 0.0 if min(w.shape) < 2 else float(w.diagonal().sum() / (min(w.shape) - 1)),
         ),
         Mistake(
             "short_map_not_handled",
@@ -166,7 +167,13 @@ HEAD_ABLATION = Exercise(
             "head_mask['cross'].",
             _off(kind="dec_self"),
             _off(kind="enc_self"),
+            _off(kind="decoder_cross"),
             lambda *a: Intervention(),
+        ),
+        Mistake(
+            "mask_not_in_a_dict",
+            "head_mask maps a kind of attention to its mask: head_mask={'cross': mask}, not the mask itself.",
+            lambda nl, nh, layer, head: Intervention(head_mask=_off(wrap=False)(nl, nh, layer, head)),
         ),
         Mistake(
             "mask_inverted",

@@ -88,6 +88,15 @@ LAYER_COST = Exercise(
             _cost(attention=lambda n, d, k: 2 * n * n * d + 3 * n * d * d),
         ),
         Mistake(
+            "kind_names",
+            'the layer kinds are spelled "self_attention", "recurrent" and "convolutional", with underscores.',
+            lambda kind, n, d, k: {
+                "self-attention": 2 * n * n * d,
+                "recurrent": 2 * n * d * d,
+                "convolution": k * n * d * d,
+            }[kind],
+        ),
+        Mistake(
             "kernel_squared",
             "the convolution's k is squared; each position has k taps: k n d^2.",
             _cost(convolution=lambda n, d, k: k * k * n * d * d),
@@ -189,6 +198,13 @@ CONV_PATH_LENGTH = Exercise(
             "distance_is_n",
             "the first and last positions are n - 1 apart, not n.",
             lambda n, k: math.ceil(n / ((k - 1) // 2)),
+            lambda n, k: n // ((k - 1) // 2),
+        ),
+        Mistake(
+            "rounded_to_nearest",
+            "the division is rounded to the nearest whole number; a partial step still needs a whole layer: "
+            "round up with math.ceil.",
+            lambda n, k: round((n - 1) / ((k - 1) // 2)),
         ),
     ],
     probes=lambda: [(9, 3), (10, 5), (41, 5), (4, 7), (12, 7)],

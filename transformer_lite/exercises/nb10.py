@@ -184,6 +184,12 @@ TOP_K = Exercise(
             _top(kth=lambda lg, k: lg.topk(min(k + 1, lg.shape[-1]), dim=-1).values[:, -1:]),
         ),
         Mistake(
+            "sorted_ascending",
+            "sort() puts the lowest scores first, so the threshold is the k-th lowest; sort with descending=True "
+            "or use topk.",
+            _top(kth=lambda lg, k: lg.sort(dim=-1).values[:, k - 1 : k]),
+        ),
+        Mistake(
             "threshold_is_the_best",
             "the threshold is the best score, values[:, :1]; the k-th best is the last of the k, values[:, -1:].",
             _top(kth=lambda lg, k: lg.topk(k, dim=-1).values[:, :1]),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..config import autograding
 from .compare import mismatch
 from .diagnosis import Mistake, diagnose, generic, known_outcomes
+from .diagnosis import stub as is_stub
 from .edition import LEFT_AS_IS
 
 # Verdict marks in DejaVu Sans (Debian's Chromium has no emoji font); tests/test_notebooks.py greps FAILED.
@@ -147,11 +148,10 @@ class Exercise:
                 got, expected = case.run()
                 got = tuple(got) if isinstance(got, list) else got
                 problem = mismatch(got, expected, case.atol)
-            except NotImplementedError as err:
-                template = NOT_DONE_WORKED if str(err) == LEFT_AS_IS else NOT_DONE_YET
-                message = template.format(mark=NOT_DONE, title=title)
-                return self._finish(message, "not_done", hidden)
             except Exception as err:  # noqa: BLE001 (the student's code raised: say where, briefly)
+                if is_stub(err):
+                    template = NOT_DONE_WORKED if str(err) == LEFT_AS_IS else NOT_DONE_YET
+                    return self._finish(template.format(mark=NOT_DONE, title=title), "not_done", hidden)
                 got, problem = err, _raised(err)
             if problem is None:
                 continue

@@ -10,7 +10,8 @@ Nothing shows a bare traceback. Beside its verdict a check displays a record for
 
 Help waits until the student asks: ``nb03.hint("attention")`` (the idea), ``level=2`` (the approach in
 words), ``level=3`` (a skeleton with the key expression left blank); ``nb03.solution("attention")`` prints
-the worked solution of that exercise (:mod:`.help`).
+the worked solution of that exercise (:mod:`.help`). In a hosted session that opened the teacher's copy,
+:mod:`.edition` counts a worked solution left as it is as "not done yet".
 
 Two modes, one message:
 - interactively, a check prints its verdict and returns a :class:`Verdict` (true when every case passed;

@@ -41,6 +41,14 @@ def _attend(
     return attend
 
 
+def _scaled_after_softmax(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1) / math.sqrt(q.shape[-1])
+    return weights @ v, weights
+
+
 def _reversed(k):
     return k.permute(*range(k.dim() - 1, -1, -1))
 
@@ -133,6 +141,12 @@ ATTENTION = Exercise(
             "log_softmax",
             "log_softmax gives log-weights; the weights themselves come from torch.softmax.",
             _attend(softmax=lambda s: torch.log_softmax(s, dim=-1)),
+        ),
+        Mistake(
+            "scaled_after_softmax",
+            "the weights are divided by sqrt(d_k) after the softmax, so they no longer sum to 1; scale the scores "
+            "before it.",
+            _scaled_after_softmax,
         ),
         Mistake(
             "values_not_used",

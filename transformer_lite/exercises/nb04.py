@@ -42,6 +42,13 @@ SPLIT_HEADS = Exercise(
             "the heads axis is not moved in front of the positions: transpose (batch, L, heads, d_k) to "
             "(batch, heads, L, d_k).",
             lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h),
+            lambda x, h: torch.stack(x.chunk(h, dim=-1), dim=2),
+        ),
+        Mistake(
+            "width_not_cut",
+            "the width is not cut into heads: view each position as (heads, d_k) first, then move the heads axis.",
+            lambda x, h: x.transpose(1, 2),
+            lambda x, h: x.unsqueeze(1),
         ),
         Mistake(
             "wrong_axes_swapped",

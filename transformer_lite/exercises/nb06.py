@@ -164,6 +164,12 @@ DECODER_MASK = Exercise(
             "not_causal",
             "the mask is not causal: a position may not look at later words.",
             lambda t: _keys(t).expand(-1, -1, t.shape[1], -1),
+            _keys,
+        ),
+        Mistake(
+            "one_future_word",
+            "the causal part lets each position see one word ahead (tril(1)); keep j <= i only, tril().",
+            lambda t: _keys(t) & torch.ones_like(_tril(t)).tril(1),
         ),
         Mistake(
             "future_visible",

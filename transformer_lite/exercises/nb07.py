@@ -146,6 +146,13 @@ SMOOTHED_TARGETS = Exercise(
             _smooth(base=lambda v, eps, n: eps / (v - 1)),
         ),
         Mistake(
+            "spread_excluding_padding",
+            "eps is spread over V - 2 words, leaving out the padding and the right word (the Annotated "
+            "Transformer's LabelSmoothing); here it goes over all V words: eps/V everywhere, plus 1 - eps.",
+            _smooth(base=lambda v, eps, n: eps / (v - 2), right="set"),
+            _smooth(base=lambda v, eps, n: eps / (v - 2)),
+        ),
+        Mistake(
             "not_smoothed",
             "the targets are one-hot: with eps > 0 every word gets eps / V.",
             _smooth(base=lambda v, eps, n: 0.0, bonus=lambda eps, v: 1.0),
@@ -183,7 +190,7 @@ SMOOTHED_TARGETS = Exercise(
             _smooth(rows="all"),
         ),
     ],
-    probes=lambda: [(torch.tensor([1, 3, 0]), 5, 0.2), (torch.tensor([2, 2]), 4, 0.3)],
+    probes=lambda: [(torch.tensor([1, 3, 0]), 6, 0.2), (torch.tensor([2, 2, 1]), 4, 0.3)],
     reference=_smooth(),
 )
 

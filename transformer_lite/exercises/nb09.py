@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 
-from ..measure.complexity import count_flops, max_path_length
+from ..measure.complexity import count_flops, paper_path_length
 from .diagnosis import Mistake
 from .help import Hints, Solutions
 from .runner import Case, Exercise
@@ -118,9 +118,10 @@ def _measured_cost(kind, n, d, k):
     return count_flops(kind, n, d, k) // 2
 
 
-@functools.lru_cache(maxsize=32)
-def _measured_path(n, k):  # seconds for n = 41: measured from gradients, once per session
-    return max_path_length("convolutional", n, kernel=k)
+def _path_count(n, k):
+    """Table 1's count with our layers' constants: notebook 09 measures it from gradients
+    (complexity.max_path_length, seconds for n = 41) and asserts the two agree."""
+    return paper_path_length("convolutional", n, kernel=k)
 
 
 def _cost_case(kind, n, d, k, fn):
@@ -166,6 +167,7 @@ CONV_PATH_LENGTH = Exercise(
             "log_k(n) is the path length of dilated convolutions; these are plain 'same' convolutions: "
             "ceil((n - 1) / ((k - 1) / 2)).",
             lambda n, k: math.ceil(math.log(n, k)),
+            lambda n, k: math.ceil(math.log2(n)),
         ),
         Mistake(
             "n_over_k",
@@ -208,17 +210,18 @@ CONV_PATH_LENGTH = Exercise(
         ),
     ],
     probes=lambda: [(9, 3), (10, 5), (41, 5), (4, 7), (12, 7)],
-    reference=lambda n, k: max_path_length("convolutional", n, kernel=k),
+    reference=_path_count,
 )
 
 
 def _path_case(n, k, fn):
-    return lambda: (fn(n, k), _measured_path(n, k))
+    return lambda: (fn(n, k), _path_count(n, k))
 
 
 def check_conv_path_length(fn, hidden: bool = False):
     """Notebook 09, Your turn 2: ``fn(n, k) -> int``: how many stacked "same" convolutions of odd width k
-    before the last output depends on the first input, as ``complexity.max_path_length`` measures it."""
+    before the last output depends on the first input (``complexity.paper_path_length``, which notebook 09 checks
+    against the measured ``max_path_length``)."""
     cases = [
         Case("n=9, k=3", _path_case(9, 3, fn)),
         Case("n=10, k=5", _path_case(10, 5, fn)),

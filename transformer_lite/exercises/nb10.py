@@ -302,6 +302,12 @@ CACHED_STEP = Exercise(
             _cached(keep_old=True),
         ),
         Mistake(
+            "cache_not_returned",
+            "no cache is returned (None), so the next step starts again from nothing; return the one model.step "
+            "gives back.",
+            lambda model, memory, src_mask, tokens, state: (_cached()(model, memory, src_mask, tokens, state)[0], None),
+        ),
+        Mistake(
             "last_word_only",
             "model.step got only the last word; it takes the whole prefix (it reads the new word and its "
             "position from it).",

@@ -92,6 +92,7 @@ def test_the_workspace_is_the_student_edition_and_keeps_the_students_work(editio
 
 
 def test_the_hosted_copy_counts_an_untouched_worked_solution_as_not_done(capsys):
+    from transformer_lite import hosted
     from transformer_lite.exercises import edition, nb03
 
     source = _cell(nbformat.read(NOTEBOOKS / f"{WALKED[0]}.ipynb", as_version=4), "nb03-attention").source
@@ -108,6 +109,7 @@ def test_the_hosted_copy_counts_an_untouched_worked_solution_as_not_done(capsys)
         input_transformers_post: list = []
 
     assert not edition.student_edition(Shell()), "not a hosted install: nothing changes"
+    assert edition.HOSTED_MARK == hosted.HOSTED_MARK, "the mark hosted.py writes is the one edition.py reads"
     assert edition.student_edition(Shell(), force=True) and "teacher's copy" in capsys.readouterr().out
     assert Shell.input_transformers_post == [edition.stub_worked_solutions]
 

@@ -110,7 +110,11 @@ def restore(src: Path, work: Path, build: Path, which: str) -> tuple[Path, Path 
     work.mkdir(parents=True, exist_ok=True)
     if target.exists():
         (work / BACKUPS).mkdir(exist_ok=True)
-        backup = work / BACKUPS / f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
+        backup = work / BACKUPS / f"{path.stem}.{stamp}.ipynb"
+        while backup.exists():  # two restores within a second: never lose a backup
+            n += 1
+            backup = work / BACKUPS / f"{path.stem}.{stamp}-{n}.ipynb"
         shutil.move(str(target), backup)
         print(f"workspace: your copy is kept as {backup.relative_to(work.parent)}")
     shutil.copy2(built, target)

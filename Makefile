@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test lint assignments student slides html checkpoints data clean hub-deps
+.PHONY: lab lab-teacher restore test lint assignments student slides html checkpoints data clean hub-deps
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -31,12 +31,34 @@ hub-deps: $(DEV_STAMP) $(PROXY)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 LAB_PORT ?= 8888
-# Localhost only, with a fresh token, by explicit flags that win over any user's jupyter config.
-lab: $(STAMP)  ## start JupyterLab on the notebooks
+WORK ?= work
+# The student edition is nbgrader's release (tools/workspace.py builds it), so `make lab` needs nbgrader.
+NBGRADER_STAMP := $(VENV)/.installed-nbgrader
+$(NBGRADER_STAMP): $(STAMP)
+	$(BIN)/pip install -q -c requirements.lock nbgrader
+	touch $@
+
+# JupyterLab on $(1), after running $(3): localhost only, with a fresh token, by explicit flags that win over any
+# user's jupyter config; the URL comes first. tools/jupyter/labconfig turns off Lab's JSON viewer, so the records
+# beside each check and claim (application/json, for the tests and the class report) show nothing there.
+define serve_lab
 	@token=$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); \
-	echo "transformer-lite: JupyterLab at http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
-	exec $(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	echo "transformer-lite: JupyterLab at http://127.0.0.1:$(LAB_PORT)/lab?token=$$token ($(2))"; \
+	$(3) \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/tools/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	exec $(BIN)/jupyter lab --notebook-dir=$(1) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.port_retries=0 --IdentityProvider.token=$$token --ServerApp.allow_remote_access=False $(ALLOW_ROOT)
+endef
+
+lab: $(NBGRADER_STAMP)  ## the student edition in work/: made from nbgrader's release on first use, never overwritten
+	$(call serve_lab,$(WORK),the student edition in $(WORK)/,$(BIN)/python tools/workspace.py open --work $(WORK) || exit 1;)
+
+lab-teacher: $(STAMP)  ## the teacher's copy, notebooks/: worked solutions, hidden tests, model answers
+	$(call serve_lab,notebooks,the teacher's copy: solutions shown,)
+
+restore: $(NBGRADER_STAMP)  ## one pristine student notebook: make restore NB=03 (yours goes to work/backups/)
+	@test -n "$(NB)" || { echo "which notebook? make restore NB=03"; exit 2; }
+	$(BIN)/python tools/workspace.py restore $(NB) --work $(WORK)
 
 test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy

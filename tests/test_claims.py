@@ -60,3 +60,16 @@ def test_every_notebook_has_claims_and_the_table_matches_the_records():
         assert in_table <= in_source, f"{path.name} does not record {sorted(in_table - in_source)}"
     names = [(r["notebook"], r["name"]) for r in rows]
     assert len(names) == len(set(names)), "a claim is listed twice in docs/claims.md"
+
+
+def test_a_student_reads_a_sentence_not_internal_names():
+    from transformer_lite.claims import Claims, record_claims
+
+    held = claims_bundle(test_bleu=97.5, test_exact_match=0.95)["text/plain"]
+    assert held == "The 2 measured facts this notebook's text states all hold on this run."
+    broken = claims_bundle(test_bleu=90.0, test_exact_match=0.95)["text/plain"]
+    assert broken.startswith("1 of the 2 measured facts") and "needs >= 95" in broken and "test_bleu" not in broken
+    unknown = claims_bundle(not_in_the_table=1.0)["text/plain"]
+    assert "not_in_the_table" not in unknown and "recorded" in unknown
+    claims = record_claims(test_bleu=97.5)  # outside IPython: only returned
+    assert isinstance(claims, Claims) and claims == {"test_bleu": 97.5} and claims._ipython_display_() is None

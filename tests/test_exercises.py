@@ -1,10 +1,15 @@
 """The exercises' graders (transformer_lite.exercises): every grader accepts the reference (visible and
-hidden cases), reports a stub as "not done yet" naming the task, and explains each known wrong answer
-(one table: grader, wrong answer, words its message must hold). Both modes: a printed verdict and a falsy
-Verdict interactively, AssertionError with the same message under nbgrader."""
+hidden cases), reports a stub as "not done yet" naming the task, never accepts a wrong answer, and names
+each known mistake ("Likely cause: ...", with its stable key in the check's record).
+
+Tables: RIGHT (grader: a right answer); ITEM_7 (the mistakes issue 20 saw reported as "N of M values
+differ", written here as a student would, each with the key it must be named by); every Mistake an
+exercise registers is checked from its own variants. Both modes: a printed verdict and a falsy Verdict
+interactively, AssertionError with the same message under nbgrader, after the record is displayed."""
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import pytest
@@ -12,6 +17,7 @@ import torch
 
 from transformer_lite.exercises import (
     FAILED,
+    GENERIC,
     PASSED,
     Verdict,
     describe,
@@ -26,6 +32,7 @@ from transformer_lite.exercises import (
     nb08,
     nb09,
     nb10,
+    runner,
 )
 from transformer_lite.model.attention import (
     Intervention,
@@ -36,16 +43,15 @@ from transformer_lite.model.attention import (
 )
 from transformer_lite.model.layers import sinusoidal_encoding
 
+MODULES = [importlib.import_module(f"transformer_lite.exercises.nb{n:02d}") for n in range(1, 11)]
 
-def _attend(scale=None, use_mask=True, keys=lambda k: k.transpose(-2, -1), invert=False):
-    def fn(q, k, v, mask=None):
-        scores = (q @ keys(k)) * ((1 / math.sqrt(q.shape[-1])) if scale is None else scale(q.shape[-1]))
-        if use_mask and mask is not None:
-            scores = scores.masked_fill(mask if invert else ~mask, float("-inf"))
-        w = torch.softmax(scores, -1)
-        return w @ v, w
 
-    return fn
+def _attend(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    w = torch.softmax(scores, -1)
+    return w @ v, w
 
 
 def _mha(mha, query, key, value, mask=None):
@@ -81,12 +87,12 @@ def _greedy(model, memory, mask, tokens):
     return torch.cat([tokens, log_probs.argmax(-1, keepdim=True)], 1)
 
 
-def _share(w, below=False):
+def _share(w):
     n = min(w.shape)
     if n < 2:
         return 0.0
     i = torch.arange(1, n)
-    return float(w[i, i - 1 if below else i].mean())
+    return float(w[i, i].mean())
 
 
 def _top_k(logits, k):
@@ -96,10 +102,6 @@ def _top_k(logits, k):
 def _cached_step(model, memory, src_mask, tokens, state):
     log_probs, state = model.step(memory, src_mask, tokens, state)
     return torch.cat([tokens, log_probs.argmax(-1, keepdim=True)], dim=1), state
-
-
-def _uncached_step(model, memory, src_mask, tokens, state):
-    return _cached_step(model, memory, src_mask, tokens, None)
 
 
 def _head_off(n_layers, n_heads, layer, head):
@@ -113,7 +115,7 @@ RIGHT = {  # grader: a right answer
     nb01.check_gradient_ratio: lambda n, d: float(n[d] / n[0]),
     nb02.check_additive_score: lambda s, h, a: a.v(torch.tanh(a.w_q(s)[:, None, :] + a.w_k(h))).squeeze(-1),
     nb02.check_context_vector: lambda w, h: (w[:, :, None] * h).sum(1),
-    nb03.check_attention: _attend(),
+    nb03.check_attention: _attend,
     nb03.check_causal_mask: causal_mask,
     nb04.check_split_heads: split_heads,
     nb04.check_merge_heads: merge_heads,
@@ -139,64 +141,77 @@ RIGHT = {  # grader: a right answer
     nb10.check_cached_step: _cached_step,
 }
 
-WRONG = [  # (grader, wrong answer, words its message must hold)
-    (nb01.check_rnn_step, lambda x, h, a, b, c, d: torch.tanh(x @ a.T + h @ c.T), "biases are missing"),
-    (nb01.check_rnn_step, lambda x, h, a, b, c, d: torch.tanh(x @ a + b + h @ c + d), "not transposed"),
-    (nb01.check_gradient_ratio, lambda n, d: n[d] / n[0], "expected a Python float, got a tensor"),
-    (nb01.check_gradient_ratio, lambda n, d: float(n[0] / n[d]), "upside down"),
-    (nb02.check_additive_score, lambda s, h, a: (a.w_q(s)[:, None, :] * a.w_k(h)).sum(-1), "adds them"),
-    (nb02.check_context_vector, lambda w, h: h.mean(1), "weights are ignored"),
-    (nb03.check_attention, _attend(scale=lambda d: 1.0), "not divided by sqrt(d_k)"),
-    (nb03.check_attention, _attend(scale=lambda d: 1.0 / d), "divided by d_k"),
-    (nb03.check_attention, _attend(use_mask=False), "mask is ignored"),
-    (nb03.check_attention, _attend(invert=True), "mask is inverted"),
-    (nb03.check_attention, _attend(keys=lambda k: k), "keys are not transposed"),
-    (nb03.check_attention, _attend(keys=lambda k: k.T), "transpose only the last two dimensions"),
-    (nb03.check_causal_mask, lambda n: torch.ones(n, n, dtype=torch.bool).triu(1), "blocked convention"),
-    (nb03.check_causal_mask, lambda n: torch.ones(n, n, dtype=torch.bool).tril(-1), "attend to itself"),
-    (nb04.check_split_heads, lambda x, h: x.reshape(x.shape[0], h, x.shape[1], -1), "mixes positions into heads"),
-    (nb04.check_merge_heads, lambda x: x.reshape(x.shape[0], x.shape[2], -1), "mixes heads into positions"),
-    (nb04.check_multi_head, lambda mha, q, k, v, mask=None: _mha(mha, q, k, v), "pass the mask"),
+
+def _pre_norm(layer, x, mask):
+    h = layer.sub_self.norm(x)
+    a, _ = layer.self_attn(h, h, h, mask)
+    x = x + a
+    return x + layer.ff(layer.sub_ff.norm(x))
+
+
+def _no_residual(layer, x, mask):
+    a, _ = layer.self_attn(x, x, x, mask)
+    x = layer.sub_self.norm(a)
+    return layer.sub_ff.norm(layer.ff(x))
+
+
+def _attend_by_length(q, k, v, mask=None):
+    scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(k.size(-2))
+    if mask is not None:
+        scores = scores.masked_fill(mask == 0, -float("inf"))
+    weights = scores.softmax(dim=-1)
+    return torch.matmul(weights, v), weights
+
+
+def _smooth_other_words(target, vocab_size, eps):
+    out = torch.ones(len(target), vocab_size) * eps / (vocab_size - 1)
+    out.scatter_(1, target[:, None], 1 - eps)
+    return out
+
+
+ITEM_7 = [  # (grader, the wrong answer as a student writes it, the key it must be named by)
     (
-        nb05.check_sinusoidal_encoding,
-        lambda n, d: sinusoidal_encoding(n, d).view(n, -1, 2).flip(-1).flatten(1),
-        "swapped",
-    ),
-    (
-        nb05.check_equivariance_gap,
-        lambda layer, x, perm: (layer(x[perm]) - layer(x)[perm]).abs().max().item(),
-        "dimension 1",
-    ),
-    (
-        nb05.check_equivariance_gap,
-        lambda layer, x, perm: (layer(x[:, perm]) - layer(x)[:, perm]).abs().max(),
-        "Python float",
+        nb06.check_decoder_mask,
+        lambda t: (t != 0)[:, None, None, :] & torch.triu(torch.ones(t.shape[1], t.shape[1], dtype=torch.bool)),
+        "future_visible",
     ),
     (
         nb06.check_decoder_mask,
-        lambda t: torch.ones(t.shape[1], t.shape[1], dtype=torch.bool).tril().expand(t.shape[0], 1, -1, -1),
-        "padding",
+        lambda t: (t != 0).unsqueeze(1).unsqueeze(-1) & torch.ones(t.shape[1], t.shape[1]).bool().tril(),
+        "padding_on_queries",
     ),
-    (nb06.check_layer_parameters, lambda d, f, decoder: _params(d, f, False), "expected 66752, got 49984"),
-    (nb07.check_warmup_lr, lambda s, d, w: min(s**-0.5, s * w**-1.5), "expected"),
-    (nb07.check_smoothed_targets, lambda t, v, eps: _smooth(t, v, 0.0), "values differ"),
-    (nb08.check_previous_token_share, lambda w: _share(w, below=True), "read the diagonal"),
+    (nb06.check_encoder_layer, _pre_norm, "pre_norm"),
+    (nb06.check_encoder_layer, _no_residual, "residuals_missing"),
+    (nb10.check_top_k, lambda lg, k: torch.where(lg < torch.topk(lg, k).values[:, [-1]], 0.0, lg), "filled_with_zero"),
+    (nb10.check_top_k, lambda lg, k: lg.masked_fill(lg < lg.topk(k, dim=0).values[-1], -math.inf), "topk_over_batch"),
+    (nb10.check_loss_mask, lambda m, t: torch.cat([m, t > 0], dim=-1), "source_counted"),
+    (nb07.check_warmup_lr, lambda s, d, w: d**-0.5 * max(s**-0.5, s * w**-1.5), "max_not_min"),
+    (nb07.check_warmup_lr, lambda s, d, w: min(1 / math.sqrt(s), s / w**1.5), "d_model_factor_missing"),
+    (nb07.check_smoothed_targets, _smooth_other_words, "spread_over_other_words"),
+    (nb03.check_attention, _attend_by_length, "scale_by_length"),
+    (nb01.check_rnn_step, lambda x, h, wi, bi, wh, bh: torch.tanh(x @ wi.t() + bi + h @ wh.t()), "b_hh_missing"),
     (
-        nb08.check_previous_token_share,
-        lambda w: float(w[torch.arange(1, len(w)), torch.arange(1, len(w))].mean()),
-        "L = 1",
+        nb01.check_rnn_step,
+        lambda x, h, wi, bi, wh, bh: torch.sigmoid(x @ wi.T + bi + h @ wh.T + bh),
+        "sigmoid_not_tanh",
     ),
-    (nb08.check_head_ablation, lambda *a: Intervention(), "no 'cross' entry"),
-    (nb09.check_layer_cost, lambda kind, n, d, k: n * d, "expected 1600, got 80"),
-    (nb09.check_conv_path_length, lambda n, k: n - 1, "expected 5, got 9"),
-    (nb10.check_loss_mask, lambda m, t: torch.cat([m, t != 0], dim=1), "5 of 14 values differ"),
-    (nb10.check_top_k, lambda logits, k: logits, "expected -inf"),
-    (nb10.check_cached_step, _uncached_step, "model.step got the cache, not None"),
+    # ones the graders named before issue 20, still named
+    (nb03.check_causal_mask, lambda n: torch.ones(n, n, dtype=torch.bool).triu(1), "blocked_convention"),
+    (nb08.check_previous_token_share, lambda w: float(w.diagonal(-1).mean()), "below_diagonal"),
+    # generic causes, from the failing case alone
+    (nb01.check_gradient_ratio, lambda n, d: n[d] / n[0], "returned_tensor"),
+    (nb09.check_conv_path_length, lambda n, k: float(math.ceil((n - 1) / ((k - 1) // 2))), "returned_float"),
+    (nb03.check_attention, lambda q, k, v, mask=None: _attend(q, k, v, mask)[::-1], "results_swapped"),
+    (nb03.check_causal_mask, lambda n: None, "returned_none"),
 ]
 
 
 def _stub(*args, **kwargs):
     raise NotImplementedError("Your turn: not written yet")
+
+
+def _ids(x):
+    return getattr(x, "__name__", "") if callable(x) and not isinstance(x, str) else str(x)
 
 
 @pytest.mark.parametrize("grader", list(RIGHT), ids=lambda g: g.__module__[-4:] + "." + g.__name__)
@@ -209,26 +224,88 @@ def test_grader_accepts_the_right_answer_visible_and_hidden(grader, capsys):
 @pytest.mark.parametrize("grader", list(RIGHT), ids=lambda g: g.__module__[-4:] + "." + g.__name__)
 def test_grader_reports_a_stub_naming_the_task(grader, capsys):
     verdict = grader(_stub)
-    assert isinstance(verdict, Verdict) and not verdict
+    assert isinstance(verdict, Verdict) and not verdict and verdict.status == "not_done"
     out = capsys.readouterr().out
-    assert "not done yet" in out and "Your turn" in out and "Traceback" not in out
+    assert "not done yet" in out and "Your turn" in out and "Traceback" not in out and FAILED not in out
 
 
-@pytest.mark.parametrize("grader,wrong,words", WRONG, ids=lambda x: getattr(x, "__name__", "")[:20])
-def test_grader_explains_a_wrong_answer(grader, wrong, words, capsys):
-    assert not grader(wrong)
+@pytest.mark.parametrize("grader,wrong,key", ITEM_7, ids=[f"{g.__name__}-{k}" for g, _, k in ITEM_7])
+def test_item_7_mistakes_are_named(grader, wrong, key, capsys):
+    verdict = grader(wrong)
     out = capsys.readouterr().out
-    assert FAILED in out and words in out, out
-    assert "level=2" in out, "the message points at the concrete hint"
+    assert not verdict and FAILED in out
+    assert verdict.record["check"]["mistake"] == key, out
+    assert "Likely cause: " + verdict.record["check"]["mistake_text"] in out, out
+    assert "level=2" in out, "the message points at the next hint"
 
 
-def test_under_nbgrader_a_failing_check_raises_with_the_same_message(monkeypatch, capsys):
-    shown = nb03.check_causal_mask(lambda n: torch.ones(n, n, dtype=torch.bool).triu(1)).message
+MISTAKES = [
+    (module, key, mistake, i)
+    for module in MODULES
+    for key, exercise in module.EXERCISES.items()
+    for mistake in exercise.mistakes
+    for i in range(len(mistake.variants))
+]
+
+
+@pytest.mark.parametrize(
+    "module,exercise,mistake,i", MISTAKES, ids=[f"{m.__name__[-4:]}.{e}.{k.key}.{i}" for m, e, k, i in MISTAKES]
+)
+def test_every_registered_mistake_fails_and_is_named(module, exercise, mistake, i, capsys):
+    grader = getattr(module, f"check_{exercise}")
+    verdict = grader(mistake.variants[i])
+    out = capsys.readouterr().out
+    assert not verdict, f"{exercise}: the grader accepted the mistake {mistake.key!r}"
+    assert verdict.record["check"]["mistake"] == mistake.key, out
+    assert f"Likely cause: {mistake.why}" in out
+
+
+def test_every_exercise_names_at_least_three_mistakes_with_unique_stable_keys():
+    exercises = [(m, k, e) for m in MODULES for k, e in m.EXERCISES.items()]
+    assert len(exercises) == 24
+    for module, key, exercise in exercises:
+        keys = [m.key for m in exercise.mistakes]
+        assert len(keys) >= 3, f"{module.__name__}.{key}: {keys}"
+        assert len(set(keys)) == len(keys), f"{module.__name__}.{key}: a key is used twice"
+        assert all(k.isidentifier() and k.islower() for k in keys), keys
+        assert not set(keys) & {g.key for g in GENERIC}, "an exercise's key shadows a generic one"
+        assert hasattr(module, f"check_{key}") and exercise.notebook == module.__name__[-2:]
+
+
+def test_the_record_is_exact_and_displayed_before_nbgrader_raises(monkeypatch, capsys):
+    shown = []
+    monkeypatch.setattr(runner, "show_record", shown.append)
+    wrong = lambda n: torch.ones(n, n, dtype=torch.bool).triu(1)  # noqa: E731
+    message = nb03.check_causal_mask(wrong).message
+    assert shown[-1] == {
+        "check": {
+            "notebook": "03",
+            "exercise": "causal_mask",
+            "hidden": False,
+            "status": "failed",
+            "mistake": "blocked_convention",
+            "mistake_text": nb03.CAUSAL_MASK.mistakes[0].why,
+            "hint": nb03.hint.text("causal_mask", 1),
+        }
+    }
+    assert "blocked convention" in message
+    capsys.readouterr()
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(AssertionError) as err:
-        nb03.check_causal_mask(lambda n: torch.ones(n, n, dtype=torch.bool).triu(1))
-    assert str(err.value) == shown and "blocked convention" in shown
+        nb03.check_causal_mask(wrong, hidden=True)
+    assert shown[-1]["check"]["hidden"] is True and shown[-1]["check"]["status"] == "failed"
+    assert str(err.value) + "\n" == capsys.readouterr().out, "the same message, printed and raised"
     assert nb03.check_causal_mask(causal_mask), "a right answer passes under nbgrader too"
+    assert shown[-1]["check"]["status"] == "passed" and shown[-1]["check"]["mistake"] is None
+    with pytest.raises(AssertionError):
+        nb03.check_causal_mask(_stub)
+    assert shown[-1]["check"]["status"] == "not_done" and shown[-1]["check"]["mistake_text"] is None
+
+
+def test_outside_ipython_a_check_displays_nothing(capsys):
+    assert runner.show_record({"check": {}}) is None  # no IPython shell: it just returns
+    verdict = nb01.check_gradient_ratio(lambda n, d: float(n[d] / n[0]))
+    assert capsys.readouterr().out.startswith(PASSED) and verdict.record["check"]["status"] == "passed"
 
 
 def test_verdict_displays_nothing_in_jupyter():
@@ -246,15 +323,27 @@ def test_values_differ_shows_first_differing_positions_with_four_digits():
 
 
 def test_inverted_mask_is_named_although_the_causal_probe_would_give_nan(capsys):
-    nb03.check_attention(_attend(invert=True))
+    def inverted(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(mask, float("-inf"))
+        w = torch.softmax(scores, -1)
+        return w @ v, w
+
+    nb03.check_attention(inverted)
     assert "Likely cause: the mask is inverted" in capsys.readouterr().out
 
 
-def test_tiered_hints_conceptual_first(capsys):
-    nb03.hint("attention")
-    first = capsys.readouterr().out
-    nb03.hint("attention", level=2)
-    second = capsys.readouterr().out
-    assert "transpose(-2, -1)" not in first and "transpose(-2, -1)" in second and "level=2" in first
-    with pytest.raises(ValueError, match="no exercise 'attn'"):
-        nb03.hint("attn")
+def test_a_failed_check_prints_the_first_hint_only(capsys):
+    verdict = nb07.check_warmup_lr(lambda s, d, w: d**-0.5 * max(s**-0.5, s * w**-1.5))
+    out = capsys.readouterr().out
+    assert nb07.hint.text("warmup_lr", 1) in out
+    assert nb07.hint.text("warmup_lr", 2) not in out and nb07.hint.text("warmup_lr", 3) not in out
+    assert verdict.record["check"]["hint"] == nb07.hint.text("warmup_lr", 1)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__[-4:])
+def test_each_exercise_reference_passes_its_grader(module, capsys):
+    """The reference the diagnosis compares with is right (a wrong one would blame the student)."""
+    for key, exercise in module.EXERCISES.items():
+        assert getattr(module, f"check_{key}")(exercise.reference), capsys.readouterr().out

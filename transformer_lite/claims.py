@@ -2,8 +2,10 @@
 
 Every notebook ends its measurements with one ``record_claims(...)`` call. It displays a
 ``application/json`` output ``{"claims": {name: value, ...}}``, which the notebook tests read
-from the executed notebook and check against ``docs/claims.md``. A student sees only a short
-line saying what was recorded.
+from the executed notebook and check against ``docs/claims.md``. A student sees one sentence
+instead (its ``text/plain``): how many of the facts the notebook's text states were measured on
+this run and held, with the claim's own words for any that did not (``docs/claims.md`` gives the
+words and margins; without it, the sentence only says the numbers were recorded).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from numbers import Real
+from pathlib import Path
 
 CLAIMS_MIME = "application/json"
 
@@ -33,29 +36,70 @@ def _plain(name: str, value):
     raise TypeError(f"claim {name!r} has type {type(value).__name__}; use a number, bool, string, list or dict")
 
 
+ALL_HELD = "The {n} measured facts this notebook's text states all hold on this run."
+SOME_FAILED = "{failed} of the {n} measured facts this notebook's text states did not hold on this run:"
+FAILED_FACT = "- {claim}: measured {value}, needs {holds}."
+RECORDED = "The {n} measured facts this notebook's text states are recorded for the course's tests."
+TABLE = Path(__file__).resolve().parent.parent / "docs" / "claims.md"  # in a clone; absent from a wheel
+
+
+class Claims(dict):
+    """The recorded claims, as ``record_claims`` returns them: a dict that shows nothing as a cell's
+    value (the sentence above it says what a student needs)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def _show(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return json.dumps(value)
+
+
+def summary(claims: dict, table=TABLE) -> str:
+    """One sentence for a student about ``claims``: all held, or which did not (in the table's words)."""
+    try:
+        rows = [r for r in load_claims_table(table) if r["name"] in claims]
+    except (OSError, ValueError):
+        rows = []
+    if not rows:
+        return RECORDED.format(n=len(claims))
+    broken = [r for r in rows if not parse_condition(r["holds_when"])(claims[r["name"]])]
+    if not broken:
+        return ALL_HELD.format(n=len(rows))
+    lines = [SOME_FAILED.format(failed=len(broken), n=len(rows))]
+    for row in broken:
+        claim = row["claim"].replace("`", "")
+        lines.append(FAILED_FACT.format(claim=claim, value=_show(claims[row["name"]]), holds=row["holds_when"]))
+    return "\n".join(lines)
+
+
 def claims_bundle(**values) -> dict:
-    """The display bundle ``{"application/json": {"claims": {...}}, "text/plain": ...}``."""
+    """The display bundle ``{"application/json": {"claims": {...}}, "text/plain": <summary>}``."""
     if not values:
         raise ValueError("record_claims() needs at least one name=value")
     claims = {name: _plain(name, v) for name, v in values.items()}
     json.dumps(claims)  # fails here, not in the notebook file, if something is not JSON
-    names = ", ".join(sorted(claims))
-    return {CLAIMS_MIME: {"claims": claims}, "text/plain": f"claims recorded: {names}"}
+    return {CLAIMS_MIME: {"claims": claims}, "text/plain": summary(claims)}
 
 
-def record_claims(**values) -> dict:
-    """Display this notebook's claim values so the tests can check them. Taught in notebook 00; used in
-    every notebook (its last measurement cell).
+def record_claims(**values) -> Claims:
+    """Display this notebook's claim values so the tests can check them, with one sentence for the
+    student. Taught in notebook 00; used in every notebook (its last measurement cell).
 
-    Returns the claims dict. Outside IPython it only returns them.
+    Returns the claims (a dict that displays nothing). Outside IPython it only returns them.
     """
     bundle = claims_bundle(**values)
+    claims = Claims(bundle[CLAIMS_MIME]["claims"])
     try:
+        from IPython import get_ipython
         from IPython.display import display
     except ImportError:  # plain Python: nothing to display
-        return bundle[CLAIMS_MIME]["claims"]
-    display(bundle, raw=True)
-    return bundle[CLAIMS_MIME]["claims"]
+        return claims
+    if get_ipython() is not None:
+        display(bundle, raw=True)
+    return claims
 
 
 def read_claims(notebook) -> dict:
@@ -112,8 +156,6 @@ def parse_condition(text: str):
 def load_claims_table(path) -> list[dict]:
     """The rows of the claims table in ``path`` (docs/claims.md):
     [{"notebook": "07", "name": "test_bleu", "claim": ..., "reference": ..., "holds_when": ">= 95"}]."""
-    from pathlib import Path
-
     text = Path(path).read_text(encoding="utf-8")
     if TABLE_BEGIN not in text or TABLE_END not in text:
         raise ValueError(f"{path}: no claims table between {TABLE_BEGIN} and {TABLE_END}")

@@ -1,10 +1,16 @@
 """Set-up for hosted notebooks (Colab, Kaggle, Binder, a university hub without the course image).
 
 Every notebook's first code cell starts with :data:`SETUP_SNIPPET`. Where ``transformer_lite`` is
-importable (``make lab``, the class hub's image) it does nothing. Elsewhere it installs the course
+importable (``make lab``, the class hub's image) it installs nothing. Elsewhere it installs the course
 from :data:`SOURCE` (or ``$TRANSFORMER_LITE_SOURCE``: a repository URL or a local path) with
 ``--no-deps``, then runs this file as a script, which installs only the requirements that are
-missing. An installed torch (a hosted notebook's GPU build) is never replaced.
+missing and marks the install as hosted. An installed torch (a hosted notebook's GPU build) is never
+replaced.
+
+Then the snippet calls ``transformer_lite.exercises.edition.student_edition()``: in a hosted session
+(the mark is there) a notebook opened from the repository is the teacher's copy, with worked solutions
+in its exercise cells; the call says so, and makes the kernel count a worked solution left as it is as
+"not done yet", so the exercises work as in the student edition. Elsewhere it does nothing.
 
 This file uses the standard library only: when it runs, the package's own dependencies (torch,
 numpy) may still be missing, so it is run as a file, never imported through the package.
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as metadata
 import json
+import os
 import re
 import subprocess
 import sys
@@ -44,7 +51,11 @@ if importlib.util.find_spec("transformer_lite") is None:
     importlib.invalidate_caches()
     package = importlib.util.find_spec("transformer_lite").submodule_search_locations[0]
     subprocess.run([sys.executable, os.path.join(package, "hosted.py")], check=True)
+from transformer_lite.exercises.edition import student_edition
+
+student_edition()  # hosted sessions only: a worked solution left as it is counts as not done yet
 """
+OLD_SNIPPET_ENDS = ('hosted.py")], check=True)\n',)  # what earlier snippets ended with (stamp replaces them)
 
 
 def missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
@@ -62,12 +73,20 @@ def missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
     return missing
 
 
+HOSTED_MARK = ".hosted-install"  # beside this file: the set-up cell installed the course (exercises/edition.py)
+
+
 def install_missing() -> list[str]:
-    """pip-install the missing requirements (and nothing else); returns what it installed."""
+    """pip-install the missing requirements (and nothing else) and mark the install as hosted; returns
+    what it installed."""
     missing = missing_requirements()
     if missing:
         print("transformer-lite: installing", ", ".join(missing), flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not os.path.exists(os.path.join(here, os.pardir, "pyproject.toml")):  # an install, not a clone
+        with open(os.path.join(here, HOSTED_MARK), "w") as mark:
+            mark.write("installed by a notebook's set-up cell\n")
     return missing
 
 
@@ -79,8 +98,9 @@ def stamp(path: str) -> bool:
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
     source = "".join(cell["source"])
     if source.startswith(MARKER):  # an older snippet: everything up to its last line
-        last = 'hosted.py")], check=True)\n'
-        source = source.split(last, 1)[1].lstrip("\n") if last in source else ""
+        last = SETUP_SNIPPET.splitlines(keepends=True)[-1]
+        ends = [end for end in (last, *OLD_SNIPPET_ENDS) if end in source]
+        source = source.split(ends[0], 1)[1].lstrip("\n") if ends else ""
     new = SETUP_SNIPPET + "\n" + source
     if new == "".join(cell["source"]):
         return False

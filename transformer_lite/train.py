@@ -101,9 +101,8 @@ class History:
         done = self.steps_done
         line = f"{done} of {self.budget} steps in {self.train_seconds:.1f} s"
         line += f" ({self.train_seconds / done * 1000:.0f} ms per step)" if done else ""
-        if self.interrupted:
-            line = f"Interrupted after {line}: the model keeps those {done} steps ({done / max(self.budget, 1):.0%} of "
-            line += "the budget) and is not fully trained"
+        if self.interrupted:  # fit() has said so already, once, with what it means for the model
+            line += ", interrupted"
         return line
 
 
@@ -242,7 +241,11 @@ def fit(
     bar.close()
     model.eval()
     if history.interrupted:
-        print(history.summary() + ".")
+        done, budget = history.steps_done, history.budget
+        print(
+            f"Interrupted after {done} of {budget} steps: the model keeps those {done} steps "
+            f"({done / max(budget, 1):.0%} of the budget) and is not fully trained."
+        )
     return history
 
 

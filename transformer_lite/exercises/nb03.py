@@ -2,27 +2,180 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..model.attention import causal_mask, scaled_dot_product_attention
-from . import Case, Hints, Mistake, Probe, exercise
+from .diagnosis import Mistake
+from .help import Hints, Solutions
+from .runner import Case, Exercise
 
-hint = Hints(
-    "nb03",
-    {
-        "attention": (
-            "each query is compared with every key by a dot product, scaled so the scores keep unit variance "
-            "whatever d_k; blocked keys must get zero weight, each query's weights sum to 1 over the keys, and "
-            "the output mixes the values with those weights; only the last two dimensions are (positions, width)",
-            "scores = q @ k.transpose(-2, -1) / math.sqrt(d_k); scores.masked_fill(~mask, float('-inf')); "
-            "weights = torch.softmax(scores, dim=-1); return weights @ v, weights",
+
+def _attend(
+    scale=lambda q, k, v: 1 / math.sqrt(q.shape[-1]),
+    keys=lambda k: k.transpose(-2, -1),
+    masking="fill",
+    softmax=lambda s: torch.softmax(s, dim=-1),
+    values=lambda w, k, v: w @ v,
+):
+    """An attention a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def attend(q, k, v, mask=None):
+        scores = (q @ keys(k)) * scale(q, k, v)
+        if mask is not None and masking == "fill":
+            scores = scores.masked_fill(~mask, float("-inf"))
+        elif mask is not None and masking == "inverted":
+            scores = scores.masked_fill(mask, float("-inf"))
+        elif mask is not None and masking == "zero":
+            scores = scores.masked_fill(~mask, 0.0)
+        elif mask is not None and masking == "multiplied":
+            scores = scores * mask
+        weights = softmax(scores)
+        if mask is not None and masking == "after":
+            weights = weights.masked_fill(~mask, 0.0)
+        elif mask is not None and masking == "after_times":
+            weights = weights * mask
+        return values(weights, k, v), weights
+
+    return attend
+
+
+def _scaled_after_softmax(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1) / math.sqrt(q.shape[-1])
+    return weights @ v, weights
+
+
+def _reversed(k):
+    return k.permute(*range(k.dim() - 1, -1, -1))
+
+
+ATTENTION = Exercise(
+    "03",
+    "attention",
+    "03 Your turn 1 (attention)",
+    hints=(
+        "Each query is compared with every key by a dot product; the scores are scaled so that their spread "
+        "does not grow with d_k; blocked keys get zero weight; each query's weights sum to 1 over the keys; "
+        "and the output mixes the values with those weights.",
+        "Multiply q by k with k's last two dimensions swapped, which gives one score per (query, key) pair. "
+        "Divide by the square root of the width of q. Where the mask is False, set the score to minus "
+        "infinity. Take the softmax along the keys' axis, the last one. Multiply the weights by v, and "
+        "return the output and the weights.",
+        "scores = q @ ____ / math.sqrt(____)   # (..., Lq, Lk)\n"
+        "if the mask is given:\n"
+        '    scores = scores.masked_fill(____, float("-inf"))\n'
+        "weights = torch.softmax(scores, dim=____)\n"
+        "return ____, weights",
+    ),
+    mistakes=[
+        Mistake("scale_missing", "the scores are not divided by sqrt(d_k).", _attend(scale=lambda q, k, v: 1.0)),
+        Mistake(
+            "scale_by_d_k",
+            "the scores are divided by d_k; divide by its square root, sqrt(d_k).",
+            _attend(scale=lambda q, k, v: 1 / q.shape[-1]),
         ),
-        "causal_mask": (
-            "query i may attend to key j when j is not in its future: itself and everything before it; "
-            "our masks say True = may attend",
-            "torch.ones(length, length, dtype=torch.bool).tril()",
+        Mistake(
+            "scale_multiplied",
+            "the scores are multiplied by sqrt(d_k); divide by it instead.",
+            _attend(scale=lambda q, k, v: math.sqrt(q.shape[-1])),
         ),
-    },
+        Mistake(
+            "scale_by_length",
+            "the scores are scaled by the sequence length; the scale is 1/sqrt(d_k), the width of q and k "
+            "(q.shape[-1]).",
+            _attend(scale=lambda q, k, v: 1 / math.sqrt(k.shape[-2])),
+            _attend(scale=lambda q, k, v: 1 / k.shape[-2]),
+            _attend(scale=lambda q, k, v: 1 / math.sqrt(q.shape[-2])),
+        ),
+        Mistake(
+            "scale_wrong_axis",
+            "d_k is the last dimension of q (q.shape[-1]); the scale reads another dimension.",
+            _attend(scale=lambda q, k, v: 1 / math.sqrt(q.shape[0])),
+            _attend(scale=lambda q, k, v: 1 / math.sqrt(v.shape[-1])),
+        ),
+        Mistake(
+            "keys_not_transposed",
+            "the keys are not transposed: the scores are q times k with k's last two dimensions swapped.",
+            _attend(keys=lambda k: k),
+        ),
+        Mistake(
+            "transpose_fixed_axes",
+            "k.transpose(1, 2) swaps fixed axes, right only for 3-D inputs; with heads the keys' last two "
+            "dimensions are -2 and -1: k.transpose(-2, -1).",
+            _attend(keys=lambda k: k.transpose(1, 2)),
+            _attend(keys=lambda k: k.transpose(0, 1)),
+        ),
+        Mistake(
+            "full_transpose",
+            "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions, "
+            "k.transpose(-2, -1).",
+            _attend(keys=_reversed),
+        ),
+        Mistake(
+            "softmax_over_queries",
+            "the softmax runs over the queries; each query's weights must sum to 1 over the keys (dim=-1).",
+            _attend(softmax=lambda s: torch.softmax(s, dim=-2)),
+        ),
+        Mistake(
+            "softmax_fixed_dim",
+            "the softmax runs over a fixed dimension (dim=1 or dim=2); with leading (batch, head) dimensions the "
+            "keys are the last one: dim=-1.",
+            _attend(softmax=lambda s: torch.softmax(s, dim=1)),
+            _attend(softmax=lambda s: torch.softmax(s, dim=2)),
+        ),
+        Mistake(
+            "softmax_over_batch",
+            "the softmax runs over the batch (dim=0); each query's weights must sum to 1 over the keys (dim=-1).",
+            _attend(softmax=lambda s: torch.softmax(s, dim=0)),
+        ),
+        Mistake(
+            "softmax_missing",
+            "the scores are used as weights without a softmax: each query's weights must be positive and sum to 1.",
+            _attend(softmax=lambda s: s),
+        ),
+        Mistake(
+            "log_softmax",
+            "log_softmax gives log-weights; the weights themselves come from torch.softmax.",
+            _attend(softmax=lambda s: torch.log_softmax(s, dim=-1)),
+        ),
+        Mistake(
+            "scaled_after_softmax",
+            "the weights are divided by sqrt(d_k) after the softmax, so they no longer sum to 1; scale the scores "
+            "before it.",
+            _scaled_after_softmax,
+        ),
+        Mistake(
+            "values_not_used",
+            "the weights multiply the keys; the output mixes the values: weights @ v.",
+            _attend(values=lambda w, k, v: w @ k),
+        ),
+        Mistake("mask_ignored", "the mask is ignored: blocked keys must get zero weight.", _attend(masking="none")),
+        Mistake(
+            "mask_inverted",
+            "the mask is inverted: True means 'may attend', so block where the mask is False.",
+            _attend(masking="inverted"),
+        ),
+        Mistake(
+            "mask_zero_fill",
+            "blocked scores become 0 (a fill with 0, or scores times the mask), and 0 still gets weight after "
+            "the softmax; set them to -inf.",
+            _attend(masking="zero"),
+            _attend(masking="multiplied"),
+        ),
+        Mistake(
+            "mask_after_softmax",
+            "the mask zeroes the weights after the softmax, so the remaining weights no longer sum to 1; "
+            "block the scores before the softmax.",
+            _attend(masking="after"),
+            _attend(masking="after_times"),
+        ),
+    ],
+    probes=lambda: _attention_probes(),
+    reference=_attend(),
 )
 
 
@@ -35,20 +188,22 @@ def _inputs(seed: int, q_shape, k_len: int, v_dim: int | None = None):
     return q, k, v
 
 
-def _variant(
-    scale=None, use_mask: bool = True, keys=lambda k: k.transpose(-2, -1), softmax_dim: int = -1, invert=False
-):
-    """A known wrong attention (or the right one with the defaults)."""
+def _last_keys_blocked(blocked: int):
+    def mask(lq, lk):
+        m = torch.ones(lq, lk, dtype=torch.bool)
+        m[:, lk - blocked :] = False
+        return m
 
-    def attend(q, k, v, mask=None):
-        factor = (1 / q.shape[-1] ** 0.5) if scale is None else scale(q.shape[-1])
-        scores = (q @ keys(k)) * factor
-        if use_mask and mask is not None:
-            scores = scores.masked_fill(mask if invert else ~mask, float("-inf"))
-        w = torch.softmax(scores, dim=softmax_dim)
-        return w @ v, w
+    return mask
 
-    return attend
+
+def _attention_probes():
+    """Batch 2, Lq 3, Lk 4, d_k 5, d_v 6 tell every scale apart; the padding mask leaves no row fully
+    blocked either way round (so an inverted mask gives numbers, not NaN); in the cube (batch = length =
+    width) k.T has k's shape, so q @ k.T runs and is wrong."""
+    q, k, v = _inputs(7, (2, 3, 5), 4, v_dim=6)
+    heads = _inputs(10, (2, 3, 4, 5), 4, v_dim=6)  # (batch, heads, L, d_k): fixed axes go wrong here
+    return [(q, k, v), (q, k, v, _last_keys_blocked(1)(3, 4)), _inputs(8, (3, 3, 3), 3), heads]
 
 
 def _attention_case(fn, seed, q_shape, k_len, v_dim=None, mask_fn=None):
@@ -59,45 +214,6 @@ def _attention_case(fn, seed, q_shape, k_len, v_dim=None, mask_fn=None):
         return got, scaled_dot_product_attention(q, k, v, mask)
 
     return run
-
-
-def _last_keys_blocked(blocked: int):
-    def mask(lq, lk):
-        m = torch.ones(lq, lk, dtype=torch.bool)
-        m[:, lk - blocked :] = False
-        return m
-
-    return mask
-
-
-def _probes():
-    """Inputs that tell the known mistakes apart. The masked probe has no fully blocked row either way
-    round (the last key is padding), so an inverted mask gives numbers, not NaN on both sides."""
-    q, k, v = _inputs(7, (1, 4, 4), 4)
-    padding = _last_keys_blocked(1)(4, 4)
-    unmasked = [
-        Mistake("the scores are not divided by sqrt(d_k).", _variant(lambda d: 1.0)),
-        Mistake("the scores are divided by d_k; divide by sqrt(d_k) instead.", _variant(lambda d: 1.0 / d)),
-        Mistake("the scores are multiplied by sqrt(d_k); divide instead.", _variant(lambda d: d**0.5)),
-        Mistake("the keys are not transposed: the scores compare q with k transposed.", _variant(keys=lambda k: k)),
-        Mistake(
-            "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions, "
-            "k.transpose(-2, -1).",
-            _variant(keys=lambda k: k.permute(*range(k.dim() - 1, -1, -1))),
-        ),
-        Mistake(
-            "the softmax runs over the queries; each query's weights must sum to 1 over the keys.",
-            _variant(softmax_dim=-2),
-        ),
-    ]
-    masked = [
-        Mistake("the mask is ignored: blocked keys must get zero weight.", _variant(use_mask=False)),
-        Mistake(
-            "the mask is inverted: True means 'may attend', so block where the mask is False.", _variant(invert=True)
-        ),
-    ]
-    cube = _inputs(8, (3, 3, 3), 3)  # batch = length = width: k.T has k's shape, so q @ k.T runs and is wrong
-    return [Probe((q, k, v, padding), masked + unmasked), Probe((q, k, v), unmasked), Probe(cube, unmasked)]
 
 
 def check_attention(fn, hidden: bool = False):
@@ -125,7 +241,68 @@ def check_attention(fn, hidden: bool = False):
             _attention_case(fn, 9, (2, 2, 3, 4), 5, mask_fn=_last_keys_blocked(1)),
         ),
     ]
-    return exercise(hint, "attention", "03 Your turn 1 (attention)", cases, fn, _probes(), hidden_cases, hidden)
+    return ATTENTION.check(fn, cases, hidden_cases, hidden)
+
+
+def _ones(n):
+    return torch.ones(n, n, dtype=torch.bool)
+
+
+CAUSAL_MASK = Exercise(
+    "03",
+    "causal_mask",
+    "03 Your turn 2 (causal mask)",
+    hints=(
+        "Query i may attend to key j when j is not in its future: itself and every position before it. "
+        "Our masks say True = may attend.",
+        "Start from a square boolean tensor of ones, length by length, and keep the lower triangle with "
+        "its diagonal: row i keeps the columns 0 to i.",
+        "mask = torch.ones(____, ____, dtype=____)\n"
+        "keep = mask.____()   # the lower triangle, diagonal included\n"
+        "return keep",
+    ),
+    mistakes=[
+        Mistake(
+            "blocked_convention",
+            "you built the blocked convention (True = future, as in nn.Transformer); ours is True = may attend.",
+            lambda n: _ones(n).triu(1),
+        ),
+        Mistake(
+            "future_visible",
+            "the mask lets each position see the future (the upper triangle); keep the lower one.",
+            lambda n: _ones(n).triu(),
+        ),
+        Mistake(
+            "diagonal_blocked",
+            "the diagonal is blocked: a position may attend to itself (j <= i, not j < i).",
+            lambda n: _ones(n).tril(-1),
+        ),
+        Mistake(
+            "one_future_word",
+            "the mask lets each position see one word ahead (tril(1)); keep j <= i only.",
+            lambda n: _ones(n).tril(1),
+        ),
+        Mistake("nothing_blocked", "nothing is blocked: the later positions must be False.", lambda n: _ones(n)),
+        Mistake(
+            "only_the_diagonal",
+            "only the diagonal is True: a position may attend to itself and to every earlier position.",
+            lambda n: torch.eye(n, dtype=torch.bool),
+        ),
+        Mistake(
+            "additive_mask",
+            "you built an additive float mask (0 and -inf, like nn.Transformer's); ours is boolean, True = may attend.",
+            lambda n: torch.full((n, n), float("-inf")).triu(1),
+        ),
+        Mistake(
+            "size_off_by_one",
+            "the mask is one row and column too big or too small: it is (length, length).",
+            lambda n: _ones(n + 1).tril(),
+            lambda n: _ones(max(n - 1, 0)).tril(),
+        ),
+    ],
+    probes=lambda: [(4,), (1,), (6,)],
+    reference=causal_mask,
+)
 
 
 def _mask_case(n, fn):
@@ -137,19 +314,9 @@ def check_causal_mask(fn, hidden: bool = False):
     to key j (j <= i)."""
     cases = [Case(f"length {n}", _mask_case(n, fn)) for n in (1, 2, 4)]
     hidden_cases = [Case("length 7", _mask_case(7, fn)), Case("length 16", _mask_case(16, fn))]
-    ones = lambda n: torch.ones(n, n, dtype=torch.bool)  # noqa: E731
-    probes = [
-        Probe(
-            (4,),
-            [
-                Mistake(
-                    "you built the blocked convention (True = future, as in nn.Transformer); ours is True = may "
-                    "attend.",
-                    lambda n: ones(n).triu(1),
-                ),
-                Mistake("the mask lets each position see the future (the upper triangle).", lambda n: ones(n).triu()),
-                Mistake("the diagonal is blocked: a position may attend to itself.", lambda n: ones(n).tril(-1)),
-            ],
-        )
-    ]
-    return exercise(hint, "causal_mask", "03 Your turn 2 (causal mask)", cases, fn, probes, hidden_cases, hidden)
+    return CAUSAL_MASK.check(fn, cases, hidden_cases, hidden)
+
+
+EXERCISES = {e.key: e for e in (ATTENTION, CAUSAL_MASK)}
+hint = Hints("nb03", EXERCISES)
+solution = Solutions("nb03", "03", EXERCISES)

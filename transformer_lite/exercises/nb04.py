@@ -2,31 +2,74 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-from ..model.attention import MultiHeadAttention, merge_heads, split_heads
-from . import Case, Hints, Mistake, Probe, exercise
+from ..model.attention import MultiHeadAttention, merge_heads, scaled_dot_product_attention, split_heads
+from .diagnosis import Mistake
+from .help import Hints, Solutions
+from .runner import Case, Exercise
 
-hint = Hints(
-    "nb04",
-    {
-        "split_heads": (
-            "d_model is heads x d_k laid side by side for each position: cut each position's vector into heads "
-            "first, then move the heads axis in front of the positions",
-            "x.view(batch, L, n_heads, d_model // n_heads).transpose(1, 2)",
+
+def _split_probes():
+    return [(torch.arange(2 * 3 * 8, dtype=torch.float32).view(2, 3, 8), 4), (torch.randn(1, 4, 4), 2)]
+
+
+SPLIT_HEADS = Exercise(
+    "04",
+    "split_heads",
+    "04 Your turn 1 (split heads)",
+    hints=(
+        "d_model is n_heads blocks of d_k numbers laid side by side for each position: cut each position's "
+        "vector into heads first, then move the heads axis in front of the positions.",
+        "Read the shape (batch, L, d_model) and compute d_k = d_model // n_heads. View the tensor as "
+        "(batch, L, n_heads, d_k), which cuts each position's vector into consecutive blocks, then swap the "
+        "positions axis with the heads axis.",
+        "b, length, d_model = x.____\n"
+        "pieces = x.view(b, length, ____, ____)    # (batch, L, heads, d_k)\n"
+        "heads = pieces.transpose(____, ____)      # (batch, heads, L, d_k)",
+    ),
+    mistakes=[
+        Mistake(
+            "reshaped_directly",
+            "you reshaped straight to (batch, heads, L, d_k): that mixes positions into heads. Cut each position "
+            "into heads first, then move the heads axis.",
+            lambda x, h: x.reshape(x.shape[0], h, x.shape[1], x.shape[2] // h),
         ),
-        "merge_heads": (
-            "undo split_heads in reverse order: positions back in front of the heads, then glue the heads of each "
-            "position side by side (the tensor is no longer contiguous)",
-            "x.transpose(1, 2).reshape(batch, L, heads * d_k)",
+        Mistake(
+            "transpose_missing",
+            "the heads axis is not moved in front of the positions: transpose (batch, L, heads, d_k) to "
+            "(batch, heads, L, d_k).",
+            lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h),
+            lambda x, h: torch.stack(x.chunk(h, dim=-1), dim=2),
         ),
-        "multi_head": (
-            "project the query, key and value, attend in every head at once with notebook 03's attention, then "
-            "glue the heads back together and project the result",
-            "q = mha.split_heads(mha.q_proj(query)) (same for k, v); out, w = scaled_dot_product_attention(q, k, "
-            "v, mask); return mha.out_proj(mha.merge_heads(out)), w",
+        Mistake(
+            "width_not_cut",
+            "the width is not cut into heads: view each position as (heads, d_k) first, then move the heads axis.",
+            lambda x, h: x.transpose(1, 2),
+            lambda x, h: x.unsqueeze(1),
         ),
-    },
+        Mistake(
+            "wrong_axes_swapped",
+            "the wrong axes are swapped: exchange the positions (1) and the heads (2), transpose(1, 2).",
+            lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(2, 3),
+            lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(1, 3),
+        ),
+        Mistake(
+            "heads_interleaved",
+            "each head takes every n_heads-th number; a head's d_k numbers are consecutive: view as "
+            "(batch, L, heads, d_k), not (batch, L, d_k, heads).",
+            lambda x, h: x.view(x.shape[0], x.shape[1], x.shape[2] // h, h).permute(0, 3, 1, 2),
+        ),
+        Mistake(
+            "heads_and_width_swapped",
+            "n_heads and d_k are swapped in the view: the last axis holds d_k = d_model // n_heads numbers.",
+            lambda x, h: x.view(x.shape[0], x.shape[1], x.shape[2] // h, h).transpose(1, 2),
+        ),
+    ],
+    probes=_split_probes,
+    reference=split_heads,
 )
 
 
@@ -46,20 +89,65 @@ def check_split_heads(fn, hidden: bool = False):
         for s, (b, n, d, h) in enumerate(shapes)
     ]
     hidden_cases = [Case("(batch=2, L=4, d_model=12) into 3 heads", _split_case(2, 4, 12, 3, 7, fn))]
-    x = torch.arange(2 * 3 * 8, dtype=torch.float32).view(2, 3, 8)
-    probes = [
-        Probe(
-            (x, 4),
-            [
-                Mistake(
-                    "you reshaped straight to (batch, heads, L, d_k): that mixes positions into heads. Cut each "
-                    "position into heads first, then move the heads axis.",
-                    lambda x, h: x.reshape(x.shape[0], h, x.shape[1], x.shape[2] // h),
-                )
-            ],
-        )
-    ]
-    return exercise(hint, "split_heads", "04 Your turn 1 (split heads)", cases, fn, probes, hidden_cases, hidden)
+    return SPLIT_HEADS.check(fn, cases, hidden_cases, hidden)
+
+
+MERGE_HEADS = Exercise(
+    "04",
+    "merge_heads",
+    "04 Your turn 1 (merge heads)",
+    hints=(
+        "Undo split_heads in reverse order: positions back in front of the heads, then glue the heads of "
+        "each position side by side.",
+        "Swap the heads axis and the positions axis back, giving (batch, L, heads, d_k). The tensor is then "
+        "no longer contiguous in memory, so use reshape (not view) to flatten the last two axes into one of "
+        "heads x d_k numbers.",
+        "b, h, length, d_k = x.____\n"
+        "positions_first = x.transpose(____, ____)          # (batch, L, heads, d_k)\n"
+        "merged = positions_first.____(b, length, ____)     # (batch, L, heads * d_k)",
+    ),
+    mistakes=[
+        Mistake(
+            "transpose_missing",
+            "you reshaped without moving the heads axis back: that mixes heads into positions.",
+            lambda x: x.reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]),
+        ),
+        Mistake(
+            "view_not_contiguous",
+            "after a transpose the tensor is not contiguous, so .view fails: use .reshape (or .contiguous().view).",
+            lambda x: x.transpose(1, 2).view(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]),
+        ),
+        Mistake(
+            "wrong_axes_swapped",
+            "the wrong axes are swapped: bring the positions (2) back in front of the heads (1), transpose(1, 2).",
+            lambda x: x.transpose(2, 3).reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]),
+        ),
+        Mistake(
+            "heads_interleaved",
+            "the heads are interleaved number by number; glue each head's d_k numbers whole, one head after "
+            "the other: (batch, L, heads, d_k) flattened.",
+            lambda x: x.permute(0, 2, 3, 1).reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]),
+        ),
+        Mistake(
+            "heads_added",
+            "the heads are summed or averaged; they are concatenated side by side (heads x d_k numbers).",
+            lambda x: x.sum(1),
+            lambda x: x.mean(1),
+        ),
+        Mistake(
+            "concatenated_along_positions",
+            "the heads are stacked along the positions; concatenate them along the width.",
+            lambda x: torch.cat(x.unbind(1), dim=1),
+        ),
+        Mistake(
+            "not_flattened",
+            "the heads are moved back but not glued: flatten (batch, L, heads, d_k) to (batch, L, heads * d_k).",
+            lambda x: x.transpose(1, 2),
+        ),
+    ],
+    probes=lambda: [(torch.arange(2 * 4 * 3 * 2, dtype=torch.float32).view(2, 4, 3, 2),), (torch.randn(1, 2, 2, 3),)],
+    reference=merge_heads,
+)
 
 
 def _merge_case(shape, seed, fn):
@@ -76,34 +164,143 @@ def check_merge_heads(fn, hidden: bool = False):
     shapes = [(1, 2, 3, 2), (2, 4, 5, 2), (3, 1, 2, 6)]
     cases = [Case(f"shape {s}", _merge_case(s, i, fn)) for i, s in enumerate(shapes)]
     hidden_cases = [Case("shape (2, 3, 4, 4)", _merge_case((2, 3, 4, 4), 9, fn))]
-    x = torch.arange(2 * 4 * 3 * 2, dtype=torch.float32).view(2, 4, 3, 2)
-    probes = [
-        Probe(
-            (x,),
-            [
-                Mistake(
-                    "you reshaped without moving the heads axis back: that mixes heads into positions.",
-                    lambda x: x.reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]),
-                )
-            ],
-        )
-    ]
-    return exercise(hint, "merge_heads", "04 Your turn 1 (merge heads)", cases, fn, probes, hidden_cases, hidden)
+    return MERGE_HEADS.check(fn, cases, hidden_cases, hidden)
 
 
-def _mha_case(d, h, b, lq, lk, seed, fn, masked=False):
+def _mha(
+    q_from="query",
+    k_from="key",
+    v_from="value",
+    use_mask=True,
+    project_out=True,
+    split=True,
+    merge=merge_heads,
+    weights=lambda w: w,
+):
+    """A multi-head forward a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def forward(mha, query, key, value, mask=None):
+        inputs = {"query": query, "key": key, "value": value}
+        q, k, v = mha.q_proj(inputs[q_from]), mha.k_proj(inputs[k_from]), mha.v_proj(inputs[v_from])
+        if split:
+            q, k, v = (split_heads(t, mha.n_heads) for t in (q, k, v))
+        m = mask if use_mask else None
+        out, w = scaled_dot_product_attention(q, k, v, m) if split else _one_head(q, k, v, m)
+        out = merge(out) if split else out
+        return (mha.out_proj(out) if project_out else out), weights(w)
+
+    return forward
+
+
+def _one_head(q, k, v, mask):
+    return scaled_dot_product_attention(q, k, v, None if mask is None else mask[:, 0])
+
+
+def _mha_swapped_qk(mha, query, key, value, mask=None):
+    q, k = split_heads(mha.k_proj(query), mha.n_heads), split_heads(mha.q_proj(key), mha.n_heads)
+    out, weights = scaled_dot_product_attention(q, k, split_heads(mha.v_proj(value), mha.n_heads), mask)
+    return mha.out_proj(merge_heads(out)), weights
+
+
+def _scaled_by_d_model(mha, query, key, value, mask=None):
+    q, k, v = (split_heads(p(t), mha.n_heads) for p, t in ((mha.q_proj, query), (mha.k_proj, key), (mha.v_proj, value)))
+    scores = q @ k.transpose(-2, -1) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return mha.out_proj(merge_heads(weights @ v)), weights
+
+
+MULTI_HEAD = Exercise(
+    "04",
+    "multi_head",
+    "04 Your turn 2 (multi-head forward)",
+    hints=(
+        "Project the query, key and value, attend in every head at once with notebook 03's attention, then "
+        "glue the heads back together and project the result.",
+        "Apply mha.q_proj to the query, mha.k_proj to the key and mha.v_proj to the value, and split each "
+        "result into heads. Call scaled_dot_product_attention on the three, passing the mask on. Merge the "
+        "heads of its output and apply mha.out_proj. Return that and the attention weights.",
+        "q = mha.split_heads(mha.____(query))\n"
+        "k = mha.split_heads(mha.____(key))\n"
+        "v = mha.split_heads(mha.____(value))\n"
+        "out, weights = scaled_dot_product_attention(q, k, v, ____)\n"
+        "result = mha.____(mha.merge_heads(out))",
+    ),
+    mistakes=[
+        Mistake("mask_not_passed", "the mask is not passed on to the attention.", _mha(use_mask=False)),
+        Mistake(
+            "out_proj_missing",
+            "the output projection is missing: apply mha.out_proj to the merged heads.",
+            _mha(project_out=False),
+        ),
+        Mistake(
+            "key_value_swapped",
+            "key and value are swapped: the scores come from the key (mha.k_proj), the output mixes the value.",
+            _mha(k_from="value", v_from="key"),
+        ),
+        Mistake(
+            "query_key_projections_swapped",
+            "the query and key projections are swapped: mha.q_proj takes the query, mha.k_proj the key.",
+            _mha_swapped_qk,
+        ),
+        Mistake(
+            "self_attention_only",
+            "every projection reads the query: in cross-attention the key and value come from the other sequence.",
+            _mha(k_from="query", v_from="query"),
+        ),
+        Mistake(
+            "heads_not_split",
+            "the heads are not split: attention runs once over the full width; split q, k and v into heads.",
+            _mha(split=False),
+        ),
+        Mistake(
+            "merged_without_transpose",
+            "the heads are merged without moving them back behind the positions: use merge_heads (or transpose "
+            "before the reshape).",
+            _mha(merge=lambda o: o.reshape(o.shape[0], o.shape[2], -1)),
+        ),
+        Mistake(
+            "scaled_by_d_model",
+            "the scores are divided by sqrt(d_model); each head scales by sqrt(d_k) = sqrt(d_model / heads).",
+            _scaled_by_d_model,
+        ),
+        Mistake(
+            "weights_averaged",
+            "the weights are averaged over the heads; return them per head, (batch, heads, Lq, Lk).",
+            _mha(weights=lambda w: w.mean(1)),
+        ),
+    ],
+    probes=lambda: _mha_probes(),
+    reference=_mha(),
+)
+
+
+def _mha_probes():
+    """Cross-attention with key != value and a padding mask, 2 heads of width 4."""
+    torch.manual_seed(11)
+    mha = MultiHeadAttention(8, 2).eval()
+    query, key, value = torch.randn(2, 3, 8), torch.randn(2, 4, 8), torch.randn(2, 4, 8)
+    mask = torch.ones(2, 1, 1, 4, dtype=torch.bool)
+    mask[0, ..., -1] = False
+    return [(mha, query, key, value, mask), (mha, query, key, value)]
+
+
+def _mha_case(d, h, b, lq, lk, seed, fn, masked=False, self_attention=False):
     def run():
         torch.manual_seed(seed)
         mha = MultiHeadAttention(d, h).eval()
         g = torch.Generator().manual_seed(seed)
-        query, memory = torch.randn(b, lq, d, generator=g), torch.randn(b, lk, d, generator=g)
+        query, key, value = (torch.randn(b, n, d, generator=g) for n in (lq, lk, lk))
+        if self_attention:
+            key = value = query
         mask = None
         if masked:
             mask = torch.ones(b, 1, 1, lk, dtype=torch.bool)
             mask[0, ..., -1] = False
         with torch.no_grad():
-            got = fn(mha, query, memory, memory, mask) if masked else fn(mha, query, memory, memory)
-            return got, mha(query, memory, memory, mask)
+            got = fn(mha, query, key, value, mask) if masked else fn(mha, query, key, value)
+            return got, mha(query, key, value, mask)
 
     return run
 
@@ -112,8 +309,8 @@ def check_multi_head(fn, hidden: bool = False):
     """Notebook 04, Your turn 2: ``fn(mha, query, key, value, mask=None) -> (output, weights)`` with
     ``mha.q_proj/k_proj/v_proj/out_proj`` and ``mha.n_heads``; must equal ``mha(query, key, value, mask)``."""
     cases = [
-        Case("one head (d_model=4)", _mha_case(4, 1, 1, 3, 3, 0, fn)),
-        Case("2 heads, self-attention shapes", _mha_case(8, 2, 2, 5, 5, 1, fn)),
+        Case("one head (d_model=4)", _mha_case(4, 1, 1, 3, 3, 0, fn, self_attention=True)),
+        Case("2 heads, self-attention", _mha_case(8, 2, 2, 5, 5, 1, fn, self_attention=True)),
         Case(
             "4 heads, cross-attention (Lq=3, Lk=6)",
             _mha_case(16, 4, 2, 3, 6, 2, fn),
@@ -126,4 +323,9 @@ def check_multi_head(fn, hidden: bool = False):
         ),
     ]
     hidden_cases = [Case("8 heads of width 1, a padding mask", _mha_case(8, 8, 3, 2, 4, 4, fn, masked=True))]
-    return exercise(hint, "multi_head", "04 Your turn 2 (multi-head forward)", cases, fn, (), hidden_cases, hidden)
+    return MULTI_HEAD.check(fn, cases, hidden_cases, hidden)
+
+
+EXERCISES = {e.key: e for e in (SPLIT_HEADS, MERGE_HEADS, MULTI_HEAD)}
+hint = Hints("nb04", EXERCISES)
+solution = Solutions("nb04", "04", EXERCISES)

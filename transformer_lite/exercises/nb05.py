@@ -6,46 +6,117 @@ import torch
 
 from ..model.attention import MultiHeadAttention
 from ..model.layers import PositionalEncoding, sinusoidal_encoding
-from . import Case, Hints, Mistake, Probe, exercise
+from .diagnosis import Mistake
+from .help import Hints, Solutions
+from .runner import Case, Exercise
 
-hint = Hints(
-    "nb05",
-    {
-        "sinusoidal_encoding": (
-            "each pair of columns (2i, 2i+1) is one wave with its own wavelength, growing geometrically with i "
-            "from 2 pi to 10000 x 2 pi: sine in the even column, cosine in the odd one, at the angle pos / "
-            "wavelength-factor",
-            "angle = pos / 10000 ** (2i / d_model) for 2i = 0, 2, 4, ...; pe[:, 0::2] = sin(angle), "
-            "pe[:, 1::2] = cos(angle)",
+
+def _table(
+    exponent=lambda j, d: j / d,
+    base=10000.0,
+    angle=lambda pos, rate: pos / rate,
+    start=0,
+    even=torch.sin,
+    odd=torch.cos,
+    layout="pairs",
+    per_column=False,
+):
+    """A sinusoid table a student might write: the right one with the defaults, a known mistake otherwise.
+    ``exponent(j, d)`` gets the even column index j = 2i (or every column index with ``per_column``)."""
+
+    def table(max_len, d_model):
+        pos = torch.arange(start, start + max_len, dtype=torch.float64)[:, None]
+        if per_column:
+            cols = torch.arange(d_model, dtype=torch.float64)
+            a = angle(pos, base ** exponent(cols, d_model))
+            pe = torch.where(cols.long() % 2 == 0, even(a), odd(a))
+            return pe.float()
+        j = torch.arange(0, d_model, 2, dtype=torch.float64)
+        a = angle(pos, base ** exponent(j, d_model))
+        if layout == "blocks":
+            return torch.cat([even(a), odd(a)], dim=1).float()
+        pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+        pe[:, 0::2], pe[:, 1::2] = even(a), odd(a)
+        return pe.float()
+
+    return table
+
+
+SINUSOIDAL_ENCODING = Exercise(
+    "05",
+    "sinusoidal_encoding",
+    "05 Your turn 1 (sinusoidal encoding)",
+    hints=(
+        "Each pair of columns (2i, 2i+1) is one wave with its own wavelength, growing geometrically with i "
+        "from 2 pi to about 10000 x 2 pi: sine in the even column, cosine in the odd one, both at the same "
+        "angle.",
+        "Make a column of positions 0 .. max_len-1 and a row of the even column indices 0, 2, 4, .... The "
+        "angle is the position divided by 10000 raised to (even index / d_model). Put the sine of the "
+        "angle into the even columns and its cosine into the odd columns.",
+        "pos = torch.arange(____, dtype=torch.float64)[:, None]\n"
+        "two_i = torch.arange(0, d_model, ____, dtype=torch.float64)\n"
+        "angle = pos / ____ ** (____)\n"
+        "pe = torch.zeros(____, ____)\n"
+        "pe[:, ____] = torch.sin(angle)\n"
+        "pe[:, ____] = torch.cos(angle)",
+    ),
+    mistakes=[
+        Mistake(
+            "sin_cos_swapped",
+            "sin and cos are swapped: even columns 2i get sin, odd columns 2i+1 get cos.",
+            _table(even=torch.cos, odd=torch.sin),
         ),
-        "equivariance_gap": (
-            "shuffle the positions of the input and run the layer, run the layer and shuffle its output the same "
-            "way; an equivariant layer gives the same tensor both ways, so measure the largest difference",
-            "(layer(x[:, perm]) - layer(x)[:, perm]).abs().max().item()",
+        Mistake(
+            "sin_cos_in_blocks",
+            "sines and cosines sit in two blocks; the paper interleaves them, pair by pair.",
+            _table(layout="blocks"),
         ),
-    },
+        Mistake(
+            "exponent_doubled",
+            "the exponent is doubled: the pair (2i, 2i+1) uses 10000^(2i/d_model) with 2i = 0, 2, 4, ..., not 4i.",
+            _table(exponent=lambda j, d: 2 * j / d),
+        ),
+        Mistake(
+            "exponent_pair_index",
+            "the exponent uses the pair number i alone; it is 2i/d_model, with 2i the even column 0, 2, 4, ...",
+            _table(exponent=lambda j, d: (j / 2) / d),
+        ),
+        Mistake(
+            "exponent_per_column",
+            "each column gets its own wavelength; the two columns of a pair (2i, 2i+1) share 10000^(2i/d_model).",
+            _table(per_column=True),
+        ),
+        Mistake(
+            "exponent_sign",
+            "the position is multiplied by 10000^(2i/d_model) (or divided by 10000^(-2i/d_model)); divide it.",
+            _table(angle=lambda pos, rate: pos * rate),
+        ),
+        Mistake(
+            "wrong_base",
+            "the wavelengths grow with the wrong base: the paper's is 10000.",
+            _table(base=1000.0),
+            _table(base=100000.0),
+            _table(base=2.718281828459045),
+        ),
+        Mistake(
+            "positions_from_one",
+            "the positions start at 1; the first position is 0, so its row is [0, 1, 0, 1, ...].",
+            _table(start=1),
+        ),
+        Mistake(
+            "one_function_only",
+            "every column uses the same function; even columns get sin, odd columns cos.",
+            _table(odd=torch.sin),
+            _table(even=torch.cos),
+        ),
+    ],
+    probes=lambda: [(6, 8), (3, 4)],
+    reference=sinusoidal_encoding,
 )
 
 
 def _table_case(n, d, fn):
     return lambda: (fn(n, d), sinusoidal_encoding(n, d))
-
-
-def _swapped(n, d):
-    return sinusoidal_encoding(n, d).view(n, -1, 2).flip(-1).flatten(1)
-
-
-def _blocks(n, d):
-    pe = sinusoidal_encoding(n, d)
-    return torch.cat([pe[:, 0::2], pe[:, 1::2]], dim=1)
-
-
-def _index_exponent(n, d):  # 10000^(2 * 2i / d): the pair index doubled twice
-    pos = torch.arange(n, dtype=torch.float64)[:, None]
-    angle = pos / 10000 ** (torch.arange(0, d, 2, dtype=torch.float64) * 2 / d)
-    pe = torch.zeros(n, d, dtype=torch.float64)
-    pe[:, 0::2], pe[:, 1::2] = torch.sin(angle), torch.cos(angle)
-    return pe.float()
 
 
 def check_sinusoidal_encoding(fn, hidden: bool = False):
@@ -60,21 +131,90 @@ def check_sinusoidal_encoding(fn, hidden: bool = False):
         Case("7 positions, d_model=6", _table_case(7, 6, fn)),
         Case("3 positions, d_model=64", _table_case(3, 64, fn)),
     ]
-    probes = [
-        Probe(
-            (6, 8),
-            [
-                Mistake("sin and cos are swapped: even columns 2i get sin, odd columns 2i+1 get cos.", _swapped),
-                Mistake("sines and cosines sit in two blocks; the paper interleaves them, pair by pair.", _blocks),
-                Mistake(
-                    "the exponent is wrong: the pair (2i, 2i+1) uses 10000^(2i/d_model), with 2i = 0, 2, 4, ...",
-                    _index_exponent,
-                ),
-            ],
-        )
-    ]
-    title = "05 Your turn 1 (sinusoidal encoding)"
-    return exercise(hint, "sinusoidal_encoding", title, cases, fn, probes, hidden_cases, hidden)
+    return SINUSOIDAL_ENCODING.check(fn, cases, hidden_cases, hidden)
+
+
+def _gap(shuffle_in=lambda x, p: x[:, p], shuffle_out=lambda y, p: y[:, p], reduce=lambda d: d.abs().max().item()):
+    """An equivariance gap a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def gap(layer, x, perm):
+        return reduce(layer(shuffle_in(x, perm)) - shuffle_out(layer(x), perm))
+
+    return gap
+
+
+EQUIVARIANCE_GAP = Exercise(
+    "05",
+    "equivariance_gap",
+    "05 Your turn 2 (equivariance gap)",
+    hints=(
+        "Shuffle the positions of the input and run the layer; run the layer and shuffle its output the "
+        "same way. An equivariant layer gives the same tensor both ways, so measure how far apart the two "
+        "are.",
+        "The positions are dimension 1 of x (batch, L, d_model): index it with perm on that axis, for the "
+        "input on one side and for the layer's output on the other. Take the absolute difference of the "
+        "two results, its largest entry, and return it as a Python float.",
+        "shuffled_first = layer(x[____])\n"
+        "shuffled_after = layer(x)[____]\n"
+        "gap = (shuffled_first - shuffled_after).____().max().____()",
+    ),
+    mistakes=[
+        Mistake(
+            "batch_shuffled",
+            "you shuffled dimension 0, the batch; the positions are dimension 1: x[:, perm].",
+            _gap(shuffle_in=lambda x, p: x[p], shuffle_out=lambda y, p: y[p]),
+            _gap(shuffle_out=lambda y, p: y[p]),
+        ),
+        Mistake(
+            "features_shuffled",
+            "you shuffled the last dimension, the features; the positions are dimension 1: x[:, perm].",
+            _gap(shuffle_in=lambda x, p: x[..., p], shuffle_out=lambda y, p: y[..., p]),
+        ),
+        Mistake(
+            "abs_missing",
+            "the largest signed difference is not the largest gap: take .abs() before .max().",
+            _gap(reduce=lambda d: d.max().item()),
+        ),
+        Mistake(
+            "mean_not_max",
+            "the gap is the largest absolute difference, .abs().max(), not an average, a sum or a norm.",
+            _gap(reduce=lambda d: d.abs().mean().item()),
+            _gap(reduce=lambda d: d.abs().sum().item()),
+            _gap(reduce=lambda d: d.norm().item()),
+        ),
+        Mistake(
+            "output_not_shuffled",
+            "only one side is shuffled: compare layer(x[:, perm]) with layer(x)[:, perm], the output shuffled "
+            "the same way.",
+            _gap(shuffle_out=lambda y, p: y),
+            _gap(shuffle_in=lambda x, p: x),
+        ),
+        Mistake(
+            "inverse_permutation",
+            "the output is shuffled back with the inverse permutation; shuffle it the same way as the input.",
+            _gap(shuffle_out=lambda y, p: y[:, p.argsort()]),
+        ),
+        Mistake(
+            "same_side_twice",
+            "both sides are the same tensor, so the gap is always 0: shuffle the input on one side and the "
+            "output on the other.",
+            _gap(shuffle_out=lambda y, p: y, shuffle_in=lambda x, p: x),
+        ),
+    ],
+    probes=lambda: _gap_probes(),
+    reference=_gap(),
+)
+
+
+def _gap_probes():
+    """A running sum (not equivariant) with a permutation that is not its own inverse; then a layer that
+    mixes the features and scales each position by its index, with as many positions as features."""
+    g = torch.Generator().manual_seed(5)
+    w = torch.randn(4, 4, generator=g)
+    cumsum = lambda t: t.cumsum(dim=1)  # noqa: E731
+    mixed = lambda t: (t @ w) * torch.arange(1, t.shape[1] + 1, dtype=t.dtype)[:, None]  # noqa: E731
+    first = (cumsum, torch.randn(2, 5, 6, generator=g), torch.tensor([2, 0, 4, 1, 3]))
+    return [first, (mixed, torch.randn(3, 4, 4, generator=g), torch.tensor([3, 0, 1, 2]))]
 
 
 def _gap_case(kind, seed, fn):
@@ -86,6 +226,8 @@ def _gap_case(kind, seed, fn):
             layer = lambda t: mha(t, t, t)[0]  # noqa: E731
         elif kind == "cumsum":
             layer = lambda t: t.cumsum(dim=1)  # noqa: E731
+        elif kind == "negated cumsum":
+            layer = lambda t: -t.cumsum(dim=1)  # noqa: E731
         else:
             pe, mha = PositionalEncoding(8), MultiHeadAttention(8, 2).eval()
             layer = lambda t: mha(pe(t), pe(t), pe(t))[0]  # noqa: E731
@@ -104,11 +246,13 @@ def check_equivariance_gap(fn, hidden: bool = False):
             _gap_case("attention", 0, fn),
             "shuffle the positions (dimension 1), not the batch",
         ),
-        Case(
-            "a running sum (order matters)",
-            _gap_case("cumsum", 1, fn),
-            "shuffle the positions: dimension 1, not the batch",
-        ),
+        Case("a running sum (order matters)", _gap_case("cumsum", 1, fn)),
+        Case("a running sum with the opposite sign", _gap_case("negated cumsum", 1, fn)),
     ]
     hidden_cases = [Case("attention after positional encoding", _gap_case("pe", 2, fn))]
-    return exercise(hint, "equivariance_gap", "05 Your turn 2 (equivariance gap)", cases, fn, (), hidden_cases, hidden)
+    return EQUIVARIANCE_GAP.check(fn, cases, hidden_cases, hidden)
+
+
+EXERCISES = {e.key: e for e in (SINUSOIDAL_ENCODING, EQUIVARIANCE_GAP)}
+hint = Hints("nb05", EXERCISES)
+solution = Solutions("nb05", "05", EXERCISES)

@@ -7,37 +7,104 @@ import torch
 from ..model.attention import attention_mask
 from ..model.base import count_parameters
 from ..model.layers import DecoderLayer, EncoderLayer
-from . import Case, Hints, Mistake, Probe, exercise
+from .diagnosis import Mistake
+from .help import Hints, Solutions
+from .nb06_variants import count, encoder, pre_norm, random_norm_layer, tuple_not_unpacked
+from .runner import Case, Exercise
 
-hint = Hints(
-    "nb06",
-    {
-        "encoder_layer": (
-            "two sub-layers, self-attention then the feed-forward network; post-norm: each one's output is added "
-            "to its input and the sum normalised (the layer's own modules and norms)",
-            "h, _ = layer.self_attn(x, x, x, mask); x = layer.sub_self.norm(x + h); "
-            "return layer.sub_ff.norm(x + layer.ff(x))",
+ENCODER_LAYER = Exercise(
+    "06",
+    "encoder_layer",
+    "06 Your turn 1 (encoder layer)",
+    hints=(
+        "An encoder layer has two sub-layers, self-attention then the feed-forward network. Post-norm, as in "
+        "the paper: each sub-layer's output is added to its input, and the sum is normalised.",
+        "Run the layer's self-attention with x as query, key and value and the mask; it returns the output "
+        "and the weights. Add its output to x and normalise with the first sub-layer's norm. Feed that "
+        "result to the feed-forward network, add the network's output to its input, and normalise with the "
+        "second sub-layer's norm.",
+        "attended, _ = layer.self_attn(x, x, x, ____)\n"
+        "x = layer.sub_self.norm(____ + ____)\n"
+        "out = layer.sub_ff.norm(____ + layer.ff(____))",
+    ),
+    mistakes=[
+        Mistake(
+            "pre_norm",
+            "you wrote a pre-norm layer, x + SubLayer(LayerNorm(x)); the paper's (and this layer's) is post-norm, "
+            "LayerNorm(x + SubLayer(x)).",
+            pre_norm,
         ),
-        "decoder_mask": (
-            "a target position may attend to a key when the key is a real word (not <pad>, id 0) and not in its "
-            "future; combine the two conditions, broadcast to (batch, 1, T, T)",
-            "(tgt_in != 0)[:, None, None, :] & torch.ones(T, T, dtype=torch.bool).tril()",
+        Mistake(
+            "residuals_missing",
+            "the residual connections are missing: each sub-layer's output is added to its input before the norm.",
+            encoder(res=(False, False)),
         ),
-        "layer_parameters": (
-            "add up the weights and biases of every Linear and LayerNorm in the layer: attention has four "
-            "d x d projections, the FFN two matrices, each LayerNorm a scale and a shift; the decoder has one "
-            "attention and one norm more",
-            "attention 4 d^2 + 4 d; FFN 2 d d_ff + d_ff + d; LayerNorm 2 d; encoder: 1 attention, 2 norms; "
-            "decoder: 2 attentions, 3 norms",
+        Mistake(
+            "attention_residual_missing",
+            "the self-attention sub-layer has no residual: normalise x + attention, not the attention alone.",
+            encoder(res=(False, True)),
         ),
-    },
+        Mistake(
+            "ffn_residual_missing",
+            "the feed-forward sub-layer has no residual: normalise x + FFN(x), not FFN(x) alone.",
+            encoder(res=(True, False)),
+        ),
+        Mistake("mask_not_passed", "the mask is not passed to the self-attention.", encoder(masked=False)),
+        Mistake(
+            "attention_tuple_not_unpacked",
+            "layer.self_attn returns (output, weights): unpack it, `attended, _ = layer.self_attn(...)`.",
+            tuple_not_unpacked,
+        ),
+        Mistake(
+            "norms_swapped",
+            "the two norms are swapped: layer.sub_self.norm follows the attention, layer.sub_ff.norm the FFN.",
+            encoder(swap_norms=True),
+        ),
+        Mistake(
+            "norms_missing",
+            "a LayerNorm is missing: each sub-layer's sum x + SubLayer(x) is normalised.",
+            encoder(norm=(False, False)),
+            encoder(norm=(False, True)),
+            encoder(norm=(True, False)),
+        ),
+        Mistake(
+            "norm_inside_residual",
+            "the norm sits on the sub-layer's output, x + LayerNorm(SubLayer(x)); post-norm normalises the "
+            "sum, LayerNorm(x + SubLayer(x)).",
+            encoder(inside=True),
+        ),
+        Mistake(
+            "sublayers_swapped",
+            "the feed-forward network runs first; self-attention comes first, then the FFN.",
+            encoder(first="ff"),
+        ),
+        Mistake(
+            "ffn_reads_the_input",
+            "the feed-forward network reads the layer's input x; it reads the first sub-layer's output.",
+            encoder(ff_reads="x"),
+        ),
+        Mistake(
+            "second_residual_from_input",
+            "the second residual adds the layer's input x; it adds the first sub-layer's output.",
+            encoder(second_residual="x"),
+        ),
+    ],
+    probes=lambda: _encoder_probes(),
+    reference=encoder(),
 )
+
+
+def _encoder_probes():
+    layer = random_norm_layer(12, 8, 2)
+    x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(13))
+    key = torch.ones(2, 4, dtype=torch.bool)
+    key[0, -1] = False
+    return [(layer, x, key[:, None, None, :])]
 
 
 def _encoder_case(seed, batch, length, d_model, heads, pad, fn):
     def run():
-        torch.manual_seed(seed)
-        layer = EncoderLayer(d_model, heads, 2 * d_model, dropout=0.0).eval()
+        layer = random_norm_layer(seed, d_model, heads)
         x = torch.randn(batch, length, d_model)
         key = torch.ones(batch, length, dtype=torch.bool)
         key[0, length - pad :] = False
@@ -61,7 +128,113 @@ def check_encoder_layer(fn, hidden: bool = False):
         ),
     ]
     hidden_cases = [Case("three sentences, one head", _encoder_case(2, 3, 5, 8, 1, 3, fn))]
-    return exercise(hint, "encoder_layer", "06 Your turn 1 (encoder layer)", cases, fn, (), hidden_cases, hidden)
+    return ENCODER_LAYER.check(fn, cases, hidden_cases, hidden)
+
+
+def _tril(t):
+    return torch.ones(t.shape[1], t.shape[1], dtype=torch.bool).tril()
+
+
+def _keys(t):
+    return (t != 0)[:, None, None, :]
+
+
+DECODER_MASK = Exercise(
+    "06",
+    "decoder_mask",
+    "06 Your turn 2 (decoder mask)",
+    hints=(
+        "A target position may attend to a key when the key is a real word (not <pad>, id 0) and is not in "
+        "its future. Both conditions must hold; the mask broadcasts to (batch, 1, T, T).",
+        "Build a padding condition from the ids, one value per key, shaped (batch, 1, 1, T) so that it "
+        "applies along the keys' axis (the last). Build a causal condition, T by T, true on and below the "
+        "diagonal. Combine the two with a logical and.",
+        "real_keys = (tgt_in != ____)[:, None, None, :]   # (batch, 1, 1, T)\n"
+        "causal = torch.ones(T, T, dtype=torch.bool).____()\n"
+        "mask = real_keys ____ causal                      # (batch, 1, T, T)",
+    ),
+    mistakes=[
+        Mistake(
+            "padding_not_blocked",
+            "the padding is not blocked: keys that are <pad> (id 0) may not be attended to.",
+            lambda t: _tril(t).expand(t.shape[0], 1, -1, -1),
+            _tril,
+        ),
+        Mistake(
+            "not_causal",
+            "the mask is not causal: a position may not look at later words.",
+            lambda t: _keys(t).expand(-1, -1, t.shape[1], -1),
+            _keys,
+        ),
+        Mistake(
+            "one_future_word",
+            "the causal part lets each position see one word ahead (tril(1)); keep j <= i only, tril().",
+            lambda t: _keys(t) & torch.ones_like(_tril(t)).tril(1),
+        ),
+        Mistake(
+            "future_visible",
+            "the causal part keeps the upper triangle (triu), which shows each position its future; keep the "
+            "lower one, tril.",
+            lambda t: _keys(t) & _tril(t).T,
+        ),
+        Mistake(
+            "padding_on_queries",
+            "the padding is blocked along the queries (rows); it is the keys (the last axis) that may not be "
+            "padding: (tgt_in != 0)[:, None, None, :].",
+            lambda t: (t != 0)[:, None, :, None] & _tril(t),
+        ),
+        Mistake(
+            "padding_on_both_axes",
+            "the padding is blocked along the queries too, so a padded row has no key left (NaN in the softmax); "
+            "block the padded keys only.",
+            lambda t: (t != 0)[:, None, :, None] & _keys(t) & _tril(t),
+        ),
+        Mistake(
+            "diagonal_blocked",
+            "the diagonal is blocked: a position may attend to itself.",
+            lambda t: _keys(t) & _tril(t).tril(-1),
+        ),
+        Mistake(
+            "blocked_convention",
+            "you built the blocked convention (True = may not attend); ours is True = may attend.",
+            lambda t: (t == 0)[:, None, None, :] | ~_tril(t),
+        ),
+        Mistake(
+            "padding_inverted",
+            "the padding test is inverted: a key may be attended to when it is not <pad>, tgt_in != 0.",
+            lambda t: (t == 0)[:, None, None, :] & _tril(t),
+        ),
+        Mistake(
+            "or_not_and",
+            "the two conditions are joined with `or`; a key must be both real and not in the future: `&`.",
+            lambda t: _keys(t) | _tril(t),
+        ),
+        Mistake(
+            "head_axis_missing",
+            "the mask is (batch, T, T); it needs a heads axis of size 1, (batch, 1, T, T), to broadcast over "
+            "the heads.",
+            lambda t: (t != 0)[:, None, :] & _tril(t),
+        ),
+        Mistake(
+            "float_causal_part",
+            "the causal part is a float tensor, and & needs booleans: build it with dtype=torch.bool.",
+            lambda t: _keys(t) & torch.ones(t.shape[1], t.shape[1]).tril(),
+        ),
+        Mistake(
+            "wrong_pad_id",
+            "the padding id is wrong: <pad> is id 0 (id 1 is <bos>, id 2 <eos>).",
+            lambda t: (t != 1)[:, None, None, :] & _tril(t),
+            lambda t: (t != 2)[:, None, None, :] & _tril(t),
+        ),
+    ],
+    # the last probe has a gap of padding inside a sentence: it tells the query axis from both axes
+    probes=lambda: [
+        (torch.tensor([[1, 5, 6, 7], [1, 8, 0, 0]]),),
+        (torch.tensor([[1, 2, 0], [1, 4, 2]]),),
+        (torch.tensor([[1, 0, 5, 6]]),),
+    ],
+    reference=lambda t: attention_mask(t != 0, causal=True),
+)
 
 
 def _mask_case(rows, fn):
@@ -77,27 +250,85 @@ def check_decoder_mask(fn, hidden: bool = False):
     True = may attend: causal (no future) and no padding keys."""
     cases = [
         Case("one sentence, no padding", _mask_case([[1, 5, 6]], fn)),
-        Case("two sentences, one padded", _mask_case([[1, 5, 6, 7], [1, 8, 0, 0]], fn)),
+        Case("two sentences, one padded", _mask_case([[1, 5, 6, 2], [1, 8, 2, 0]], fn)),
     ]
     hidden_cases = [Case("three sentences, two padded", _mask_case([[1, 4, 0], [1, 0, 0], [1, 5, 9]], fn))]
-    ids = torch.tensor([[1, 5, 6, 7], [1, 8, 0, 0]])
-    tril = torch.ones(4, 4, dtype=torch.bool).tril()
-    probes = [
-        Probe(
-            (ids,),
-            [
-                Mistake(
-                    "the padding is not blocked: keys that are <pad> (id 0) may not be attended to.",
-                    lambda t: tril.expand(2, 1, 4, 4),
-                ),
-                Mistake(
-                    "the mask is not causal: a position may not look at later words.",
-                    lambda t: (t != 0)[:, None, None, :].expand(2, 1, 4, 4),
-                ),
-            ],
-        )
-    ]
-    return exercise(hint, "decoder_mask", "06 Your turn 2 (decoder mask)", cases, fn, probes, hidden_cases, hidden)
+    return DECODER_MASK.check(fn, cases, hidden_cases, hidden)
+
+
+LAYER_PARAMETERS = Exercise(
+    "06",
+    "layer_parameters",
+    "06 Your turn 3 (parameters of a layer)",
+    hints=(
+        "Add up the weights and biases of every Linear and LayerNorm in the layer: attention has four "
+        "d_model x d_model projections, the FFN two matrices, each LayerNorm a scale and a shift; a decoder "
+        "layer has one attention and one norm more.",
+        "Count one attention: four square projections (query, key, value, output), each with a bias vector. "
+        "Count the FFN: a d_model-to-d_ff matrix with its bias and a d_ff-to-d_model matrix with its bias. "
+        "Count a LayerNorm: one scale and one shift per feature. An encoder layer has one attention, one "
+        "FFN and two norms; a decoder layer two attentions, one FFN and three norms.",
+        "attention = 4 * ____ + 4 * ____\n"
+        "ffn = 2 * ____ + ____ + ____\n"
+        "norm = ____\n"
+        "total = (____ if decoder else ____)",
+    ),
+    mistakes=[
+        Mistake(
+            "cross_attention_forgotten",
+            "the decoder layer is counted like an encoder layer: it has a second attention (cross-attention) "
+            "and a third LayerNorm.",
+            count(decoder_parts=(1, 2)),
+            count(decoder_parts=(1, 3)),
+        ),
+        Mistake(
+            "third_norm_missing",
+            "the decoder layer has three LayerNorms, one per sub-layer.",
+            count(decoder_parts=(2, 2)),
+        ),
+        Mistake(
+            "one_norm_per_layer",
+            "each sub-layer has its own LayerNorm: two in an encoder layer, three in a decoder layer.",
+            count(encoder_parts=(1, 1), decoder_parts=(2, 1)),
+            count(encoder_parts=(1, 1), decoder_parts=(2, 2)),
+        ),
+        Mistake(
+            "attention_biases_missing",
+            "the attention's biases are missing: each of its four projections has a bias of d_model numbers.",
+            count(attention=(4, 0)),
+        ),
+        Mistake(
+            "ffn_biases_missing",
+            "the FFN's biases are missing: d_ff numbers for the first Linear, d_model for the second.",
+            count(ffn=(2, 0, 0)),
+            count(ffn=(2, 1, 0)),
+            count(ffn=(2, 0, 1)),
+        ),
+        Mistake(
+            "biases_missing", "no bias is counted: every Linear here has one.", count(attention=(4, 0), ffn=(2, 0, 0))
+        ),
+        Mistake("norms_not_counted", "the LayerNorms are not counted: each has 2 x d_model parameters.", count(norm=0)),
+        Mistake(
+            "norm_scale_only",
+            "a LayerNorm has a shift as well as a scale: 2 x d_model parameters.",
+            count(norm=1),
+        ),
+        Mistake(
+            "three_projections",
+            "the attention has four projections: query, key, value and the output projection.",
+            count(attention=(3, 3)),
+            count(attention=(3, 4)),
+        ),
+        Mistake(
+            "one_ffn_matrix",
+            "the FFN has two matrices, d_model x d_ff and d_ff x d_model.",
+            count(ffn=(1, 1, 1)),
+            count(ffn=(1, 1, 0)),
+        ),
+    ],
+    probes=lambda: [(8, 32, True), (8, 32, False), (6, 10, True), (6, 10, False)],
+    reference=count(),
+)
 
 
 def _count_case(d_model, d_ff, decoder, fn):
@@ -119,6 +350,9 @@ def check_layer_parameters(fn, hidden: bool = False):
         Case("encoder layer, the paper's base size", _count_case(512, 2048, False, fn)),
         Case("decoder layer, d_model 32, d_ff 48", _count_case(32, 48, True, fn)),
     ]
-    return exercise(
-        hint, "layer_parameters", "06 Your turn 3 (parameters of a layer)", cases, fn, (), hidden_cases, hidden
-    )
+    return LAYER_PARAMETERS.check(fn, cases, hidden_cases, hidden)
+
+
+EXERCISES = {e.key: e for e in (ENCODER_LAYER, DECODER_MASK, LAYER_PARAMETERS)}
+hint = Hints("nb06", EXERCISES)
+solution = Solutions("nb06", "06", EXERCISES)

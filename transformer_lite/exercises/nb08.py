@@ -6,24 +6,93 @@ import torch
 
 from ..measure.heads import previous_token_share
 from ..model.attention import Intervention
-from . import Case, Hints, Mistake, Probe, exercise
+from .diagnosis import Mistake
+from .help import Hints, Solutions
+from .runner import Case, Exercise
 
-hint = Hints(
-    "nb08",
-    {
-        "previous_token_share": (
-            "the decoder's input at step i is the word written at step i - 1, so in the (L, L) map the previous "
-            "word of the word being written sits on the diagonal; row 0 only sees <bos> and is left out, and a "
-            "map with fewer than 2 rows has no share at all (0.0)",
-            "the diagonal entries weights[i, i] for i = 1 .. L-1 (torch.arange(1, L) picks them at once), "
-            "their mean, as a Python float",
+
+def _share(rows=lambda n: torch.arange(1, n), cols=lambda i: i, reduce=lambda v: v.mean(), guard=True):
+    """A previous-word share a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def share(weights):
+        n = min(weights.shape)
+        if guard and n < 2:
+            return 0.0
+        i = rows(n)
+        return float(reduce(weights[i, cols(i)]))
+
+    return share
+
+
+PREVIOUS_TOKEN_SHARE = Exercise(
+    "08",
+    "previous_token_share",
+    "08 Your turn 1 (previous-word share)",
+    hints=(
+        "The decoder's input at step i is the word written at step i - 1, so in the (L, L) map the previous "
+        "word of the word being written sits on the diagonal. Row 0 only sees <bos> and is left out, and a "
+        "map with fewer than 2 rows has no share at all (0.0).",
+        "Handle the short map first: with fewer than two rows the share is 0.0. Otherwise pick the diagonal "
+        "entries of rows 1 to L-1 (one index tensor serves for both the row and the column), average them, "
+        "and return a Python float.",
+        "n = ____(weights.shape)\n"
+        "if n is too small:\n"
+        "    the share is 0.0\n"
+        "rows = torch.arange(____, n)\n"
+        "share = ____(weights[rows, ____].____())",
+    ),
+    mistakes=[
+        Mistake(
+            "below_diagonal",
+            "you read the stripe below the diagonal, weights[i, i - 1]: in the decoder the input at step i is "
+            "already the previous word, so read the diagonal weights[i, i].",
+            _share(cols=lambda i: i - 1),
         ),
-        "head_ablation": (
-            "an Intervention carries a head mask per attention kind: one number per (layer, head), 1 keeps "
-            "the head and 0 switches it off",
-            "mask = torch.ones(n_layers, n_heads); mask[layer, head] = 0; Intervention(head_mask={'cross': mask})",
+        Mistake(
+            "above_diagonal",
+            "you read weights[i - 1, i], above the diagonal (a query never sees a later key there); read the "
+            "diagonal weights[i, i].",
+            lambda w: (
+                0.0
+                if min(w.shape) < 2
+                else float(w[torch.arange(min(w.shape) - 1), torch.arange(1, min(w.shape))].mean())
+            ),
         ),
-    },
+        Mistake(
+            "row_zero_included",
+            "row 0 is included: it can only see <bos> (weight 1 by force); start at row 1.",
+            _share(rows=lambda n: torch.arange(0, n)),
+            lambda w: 0.0 if min(w.shape) < 2 else float(w.diagonal().sum() / (min(w.shape) - 1)),
+        ),
+        Mistake(
+            "short_map_not_handled",
+            "a map of one row has no previous word: return 0.0 when L < 2 (an empty mean is NaN).",
+            _share(guard=False),
+        ),
+        Mistake(
+            "last_row_dropped",
+            "the last row is left out: the rows are 1 .. L-1, torch.arange(1, L).",
+            _share(rows=lambda n: torch.arange(1, n - 1)),
+        ),
+        Mistake(
+            "sum_not_mean",
+            "the diagonal entries are summed, or divided by L; the share is their mean over the L - 1 rows.",
+            _share(reduce=lambda v: v.sum()),
+            _share(reduce=lambda v: v.sum() / (len(v) + 1)),
+        ),
+        Mistake(
+            "max_not_mean",
+            "the largest diagonal entry is taken; the share is the mean over rows 1 .. L-1.",
+            _share(reduce=lambda v: v.max()),
+        ),
+        Mistake(
+            "first_column",
+            "you read the first column, the weight on <bos>; the previous word sits on the diagonal.",
+            _share(cols=lambda i: torch.zeros_like(i)),
+        ),
+    ],
+    probes=lambda: [(_causal_map(5, 2),), (torch.ones(1, 1),), (_causal_map(4, 3),)],
+    reference=previous_token_share,
 )
 
 
@@ -54,39 +123,102 @@ def check_previous_token_share(fn, hidden: bool = False):
         Case("uniform weights 0.25 (share 0.25)", _share_case(torch.full((4, 4), 0.25), fn)),
         Case("a longer random causal head (L = 9)", _share_case(_causal_map(9, 1), fn)),
     ]
-    probe = _causal_map(5, 2)
-    rows = torch.arange(1, 5)
-    probes = [
-        Probe(
-            (probe,),
-            [
-                Mistake(
-                    "you read the stripe below the diagonal, weights[i, i - 1]: in the decoder the input at step i "
-                    "is already the previous word, so read the diagonal weights[i, i].",
-                    lambda w: float(w[rows, rows - 1].mean()),
-                ),
-                Mistake(
-                    "row 0 is included: it can only see <bos> (weight 1 by force); start at row 1.",
-                    lambda w: float(w.diagonal().mean()),
-                ),
-            ],
-        )
-    ]
-    title = "08 Your turn 1 (previous-word share)"
-    return exercise(hint, "previous_token_share", title, cases, fn, probes, hidden_cases, hidden)
+    return PREVIOUS_TOKEN_SHARE.check(fn, cases, hidden_cases, hidden)
+
+
+def _mask_of(got):
+    """What an ablation answer is compared by: its 'cross' head mask, or what it is instead."""
+    if not isinstance(got, Intervention):
+        return f"a {type(got).__name__}, not an Intervention"
+    mask = (got.head_mask or {}).get("cross")
+    if mask is None:
+        return f"head_mask without a 'cross' entry (keys: {sorted(got.head_mask)})"
+    return torch.as_tensor(mask).float()
+
+
+def _off(shape=lambda nl, nh: (nl, nh), fill=1.0, at=lambda m, layer, head: (layer, head), kind="cross", wrap=True):
+    """A head ablation a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def head_off(n_layers, n_heads, layer, head):
+        mask = torch.full(shape(n_layers, n_heads), fill)
+        where = at(mask, layer, head)
+        if where is not None:
+            mask[where] = 1.0 - fill
+        return Intervention(head_mask={kind: mask}) if wrap else mask
+
+    return head_off
+
+
+HEAD_ABLATION = Exercise(
+    "08",
+    "head_ablation",
+    "08 Your turn 2 (switch one head off)",
+    hints=(
+        "An Intervention carries a head mask per kind of attention: one number per (layer, head), 1 keeps "
+        "the head and 0 switches it off. Here the head is a cross-attention head.",
+        "Make a (n_layers, n_heads) tensor of ones, put a 0 at the row of the layer and the column of the "
+        "head, and give it to an Intervention as its head_mask, under the kind 'cross'.",
+        "mask = torch.ones(____, ____)\nmask[____, ____] = 0.0\nintervention = Intervention(head_mask={____: mask})",
+    ),
+    mistakes=[
+        Mistake(
+            "wrong_attention_kind",
+            "the mask is given for the wrong kind of attention: the decoder's cross-attention heads are "
+            "head_mask['cross'].",
+            _off(kind="dec_self"),
+            _off(kind="enc_self"),
+            _off(kind="decoder_cross"),
+            lambda *a: Intervention(),
+        ),
+        Mistake(
+            "mask_not_in_a_dict",
+            "head_mask maps a kind of attention to its mask: head_mask={'cross': mask}, not the mask itself.",
+            lambda nl, nh, layer, head: Intervention(head_mask=_off(wrap=False)(nl, nh, layer, head)),
+        ),
+        Mistake(
+            "mask_inverted",
+            "the mask is inverted: 1 keeps a head and 0 switches it off, so start from ones and put one 0.",
+            _off(fill=0.0),
+        ),
+        Mistake(
+            "layer_and_head_swapped",
+            "the layer and the head are swapped: the mask is (layers, heads), so set mask[layer, head].",
+            _off(at=lambda m, layer, head: (head, layer)),
+        ),
+        Mistake(
+            "mask_transposed",
+            "the mask is (heads, layers); it is (n_layers, n_heads), one row per layer.",
+            _off(shape=lambda nl, nh: (nh, nl), at=lambda m, layer, head: (head, layer)),
+        ),
+        Mistake("nothing_switched_off", "no head is switched off: put a 0 at [layer, head].", _off(at=lambda *a: None)),
+        Mistake(
+            "whole_layer_off",
+            "every head of the layer is switched off; only one head, mask[layer, head].",
+            _off(at=lambda m, layer, head: layer),
+        ),
+        Mistake(
+            "head_off_in_every_layer",
+            "that head is switched off in every layer; only in one layer, mask[layer, head].",
+            _off(at=lambda m, layer, head: (slice(None), head)),
+        ),
+        Mistake(
+            "not_an_intervention",
+            "the function returns the mask itself; wrap it: Intervention(head_mask={'cross': mask}).",
+            _off(wrap=False),
+        ),
+    ],
+    probes=lambda: [(3, 3, 1, 2), (2, 4, 1, 2), (2, 3, 0, 1)],
+    call=lambda fn, args: _mask_of(fn(*args)),
+    reference=_off(),
+)
 
 
 def _ablation_case(n_layers, n_heads, layer, head, fn):
     def run():
-        got = fn(n_layers, n_heads, layer, head)
-        if not isinstance(got, Intervention):
-            return f"a {type(got).__name__}", "an Intervention"
         expected = torch.ones(n_layers, n_heads)
         expected[layer, head] = 0.0
-        mask = (got.head_mask or {}).get("cross")
-        if mask is None:
-            return "no 'cross' entry in head_mask", "head_mask['cross']"
-        return torch.as_tensor(mask).float(), expected
+        got = _mask_of(fn(n_layers, n_heads, layer, head))
+        return got, (expected if isinstance(got, torch.Tensor) else "an Intervention with head_mask['cross']")
 
     return run
 
@@ -97,9 +229,15 @@ def check_head_ablation(fn, hidden: bool = False):
     cases = [
         Case("2 layers x 4 heads, switch off layer 1 head 2", _ablation_case(2, 4, 1, 2, fn)),
         Case("1 layer x 1 head (the RNN's attention)", _ablation_case(1, 1, 0, 0, fn)),
+        Case("3 layers x 3 heads, layer 2 head 0", _ablation_case(3, 3, 2, 0, fn)),
     ]
     hidden_cases = [
         Case("3 layers x 2 heads, layer 0 head 0", _ablation_case(3, 2, 0, 0, fn)),
         Case("2 layers x 3 heads, the last head of the last layer", _ablation_case(2, 3, 1, 2, fn)),
     ]
-    return exercise(hint, "head_ablation", "08 Your turn 2 (switch one head off)", cases, fn, (), hidden_cases, hidden)
+    return HEAD_ABLATION.check(fn, cases, hidden_cases, hidden)
+
+
+EXERCISES = {e.key: e for e in (PREVIOUS_TOKEN_SHARE, HEAD_ABLATION)}
+hint = Hints("nb08", EXERCISES)
+solution = Solutions("nb08", "08", EXERCISES)

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from ..data import TranslationDataset, collate, load_corpus
 from ..lm import lm_batch
 from ..measure.kv_cache import decode_steps
 from ..model.gpt import GPT, GPTConfig
-from ..model.specials import BOS_ID
+from ..model.specials import BOS_ID, EOS_ID
 from ..sample import filter_logits
-from . import Case, Hints, exercise
-
-hint = Hints(
-    "nb10",
-    {
-        "loss_mask": (
-            "the English is given, so no source column counts, not even its real words; a target column counts "
-            "when it has a word to predict (padding has none)",
-            "torch.cat([torch.zeros_like(src_mask), tgt_out != 0], dim=1)",
-        ),
-        "top_k": (
-            "find each row's k-th highest score; every score below it must get probability 0 after the softmax",
-            "kth = logits.topk(k, dim=-1).values[:, -1:]; logits.masked_fill(logits < kth, float('-inf'))",
-        ),
-        "cached_step": (
-            "model.step returns the next-word log-probabilities AND the cache grown by one position; hand the "
-            "cache you were given to model.step and return the one it gives back",
-            "log_probs, state = model.step(memory, src_mask, tokens, state); "
-            "torch.cat([tokens, log_probs.argmax(-1, keepdim=True)], dim=1), state",
-        ),
-    },
-)
+from .diagnosis import Mistake
+from .help import Hints, Solutions
+from .runner import Case, Exercise
 
 
+@functools.lru_cache(maxsize=4)
 def _tiny_gpt_and_batch(n_pairs: int = 4, first: int = 0):
     """A small untrained GPT (seeded) and a batch of real test pairs of different lengths."""
     corpus = load_corpus("fr")
@@ -44,6 +28,74 @@ def _tiny_gpt_and_batch(n_pairs: int = 4, first: int = 0):
         model.generator_bias.normal_(0, 3.0)  # clear-cut choices from an untrained model
     data = TranslationDataset(corpus["test"][first : first + n_pairs], corpus.src_vocab, corpus.tgt_vocab)
     return model, collate([data[i] for i in range(len(data))])
+
+
+def _zeros(m):
+    return torch.zeros_like(m)
+
+
+LOSS_MASK = Exercise(
+    "10",
+    "loss_mask",
+    "10 Your turn 1 (the loss mask)",
+    hints=(
+        "The English is given, so no source column counts, not even its real words; a target column counts "
+        "when it has a word to predict (padding has none).",
+        "The sequence is the source followed by the target, so the mask is two blocks side by side along "
+        "dimension 1: for the source block, False everywhere, shaped like the source mask; for the target "
+        "block, True where the target id is not <pad> (id 0).",
+        "source_part = torch.____(src_mask)     # nothing counts here\n"
+        "target_part = tgt_out ____ 0           # a word to predict\n"
+        "mask = torch.cat([____, ____], dim=____)",
+    ),
+    mistakes=[
+        Mistake(
+            "source_counted",
+            "the loss mask counts the source: the English is given, not predicted, so its columns are all False.",
+            lambda m, t: torch.cat([m, t != 0], dim=1),
+        ),
+        Mistake(
+            "source_padding_counted",
+            "the source block is the inverted source mask, so the source's padding counts; no source column counts.",
+            lambda m, t: torch.cat([~m, t != 0], dim=1),
+        ),
+        Mistake(
+            "padding_counted",
+            "the target's padding counts: a <pad> position (id 0) has no word to predict.",
+            lambda m, t: torch.cat([_zeros(m), torch.ones_like(t, dtype=torch.bool)], dim=1),
+        ),
+        Mistake(
+            "blocks_swapped",
+            "the blocks are in the wrong order: the sequence is the source first, then the target.",
+            lambda m, t: torch.cat([t != 0, _zeros(m)], dim=1),
+        ),
+        Mistake(
+            "source_block_missing",
+            "the mask covers the target only; it spans the whole sequence, source columns (False) first.",
+            lambda m, t: t != 0,
+        ),
+        Mistake(
+            "eos_left_out",
+            "<eos> is left out; it is a word the model must predict, so it counts.",
+            lambda m, t: torch.cat([_zeros(m), (t != 0) & (t != EOS_ID)], dim=1),
+        ),
+        Mistake(
+            "mask_inverted",
+            "the mask is inverted: True where the loss counts, on the target's real words.",
+            lambda m, t: torch.cat([torch.ones_like(m), t == 0], dim=1),
+        ),
+        Mistake(
+            "concatenated_on_batch",
+            "the two blocks are stacked along the batch (dim 0); put them side by side along the sequence, dim=1.",
+            lambda m, t: torch.cat([_zeros(m), t != 0], dim=0),
+        ),
+    ],
+    probes=lambda: [
+        (torch.tensor([[True, True, False], [True, True, True]]), torch.tensor([[5, 6, 2, 0], [7, 2, 0, 0]])),
+        (torch.tensor([[True, False], [True, True], [True, True]]), torch.tensor([[4, 2, 0], [9, 8, 2], [2, 0, 0]])),
+    ],
+    reference=lambda m, t: torch.cat([_zeros(m), t != 0], dim=1),
+)
 
 
 def _mask_case(model, batch, fn):
@@ -61,7 +113,107 @@ def check_loss_mask(fn, hidden: bool = False):
         Case("a real batch, as lm_batch lays it out", _mask_case(*_tiny_gpt_and_batch(), fn)),
     ]
     hidden_cases = [Case("another real batch of 9 pairs", _mask_case(*_tiny_gpt_and_batch(9, first=40), fn))]
-    return exercise(hint, "loss_mask", "10 Your turn 1 (the loss mask)", cases, fn, (), hidden_cases, hidden)
+    return LOSS_MASK.check(fn, cases, hidden_cases, hidden)
+
+
+def _top(
+    kth=lambda lg, k: lg.topk(k, dim=-1).values[:, -1:],
+    drop=lambda lg, kth: lg < kth,
+    fill=float("-inf"),
+    after=lambda lg: lg,
+):
+    """A top-k filter a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def top_k(logits, k):
+        return after(logits.masked_fill(drop(logits, kth(logits, k)), fill))
+
+    return top_k
+
+
+TOP_K = Exercise(
+    "10",
+    "top_k",
+    "10 Your turn 2 (top-k filtering)",
+    hints=(
+        "Find each row's k-th highest score; every score below it must get probability 0 after the softmax.",
+        "Ask torch.topk for the k highest scores of each row, along the vocabulary (the last dimension). The "
+        "last of them is the row's threshold; keep it as a column (batch, 1) so it compares row by row. Set "
+        "every score below its row's threshold to minus infinity and keep the others as they are.",
+        "best = logits.topk(k, dim=____).values     # (batch, k), highest first\n"
+        "threshold = best[____]                     # (batch, 1): the k-th best of each row\n"
+        'filtered = logits.masked_fill(____, float("-inf"))',
+    ),
+    mistakes=[
+        Mistake(
+            "filled_with_zero",
+            "the removed scores are set to 0, which still has probability after the softmax; set them to -inf.",
+            _top(fill=0.0),
+        ),
+        Mistake(
+            "large_negative_fill",
+            "the removed scores are a large negative number; use float('-inf'), so their probability is exactly 0.",
+            _top(fill=-1e9),
+            _top(fill=-1e4),
+        ),
+        Mistake(
+            "topk_over_batch",
+            "topk runs over the wrong dimension (the batch); take the k best words of each row, dim=-1.",
+            _top(kth=lambda lg, k: lg.topk(k, dim=0).values[-1]),
+            _top(kth=lambda lg, k: lg.topk(k, dim=0).values[-1:]),
+        ),
+        Mistake(
+            "nothing_filtered",
+            "nothing is filtered: scores below the k-th best must become -inf.",
+            _top(drop=lambda lg, kth: torch.zeros_like(lg, dtype=torch.bool)),
+        ),
+        Mistake(
+            "lowest_kept",
+            "the k lowest scores are kept; keep the k highest (topk's default, largest=True).",
+            _top(kth=lambda lg, k: lg.topk(k, dim=-1, largest=False).values[:, -1:], drop=lambda lg, kth: lg > kth),
+        ),
+        Mistake(
+            "comparison_reversed",
+            "the comparison is reversed: the best k are removed; remove the scores below the threshold.",
+            _top(drop=lambda lg, kth: lg >= kth),
+            _top(drop=lambda lg, kth: lg > kth),
+        ),
+        Mistake(
+            "off_by_one_k",
+            "one word too many or too few is kept: the threshold is the k-th best score, and it is kept itself.",
+            _top(drop=lambda lg, kth: lg <= kth),
+            _top(kth=lambda lg, k: lg.topk(min(k + 1, lg.shape[-1]), dim=-1).values[:, -1:]),
+        ),
+        Mistake(
+            "sorted_ascending",
+            "sort() puts the lowest scores first, so the threshold is the k-th lowest; sort with descending=True "
+            "or use topk.",
+            _top(kth=lambda lg, k: lg.sort(dim=-1).values[:, k - 1 : k]),
+        ),
+        Mistake(
+            "threshold_is_the_best",
+            "the threshold is the best score, values[:, :1]; the k-th best is the last of the k, values[:, -1:].",
+            _top(kth=lambda lg, k: lg.topk(k, dim=-1).values[:, :1]),
+        ),
+        Mistake(
+            "threshold_shape",
+            "the threshold is (batch,); keep it a column, (batch, 1), with values[:, -1:], so each row "
+            "compares with its own.",
+            _top(kth=lambda lg, k: lg.topk(k, dim=-1).values[:, -1]),
+        ),
+        Mistake(
+            "probabilities_returned",
+            "the result is a softmax; return the filtered scores (logits), sampling applies the softmax later.",
+            _top(after=lambda lg: torch.softmax(lg, dim=-1)),
+        ),
+    ],
+    # Rows of 8, 6 and 4 words: the k-th best as (batch,) compares against columns, wrongly but without an error
+    probes=lambda: [
+        (torch.randn(5, 8, generator=torch.Generator().manual_seed(31)) * 3, 3),
+        (torch.randn(3, 6, generator=torch.Generator().manual_seed(32)) * 3, 2),
+        (torch.randn(4, 4, generator=torch.Generator().manual_seed(33)) * 3, 3),
+    ],
+    reference=_top(),
+)
 
 
 def _top_k_case(logits, k, fn):
@@ -74,16 +226,17 @@ def check_top_k(fn, hidden: bool = False):
     g = torch.Generator().manual_seed(10)
     logits = torch.randn(3, 12, generator=g) * 3
     cases = [Case(f"k = {k}", _top_k_case(logits, k, fn)) for k in (1, 3, 12)]
+    cases.append(Case("k = 2 over 5 rows of 6 words", _top_k_case(torch.randn(5, 6, generator=g) * 3, 2, fn)))
     wide = torch.randn(5, 40, generator=g)
     hidden_cases = [Case("k = 7 over 40 words", _top_k_case(wide, 7, fn))]
-    return exercise(hint, "top_k", "10 Your turn 2 (top-k filtering)", cases, fn, (), hidden_cases, hidden)
+    return TOP_K.check(fn, cases, hidden_cases, hidden)
 
 
-def check_cached_step(fn, hidden: bool = False):
-    """Notebook 10, Your turn 3: ``fn(model, memory, src_mask, tokens (batch, t), state) -> (tokens
-    (batch, t + 1), state)``: one greedy step that passes the KV cache to ``model.step`` and returns the new one."""
+def _steps(fn, n):
+    """Run ``fn`` for ``n`` greedy steps from <bos> on the tiny GPT: (the words written, the cache length
+    of each layer, how many steps were given no cache after the first)."""
     model, batch = _tiny_gpt_and_batch()
-    calls_without_cache = []
+    uncached = []
 
     class Spy:  # the model, counting the steps that were given no cache
         def __getattr__(self, name):
@@ -91,34 +244,122 @@ def check_cached_step(fn, hidden: bool = False):
 
         def step(self, memory, src_mask, tokens, state, *args):
             if state is None:
-                calls_without_cache.append(tokens.shape[1])
+                uncached.append(tokens.shape[1])
             return model.step(memory, src_mask, tokens, state, *args)
 
-    def steps(n):
-        memory, state = model.start(batch.src, batch.src_mask)
-        tokens = torch.full((batch.src.shape[0], 1), BOS_ID)
-        for _ in range(n):
-            tokens, state = fn(Spy(), memory, batch.src_mask, tokens, state)
-        return tokens, state
+    memory, state = model.start(batch.src, batch.src_mask)
+    tokens = torch.full((batch.src.shape[0], 1), BOS_ID)
+    for _ in range(n):
+        tokens, state = fn(Spy(), memory, batch.src_mask, tokens, state)
+    lengths = tuple(int(k.shape[2]) for k, _ in state)
+    return tokens[:, 1:], lengths, len(uncached)
+
+
+def _cached(
+    feed=lambda t: t,
+    keep_old=False,
+    choose=lambda lp: lp.argmax(-1, keepdim=True),
+    join="append",
+    swap=False,
+    cache=True,
+):
+    """A cached step a student might write: the right one with the defaults, a known mistake otherwise."""
+
+    def step(model, memory, src_mask, tokens, state):
+        log_probs, new_state = model.step(memory, src_mask, feed(tokens), state if cache else None)
+        word = choose(log_probs)
+        longer = torch.cat([tokens, word], dim=1) if join == "append" else word
+        kept = state if keep_old else new_state
+        return (kept, longer) if swap else (longer, kept)
+
+    return step
+
+
+CACHED_STEP = Exercise(
+    "10",
+    "cached_step",
+    "10 Your turn 3 (one cached decoding step)",
+    hints=(
+        "model.step returns the next word's log-probabilities AND the cache grown by one position; hand it "
+        "the cache you were given and return the one it gives back.",
+        "Call model.step with the memory, the source mask, the tokens so far and the state you received. "
+        "Take the most probable next word of each row as a column, append it to the tokens, and return the "
+        "longer tokens together with the new state from model.step.",
+        "log_probs, new_state = model.step(memory, src_mask, tokens, ____)\n"
+        "next_word = log_probs.argmax(dim=-1, keepdim=True)\n"
+        "longer = torch.cat([tokens, next_word], dim=1)\n"
+        "result = (longer, ____)",
+    ),
+    mistakes=[
+        Mistake(
+            "cache_not_passed",
+            "model.step got None instead of the cache, so every step replays the whole prefix: pass `state`.",
+            _cached(cache=False),
+        ),
+        Mistake(
+            "old_cache_returned",
+            "the cache you were given is returned; return the new one model.step gives back, one position longer.",
+            _cached(keep_old=True),
+        ),
+        Mistake(
+            "cache_not_returned",
+            "no cache is returned (None), so the next step starts again from nothing; return the one model.step "
+            "gives back.",
+            lambda model, memory, src_mask, tokens, state: (_cached()(model, memory, src_mask, tokens, state)[0], None),
+        ),
+        Mistake(
+            "last_word_only",
+            "model.step got only the last word; it takes the whole prefix (it reads the new word and its "
+            "position from it).",
+            _cached(feed=lambda t: t[:, -1:]),
+        ),
+        Mistake(
+            "new_word_only",
+            "only the new word is returned; return the tokens with it appended.",
+            _cached(join="word"),
+        ),
+        Mistake(
+            "tokens_and_state_swapped",
+            "the results are swapped: return (tokens, state), the tokens first.",
+            _cached(swap=True),
+        ),
+        Mistake(
+            "keepdim_missing",
+            "argmax(-1) without keepdim=True gives (batch,); the new word must be a column (batch, 1).",
+            _cached(choose=lambda lp: lp.argmax(-1)),
+        ),
+        Mistake(
+            "argmin",
+            "argmin picks the least probable word; greedy decoding takes the argmax.",
+            _cached(choose=lambda lp: lp.argmin(-1, keepdim=True)),
+        ),
+    ],
+    probes=lambda: [(1,), (3,)],
+    call=lambda fn, args: _steps(fn, *args),
+    reference=_cached(),
+)
+
+
+def check_cached_step(fn, hidden: bool = False):
+    """Notebook 10, Your turn 3: ``fn(model, memory, src_mask, tokens (batch, t), state) -> (tokens
+    (batch, t + 1), state)``: one greedy step that passes the KV cache to ``model.step`` and returns the new one."""
+    model, batch = _tiny_gpt_and_batch()
 
     def words(n):
-        return lambda: (steps(n)[0][:, 1:], decode_steps(model, batch.src, batch.src_mask, n))
+        return lambda: (_steps(fn, n)[0], decode_steps(model, batch.src, batch.src_mask, n))
 
-    def cache_length():
-        _, state = steps(3)
-        return tuple(int(k.shape[2]) for k, _ in state), (3,) * model.config.n_layers  # <bos> + 2 words fed so far
-
-    def used_cache():
-        calls_without_cache.clear()
-        steps(3)
-        return len(calls_without_cache), 0
+    def cache_length():  # <bos> + 2 words fed so far
+        return _steps(fn, 3)[1], (3,) * model.config.n_layers
 
     cases = [
         Case("three greedy steps write the greedy words", words(3)),
         Case("the returned state holds every position so far", cache_length),
-        Case("model.step got the cache, not None", used_cache),
+        Case("model.step got the cache, not None", lambda: (_steps(fn, 3)[2], 0)),
     ]
     hidden_cases = [Case("ten steps", words(10))]
-    return exercise(
-        hint, "cached_step", "10 Your turn 3 (one cached decoding step)", cases, fn, (), hidden_cases, hidden
-    )
+    return CACHED_STEP.check(fn, cases, hidden_cases, hidden)
+
+
+EXERCISES = {e.key: e for e in (LOSS_MASK, TOP_K, CACHED_STEP)}
+hint = Hints("nb10", EXERCISES)
+solution = Solutions("nb10", "10", EXERCISES)

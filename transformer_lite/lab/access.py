@@ -1,0 +1,176 @@
+"""What makes the pictures usable without seeing them, or without seeing every colour.
+
+* **Text twins**: :func:`strongest_links` and :func:`describe_weights` say in words what an
+  attention picture shows (which key each query word attends to most, with the weight);
+  :func:`weights_table_html` writes the weights as an HTML table a screen reader can walk.
+* **Colour**: WCAG 2.1 contrast (:func:`contrast`), the two-tone marks drawn over heatmaps
+  (``MARK_DARK`` edged, ``MARK_LIGHT`` inside: one of the two always has at least 4.5:1 against
+  the cell under it) and :func:`readable_text_colour` for text on a coloured cell.
+* **Keyboard**: :func:`focus_style` gives every control of a widget a visible focus ring.
+
+Every sentence a student reads is a whole template in ``TEXT`` (gettext-ready: no sentence is
+built from fragments). Taught in notebook 08; used by every widget of ``lab``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import numpy as np
+
+TEXT = {
+    "link": "{query} → {key} ({weight:.2f})",
+    "rows": "Each row word and the word it attends to most: {links}.",
+    "step": "At step {step}, {query} attends most to {key} ({weight:.2f}), then {second} ({second_weight:.2f}).",
+    "step_one": "At step {step}, {query} attends to {key} ({weight:.2f}).",
+    "head": "In {block}, {query} attends most to {key} ({weight:.2f})",
+    "grid": "The word at step {step}, {query}, in every head: {links}.",
+    "grid_no_step": "The strongest weight of every head: {links}.",
+    "block": "layer {layer} head {head}",
+    "table_caption": "{title}: attention weights, rows are queries, columns are keys",
+    "query_header": "query \\ key",
+    "gold_cell": "{weight} (gold link)",
+}
+
+# Marks drawn over a heatmap (gold alignment boxes, the framed row): a dark outer line and a light
+# inner line. For any cell colour one of the two has a WCAG contrast of at least 4.58:1.
+MARK_DARK = (0, 0, 0)
+MARK_LIGHT = (255, 255, 255)
+TEXT_DARK = (0, 0, 0)
+TEXT_LIGHT = (255, 255, 255)
+
+# Keyboard focus: ipywidgets' own focus cue is a thin blue border on some controls and none on
+# slider handles and buttons; this ring is 2 px, black on white, on every focusable control.
+FOCUS_CLASS = "tl-lab"
+FOCUS_CSS = (
+    f".{FOCUS_CLASS} :focus-visible, .{FOCUS_CLASS} .noUi-handle:focus"
+    " { outline: 2px solid #000 !important; outline-offset: 2px !important;"
+    " box-shadow: 0 0 0 4px #fff !important; }"
+    f" .{FOCUS_CLASS} .tl-sr-only {{ position: absolute; width: 1px; height: 1px; overflow: hidden;"
+    " clip: rect(0 0 0 0); white-space: nowrap; }"
+    f" .{FOCUS_CLASS} table.tl-weights {{ border-collapse: collapse; font-size: 11px; }}"
+    f" .{FOCUS_CLASS} table.tl-weights th, .{FOCUS_CLASS} table.tl-weights td"
+    " { border: 1px solid #fff; padding: 1px 4px; text-align: right; }"
+    f" .{FOCUS_CLASS} table.tl-weights th {{ background: #fff; color: #000; }}"
+)
+
+
+# ---- colour --------------------------------------------------------------------------------------
+def relative_luminance(rgb) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour given as 0-255 integers."""
+    c = np.asarray(rgb, dtype=float) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast(a, b) -> float:
+    """WCAG 2.1 contrast ratio of two sRGB colours (1 to 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_text_colour(background) -> tuple[int, int, int]:
+    """Black or white, whichever contrasts more with ``background`` (always at least 4.58:1)."""
+    return max((TEXT_DARK, TEXT_LIGHT), key=lambda c: contrast(c, background))
+
+
+def hex_colour(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgb))
+
+
+# ---- text twins -------------------------------------------------------------------------------------
+def strongest_links(weights, row_tokens, col_tokens) -> list[tuple[str, str, float]]:
+    """(query word, the key word it attends to most, that weight) for every row of ``weights`` (Lq, Lk)."""
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    best = w.argmax(axis=1)
+    return [(str(row_tokens[q]), str(col_tokens[k]), float(w[q, k])) for q, k in enumerate(best)]
+
+
+def describe_weights(weights, row_tokens, col_tokens, step: int | None = None) -> tuple[str, str]:
+    """The text twin of one attention picture (Lq, Lk): (a one-sentence summary about the
+    query at ``step``, or about the first row without one; every row's strongest link)."""
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    links = strongest_links(w, row_tokens, col_tokens)
+    every = TEXT["rows"].format(links="; ".join(TEXT["link"].format(query=q, key=k, weight=x) for q, k, x in links))
+    q = 0 if step is None else step
+    order = np.argsort(-w[q], kind="stable")
+    values = dict(step=q + 1, query=row_tokens[q], key=col_tokens[order[0]], weight=w[q, order[0]])
+    if len(order) > 1:
+        summary = TEXT["step"].format(**values, second=col_tokens[order[1]], second_weight=w[q, order[1]])
+    else:
+        summary = TEXT["step_one"].format(**values)
+    return summary, every
+
+
+def describe_grid(maps, row_tokens, col_tokens, step: int | None = None) -> str:
+    """The text twin of a layers x heads grid (layers, heads, Lq, Lk): where the query at
+    ``step`` attends most in each head (or, without a step, each head's strongest weight)."""
+    m = np.nan_to_num(np.asarray(maps, dtype=float))
+    links = []
+    for layer in range(m.shape[0]):
+        for head in range(m.shape[1]):
+            w = m[layer, head]
+            q, k = (step, int(w[step].argmax())) if step is not None else np.unravel_index(w.argmax(), w.shape)
+            block = TEXT["block"].format(layer=layer, head=head)
+            key, weight = col_tokens[k], w[q, k]
+            if step is None:
+                links.append(TEXT["head"].format(block=block, query=row_tokens[q], key=key, weight=weight))
+            else:
+                links.append(TEXT["link"].format(query=block, key=key, weight=weight))
+    if step is None:
+        return TEXT["grid_no_step"].format(links="; ".join(links))
+    return TEXT["grid"].format(step=step + 1, query=row_tokens[step], links="; ".join(links))
+
+
+def weights_table_html(weights, row_tokens, col_tokens, title: str, lut=None, gold=None) -> str:
+    """The weights (Lq, Lk) as an HTML table: a caption, column headers (keys) and row headers
+    (queries), each weight with two decimals. With ``lut`` (256 RGB colours) each cell is shaded
+    like the picture, its number in black or white, whichever reads better; ``gold`` (Lq, Lk)
+    0/1 marks gold links in words, not by colour alone."""
+    w = np.nan_to_num(np.asarray(weights, dtype=float))
+    g = np.zeros_like(w, dtype=bool) if gold is None else np.asarray(gold).astype(bool)
+    caption = html.escape(TEXT["table_caption"].format(title=title))
+    head = "".join(f"<th scope='col'>{html.escape(str(t))}</th>" for t in col_tokens)
+    lines = [f"<table class='tl-weights'><caption>{caption}</caption>"]
+    lines.append(f"<thead><tr><th scope='col'>{html.escape(TEXT['query_header'])}</th>{head}</tr></thead><tbody>")
+    for q, word in enumerate(row_tokens):
+        cells = []
+        for k in range(w.shape[1]):
+            text = f"{w[q, k]:.2f}"
+            if g[q, k]:
+                text = TEXT["gold_cell"].format(weight=text)
+            style = ""
+            if lut is not None:
+                colour = lut[int(round(min(max(w[q, k], 0.0), 1.0) * (len(lut) - 1)))]
+                style = f" style='background:{hex_colour(colour)};color:{hex_colour(readable_text_colour(colour))}'"
+            cells.append(f"<td{style}>{html.escape(text)}</td>")
+        lines.append(f"<tr><th scope='row'>{html.escape(str(word))}</th>{''.join(cells)}</tr>")
+    lines.append("</tbody></table>")
+    return "".join(lines)
+
+
+def focus_style():
+    """An ipywidgets HTML holding the focus ring's CSS; put it in a widget whose box has
+    ``FOCUS_CLASS`` (``box.add_class(FOCUS_CLASS)``). Taught in notebook 08."""
+    import ipywidgets as w
+
+    return w.HTML(f"<style>{FOCUS_CSS}</style>", layout=w.Layout(display="none"))
+
+
+def named_image(**kwargs):
+    """An ipywidgets ``Image`` whose ``tooltip`` becomes the picture's accessible name (its title
+    attribute). ipywidgets 8.1's page code reads a ``description`` that Image lacks and fails
+    to draw an Image with a tooltip; this one carries an empty description. Taught in notebook 08."""
+    return _named_image_class()(**kwargs)
+
+
+@functools.cache
+def _named_image_class():
+    import ipywidgets as w
+    from traitlets import Unicode
+
+    class NamedImage(w.Image):
+        description = Unicode("").tag(sync=True)
+
+    return NamedImage

@@ -43,8 +43,10 @@ TEXT_LIGHT = (255, 255, 255)
 # Keyboard focus: ipywidgets' own focus cue is a thin blue border on some controls and none on
 # slider handles and buttons; this ring is 2 px, black on white, on every focusable control.
 FOCUS_CLASS = "tl-lab"
+# (ipywidgets sets ``outline: none !important`` on its text boxes; the tripled class outranks it.)
+_RING = f".{FOCUS_CLASS}" * 3
 FOCUS_CSS = (
-    f".{FOCUS_CLASS} :focus-visible, .{FOCUS_CLASS} .noUi-handle:focus"
+    f"{_RING} :focus-visible, {_RING} .noUi-handle:focus, {_RING} input:focus"
     " { outline: 2px solid #000 !important; outline-offset: 2px !important;"
     " box-shadow: 0 0 0 4px #fff !important; }"
     f" .{FOCUS_CLASS} .tl-sr-only {{ position: absolute; width: 1px; height: 1px; overflow: hidden;"

@@ -27,6 +27,11 @@ $(PROXY): $(BIN)/python
 
 hub-deps: $(DEV_STAMP) $(PROXY)
 
+# axe-core, the accessibility engine tests/test_accessibility.py runs in Chromium, from npm, inside .venv.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+$(AXE): $(BIN)/python
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1
+
 # Jupyter refuses to run as root (containers, some JupyterHub images) unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -38,7 +43,7 @@ lab: $(STAMP)  ## start JupyterLab on the notebooks
 	exec $(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.port_retries=0 --IdentityProvider.token=$$token --ServerApp.allow_remote_access=False $(ALLOW_ROOT)
 
-test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
+test: $(DEV_STAMP) $(PROXY) $(AXE)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 	$(BIN)/python -m pytest
 

@@ -62,6 +62,7 @@ def build_slides(
         if run:
             execute(nb, path)
         body, _ = exporter.from_notebook_node(nb)
+        body = with_alt_text(body, nb)
         target = out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -116,6 +117,7 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
             if cell.cell_type == "markdown":
                 cell.source = _LINK.sub(r"](\1.html", cell.source)
         body, _ = exporter.from_notebook_node(nb)
+        body = with_alt_text(body, nb)
         target = out / f"{path.stem}.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -131,6 +133,50 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
         encoding="utf-8",
     )
     return [index] + written
+
+
+# ---- alt text: every figure is named by its caption -------------------------------------------
+_MARKUP = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"[*`#>$\\]"), ""), (re.compile(r"\s+"), " ")]
+
+
+def alt_texts(nb) -> list[str]:
+    """One alt text per figure the page shows, in order: the caption before it (the last
+    paragraph of the markdown cell above its code cell, without markup), numbered when a cell
+    draws several. nbconvert's lab template writes figures without alt text."""
+    texts, caption = [], title(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            paragraphs = [p for p in cell.source.split("\n\n") if p.strip()]
+            text = paragraphs[-1] if paragraphs else ""
+            for pattern, repl in _MARKUP:
+                text = pattern.sub(repl, text)
+            caption = text.strip()[:400] or caption
+        elif cell.cell_type == "code":
+            shown = [o for o in cell.get("outputs", []) if _drawn_as_img(o)]
+            for i in range(len(shown)):
+                texts.append(caption if len(shown) == 1 else f"{caption} (figure {i + 1} of {len(shown)})")
+    return texts
+
+
+def _drawn_as_img(output) -> bool:
+    """Figures: PNG or JPEG outputs, or HTML ones that are one such picture (lab.access.name_figures)."""
+    data = output.get("data", {})
+    if "text/html" in data:
+        page = "".join(data["text/html"]).lstrip()
+        return page.startswith('<img alt="') and "data:image/png;base64," in page
+    return ("image/png" in data or "image/jpeg" in data) and "image/svg+xml" not in data
+
+
+def with_alt_text(body: str, nb) -> str:
+    """``body`` with the :func:`alt_texts` of ``nb`` on its figures, in order (in place of
+    nbconvert's "No description has been provided for this image")."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, features="html.parser")
+    texts = iter(alt_texts(nb))
+    for img in soup.select('img[src^="data:image/png;base64,"], img[src^="data:image/jpeg;base64,"]'):
+        img["alt"] = next(texts, title(nb))
+    return str(soup)
 
 
 # ---- command line --------------------------------------------------------------------------

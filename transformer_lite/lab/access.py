@@ -6,7 +6,8 @@
 * **Colour**: WCAG 2.1 contrast (:func:`contrast`), the two-tone marks drawn over heatmaps
   (``MARK_DARK`` edged, ``MARK_LIGHT`` inside: one of the two always has at least 4.5:1 against
   the cell under it) and :func:`readable_text_colour` for text on a coloured cell.
-* **Keyboard**: :func:`focus_style` gives every control of a widget a visible focus ring.
+* **Keyboard**: :func:`focus_style` gives every control of a widget a visible focus ring, keeps
+  its keys from JupyterLab's notebook shortcuts and names its sliders.
 
 Every sentence a student reads is a whole template in ``TEXT`` (gettext-ready: no sentence is
 built from fragments). Taught in notebook 08; used by every widget of ``lab``.
@@ -31,6 +32,8 @@ TEXT = {
     "table_caption": "{title}: attention weights, rows are queries, columns are keys",
     "query_header": "query \\ key",
     "gold_cell": "{weight} (gold link)",
+    "figure": "Figure: {titles}",
+    "untitled": "a figure without a title",
 }
 
 # Marks drawn over a heatmap (gold alignment boxes, the framed row): a dark outer line and a light
@@ -152,12 +155,44 @@ def weights_table_html(weights, row_tokens, col_tokens, title: str, lut=None, go
     return "".join(lines)
 
 
-def focus_style():
-    """An ipywidgets HTML holding the focus ring's CSS; put it in a widget whose box has
-    ``FOCUS_CLASS`` (``box.add_class(FOCUS_CLASS)``). Taught in notebook 08."""
-    import ipywidgets as w
+# The page code of focus_style(): inside a widget the keys are the widget's (JupyterLab's notebook
+# shortcuts would take Up/Down from a focused list or slider and move between cells), and each
+# slider handle is named by its label (ipywidgets leaves role="slider" without a name).
+KEYBOARD_ESM = """
+function attach(el, tries) {
+  const box = el.closest('.FOCUS_CLASS');
+  if (!box) { if (tries < 400) setTimeout(() => attach(el, tries + 1), 25); return; }
+  box.setAttribute('data-lm-suppress-shortcuts', 'true');
+  const name = () => box.querySelectorAll('.widget-slider').forEach(slider => {
+    const handle = slider.querySelector('.noUi-handle'), label = slider.querySelector('.widget-label');
+    const text = label ? label.textContent.trim() : '';
+    if (handle && text && handle.getAttribute('aria-label') !== text) handle.setAttribute('aria-label', text);
+  });
+  name();
+  el.__watch = new MutationObserver(name);
+  el.__watch.observe(box, {childList: true, subtree: true});
+}
+export default { render({ el }) { attach(el, 0); return () => el.__watch && el.__watch.disconnect(); } };
+""".replace("FOCUS_CLASS", FOCUS_CLASS)
 
-    return w.HTML(f"<style>{FOCUS_CSS}</style>", layout=w.Layout(display="none"))
+
+def focus_style():
+    """A widget (anywidget) to put in a box whose class is ``FOCUS_CLASS``: it gives every
+    control of the box a visible focus ring, keeps the keys typed in the box for its controls
+    (arrows in lists and on sliders) and names each slider handle by its label.
+    Taught in notebook 08; in every widget of lab."""
+    return _keyboard_class()(layout={"display": "none"})
+
+
+@functools.cache
+def _keyboard_class():
+    import anywidget
+
+    class KeyboardReady(anywidget.AnyWidget):
+        _esm = KEYBOARD_ESM
+        _css = FOCUS_CSS
+
+    return KeyboardReady
 
 
 def named_image(**kwargs):
@@ -176,3 +211,59 @@ def _named_image_class():
         description = Unicode("").tag(sync=True)
 
     return NamedImage
+
+
+# ---- figures in JupyterLab carry an alt text ---------------------------------------------------------
+def figure_alt(fig) -> str:
+    """A figure's accessible name from its own words: suptitle, then each axes' title and labels."""
+    parts = [fig._suptitle.get_text()] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        parts += [ax.get_title(), ax.get_ylabel() and f"{ax.get_ylabel()} / {ax.get_xlabel()}"]
+    words = "; ".join(p for p in parts if p)
+    return TEXT["figure"].format(titles=words or TEXT["untitled"])
+
+
+def _img(png_base64: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{png_base64}">'
+
+
+def _figure_html(fig):
+    from IPython.core.pylabtools import print_figure
+
+    data = print_figure(fig, "png", base64=True)  # the inline backend's own picture
+    return _img(data, figure_alt(fig)) if data else None
+
+
+def _picture_html(image):
+    """PIL pictures that name themselves (``image.info["alt"]``, set by the canvas)."""
+    import base64
+    import io
+
+    if not image.info.get("alt"):
+        return None
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=3)
+    return _img(base64.b64encode(buffer.getvalue()).decode(), image.info["alt"])
+
+
+def name_figures(shell=None) -> None:
+    """Show every matplotlib figure, and every canvas picture, as an ``<img>`` with an alt text:
+    JupyterLab's image renderer writes none and reads none from a notebook, its HTML renderer
+    keeps the one given (the static editions replace it by the figure's caption). Called when
+    ``transformer_lite.lab`` is imported in a kernel; a no-op outside IPython."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    # The inline backend resets the figure formatters when it loads (at the first figure): load it now.
+    plt.switch_backend(matplotlib.get_backend())
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type_by_name("matplotlib.figure", "Figure", _figure_html)
+    formatter.for_type_by_name("PIL.Image", "Image", _picture_html)

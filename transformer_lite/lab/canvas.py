@@ -227,7 +227,9 @@ class AttentionCanvas:
                 mask = text_mask(text, 11)
                 _stamp(pixels, mask, x0 + (lk * cw - mask.width) // 2, y0 - 15, RED if text.endswith("off") else BLACK)
         self.layout, self.pixels = layout, pixels
-        return Image.fromarray(pixels)
+        picture = Image.fromarray(pixels)
+        picture.info["alt"] = title or subtitle or "attention weights"  # shown as an <img> with this alt text
+        return picture
 
     def png(self) -> bytes:
         """The picture as last drawn, as PNG bytes (what an ipywidgets ``Image`` shows)."""

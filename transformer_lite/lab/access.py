@@ -156,13 +156,20 @@ def weights_table_html(weights, row_tokens, col_tokens, title: str, lut=None, go
 
 
 # The page code of focus_style(): inside a widget the keys are the widget's (JupyterLab's notebook
-# shortcuts would take Up/Down from a focused list or slider and move between cells), and each
-# slider handle is named by its label (ipywidgets leaves role="slider" without a name).
+# would take Up/Down from a focused list or slider and move between cells, and its single-key
+# shortcuts would act on the cell), and each slider handle is named by its label (ipywidgets
+# leaves role="slider" without a name).
 KEYBOARD_ESM = """
 function attach(el, tries) {
   const box = el.closest('.FOCUS_CLASS');
   if (!box) { if (tries < 400) setTimeout(() => attach(el, tries + 1), 25); return; }
   box.setAttribute('data-lm-suppress-shortcuts', 'true');
+  // The notebook's own arrow handling runs after the control's: stop the keys a control uses
+  // there (not Tab, Escape or shortcuts with Ctrl, Alt or Meta, which stay JupyterLab's).
+  box.addEventListener('keydown', e => {
+    const own = e.key.length === 1 || /^(Arrow|Page|Home|End|Enter)/.test(e.key);
+    if (own && !e.ctrlKey && !e.altKey && !e.metaKey) e.stopPropagation();
+  });
   const name = () => box.querySelectorAll('.widget-slider').forEach(slider => {
     const handle = slider.querySelector('.noUi-handle'), label = slider.querySelector('.widget-label');
     const text = label ? label.textContent.trim() : '';

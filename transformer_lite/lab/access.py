@@ -135,24 +135,27 @@ def weights_table_html(weights, row_tokens, col_tokens, title: str, lut=None, go
     0/1 marks gold links in words, not by colour alone."""
     w = np.nan_to_num(np.asarray(weights, dtype=float))
     g = np.zeros_like(w, dtype=bool) if gold is None else np.asarray(gold).astype(bool)
-    caption = html.escape(TEXT["table_caption"].format(title=title))
-    head = "".join(f"<th scope='col'>{html.escape(str(t))}</th>" for t in col_tokens)
-    lines = [f"<table class='tl-weights'><caption>{caption}</caption>"]
-    lines.append(f"<thead><tr><th scope='col'>{html.escape(TEXT['query_header'])}</th>{head}</tr></thead><tbody>")
+    styles = _cell_styles(tuple(map(tuple, np.asarray(lut).tolist()))) if lut is not None else None
+    index = np.rint(np.clip(w, 0.0, 1.0) * 255).astype(int)
+    esc = html.escape
+    lines = [f"<table class='tl-weights'><caption>{esc(TEXT['table_caption'].format(title=title))}</caption>"]
+    head = "".join(f"<th scope='col'>{esc(str(t))}</th>" for t in col_tokens)
+    lines.append(f"<thead><tr><th scope='col'>{esc(TEXT['query_header'])}</th>{head}</tr></thead><tbody>")
     for q, word in enumerate(row_tokens):
-        cells = []
-        for k in range(w.shape[1]):
-            text = f"{w[q, k]:.2f}"
-            if g[q, k]:
-                text = TEXT["gold_cell"].format(weight=text)
-            style = ""
-            if lut is not None:
-                colour = lut[int(round(min(max(w[q, k], 0.0), 1.0) * (len(lut) - 1)))]
-                style = f" style='background:{hex_colour(colour)};color:{hex_colour(readable_text_colour(colour))}'"
-            cells.append(f"<td{style}>{html.escape(text)}</td>")
-        lines.append(f"<tr><th scope='row'>{html.escape(str(word))}</th>{''.join(cells)}</tr>")
+        cells = "".join(
+            f"<td{styles[index[q, k]] if styles else ''}>"
+            f"{esc(TEXT['gold_cell'].format(weight=f'{w[q, k]:.2f}')) if g[q, k] else f'{w[q, k]:.2f}'}</td>"
+            for k in range(w.shape[1])
+        )
+        lines.append(f"<tr><th scope='row'>{esc(str(word))}</th>{cells}</tr>")
     lines.append("</tbody></table>")
     return "".join(lines)
+
+
+@functools.lru_cache(maxsize=4)
+def _cell_styles(lut: tuple) -> list[str]:
+    """The style attribute of a table cell for each of the 256 colours: background and readable text."""
+    return [f" style='background:{hex_colour(c)};color:{hex_colour(readable_text_colour(c))}'" for c in lut]
 
 
 # The page code of focus_style(): inside a widget the keys are the widget's (JupyterLab's notebook

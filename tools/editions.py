@@ -62,7 +62,7 @@ def build_slides(
         if run:
             execute(nb, path)
         body, _ = exporter.from_notebook_node(nb)
-        body = with_alt_text(body, nb)
+        body = with_readable_text(with_alt_text(body, nb))
         target = out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -117,7 +117,7 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
             if cell.cell_type == "markdown":
                 cell.source = _LINK.sub(r"](\1.html", cell.source)
         body, _ = exporter.from_notebook_node(nb)
-        body = with_alt_text(body, nb)
+        body = with_readable_text(with_alt_text(body, nb))
         target = out / f"{path.stem}.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -177,6 +177,36 @@ def with_alt_text(body: str, nb) -> str:
     for img in soup.select('img[src^="data:image/png;base64,"], img[src^="data:image/jpeg;base64,"]'):
         img["alt"] = next(texts, title(nb))
     return str(soup)
+
+
+# JupyterLab's light theme greys out prompts (opacity 0.5) and colours some code tokens below 4.5:1
+# against the code background (#f5f5f5); these stay within WCAG AA (tests/test_accessibility.py).
+READABLE_CSS = (
+    "<style>:root { --jp-cell-prompt-not-active-opacity: 1; --jp-cell-inprompt-font-color: #2b72ae;"
+    " --jp-cell-outprompt-font-color: #b05438; --jp-mirror-editor-comment-color: #3c7878;"
+    " --jp-mirror-editor-number-color: #008100; --jp-mirror-editor-operator-color: #a521f7;"
+    " --jp-mirror-editor-meta-color: #a521f7; --jp-mirror-editor-atom-color: #6565bd;"
+    " --jp-mirror-editor-bracket-color: #707057; --jp-mirror-editor-error-color: #e00000;"
+    " --jp-mirror-editor-quote-color: #008100; --jp-content-font-color2: rgba(0, 0, 0, 0.7);"
+    " --jp-content-font-color3: rgba(0, 0, 0, 0.62); --jp-ui-font-color2: rgba(0, 0, 0, 0.7);"
+    " --jp-ui-font-color3: rgba(0, 0, 0, 0.62); }</style>"
+)
+
+
+# The pages draw the saved widgets (ipywidgets' page code), whose slider handles have no name.
+NAME_SLIDERS = (
+    "<script>(() => { const name = () => document.querySelectorAll('.widget-slider').forEach(s => {"
+    " const h = s.querySelector('.noUi-handle'), l = s.querySelector('.widget-label');"
+    " const t = l ? l.textContent.trim() : '';"
+    " if (h && t && !h.getAttribute('aria-label')) h.setAttribute('aria-label', t);"
+    " }); new MutationObserver(name).observe(document.documentElement, {childList: true, subtree: true});"
+    " })();</script>"
+)
+
+
+def with_readable_text(body: str) -> str:
+    """``body`` with ``READABLE_CSS`` last in its head, so that it wins, and ``NAME_SLIDERS``."""
+    return body.replace("</head>", READABLE_CSS + "\n" + NAME_SLIDERS + "\n</head>", 1)
 
 
 # ---- command line --------------------------------------------------------------------------

@@ -378,15 +378,18 @@ class AttentionExplorer:
     def locate(self, prefer: str = "test") -> tuple[str, int] | None:
         """(split, number) of the first corpus pair whose source is the current sentence, in
         the split ``prefer`` if it is there, or None for a sentence the corpus does not have."""
-        corpus = self.corpus
+        found = self.sources(self.corpus).get(self.state.sentence)
+        if not found:
+            return None
+        split = prefer if prefer in found else next(iter(found))
+        return split, found[split]
+
+    def sources(self, corpus: Corpus) -> dict:
+        """{source words: {split: first number}} for ``corpus``, built once (about 40 ms)."""
         if id(corpus) not in self._where:
             where: dict = {}
             for split in SPLITS:
                 for i, p in enumerate(corpus[split]):
                     where.setdefault(p.src, {}).setdefault(split, i)
             self._where[id(corpus)] = where
-        found = self._where[id(corpus)].get(self.state.sentence)
-        if not found:
-            return None
-        split = prefer if prefer in found else next(iter(found))
-        return split, found[split]
+        return self._where[id(corpus)]

@@ -114,6 +114,8 @@ class ExplorerWidget:
         self.image.add_class("attention-explorer-figure")
         self.message.add_class("attention-explorer-message")
         self._toggles = []
+        for _, corpus in e.models.values():
+            e.sources(corpus)  # now, not on the first move to another model
         self._wire()
         self._sync()
         self.refresh()

@@ -179,8 +179,9 @@ def with_alt_text(body: str, nb) -> str:
     return str(soup)
 
 
-# JupyterLab's light theme greys out prompts (opacity 0.5) and colours some code tokens below 4.5:1
-# against the code background (#f5f5f5); these stay within WCAG AA (tests/test_accessibility.py).
+# JupyterLab's light theme greys out prompts (opacity 0.5), colours some code tokens below 4.5:1
+# against the code background (#f5f5f5) and tells links from text by colour alone; these stay within
+# WCAG AA (tests/test_accessibility.py).
 READABLE_CSS = (
     "<style>:root { --jp-cell-prompt-not-active-opacity: 1; --jp-cell-inprompt-font-color: #2b72ae;"
     " --jp-cell-outprompt-font-color: #b05438; --jp-mirror-editor-comment-color: #3c7878;"
@@ -189,7 +190,8 @@ READABLE_CSS = (
     " --jp-mirror-editor-bracket-color: #707057; --jp-mirror-editor-error-color: #e00000;"
     " --jp-mirror-editor-quote-color: #008100; --jp-content-font-color2: rgba(0, 0, 0, 0.7);"
     " --jp-content-font-color3: rgba(0, 0, 0, 0.62); --jp-ui-font-color2: rgba(0, 0, 0, 0.7);"
-    " --jp-ui-font-color3: rgba(0, 0, 0, 0.62); }</style>"
+    " --jp-ui-font-color3: rgba(0, 0, 0, 0.62); }"
+    " .jp-RenderedHTMLCommon a { text-decoration: underline !important; }</style>"  # links: not by colour alone
 )
 
 

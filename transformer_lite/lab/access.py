@@ -269,11 +269,12 @@ def name_figures(shell=None) -> None:
         shell = get_ipython()
     if shell is None or not hasattr(shell, "display_formatter"):
         return
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    # The inline backend resets the figure formatters when it loads (at the first figure): load it now.
-    plt.switch_backend(matplotlib.get_backend())
+    # The inline backend resets the figure formatters when it loads (at the first figure): load it
+    # now (once per kernel; a no-op under any other backend), then add ours.
+    try:
+        import matplotlib_inline.backend_inline  # noqa: F401
+    except ImportError:
+        pass
     formatter = shell.display_formatter.formatters["text/html"]
     formatter.for_type_by_name("matplotlib.figure", "Figure", _figure_html)
     formatter.for_type_by_name("PIL.Image", "Image", _picture_html)

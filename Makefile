@@ -27,6 +27,11 @@ $(PROXY): $(BIN)/python
 
 hub-deps: $(DEV_STAMP) $(PROXY)
 
+# axe-core, the accessibility engine tests/test_accessibility.py runs in Chromium, from npm, inside .venv.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+$(AXE): $(BIN)/python
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1
+
 # Jupyter refuses to run as root (containers, some JupyterHub images) unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -60,7 +65,7 @@ restore: $(NBGRADER_STAMP)  ## one pristine student notebook: make restore NB=03
 	@test -n "$(NB)" || { echo "which notebook? make restore NB=03"; exit 2; }
 	$(BIN)/python tools/workspace.py restore $(NB) --work $(WORK)
 
-test: $(DEV_STAMP) $(PROXY)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
+test: $(DEV_STAMP) $(PROXY) $(AXE)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 	$(BIN)/python -m pytest
 

@@ -5,8 +5,9 @@ cell, then works the explorer the way a student does: picks an option in a dropd
 presses an arrow key on a slider, clicks a button, types a sentence and presses Enter.
 Each interaction is timed in the page, from the input event (the first keydown, click or
 change the page sees, caught before any widget handles it) to the frame after the
-explorer's new picture is decoded: the kernel's work, the websocket round trip both ways
-and the browser's decoding and painting are all inside it. Playwright's own time to
+explorer's new picture is decoded (for the table view's checkbox: to the frame that shows or
+drops the table): the kernel's work, the websocket round trip both ways and the browser's
+decoding and painting are all inside it. Playwright's own time to
 deliver the action (from its call to that event) is left out and reported separately.
 Sentences: eight short test sentences and four of the longest (50-word) `long` sentences.
 Chromium and the kernel share the machine's cores, as on a student's laptop.
@@ -98,6 +99,23 @@ def tour(page, short: list[str], long: list[str]) -> dict:
     def button(text: str):
         return lambda: explorer.locator(f"button:text-is('{text}')").click()
 
+    def timed_table(control: str, length: str, shown: bool) -> None:
+        """The table view's checkbox: from the click to the frame with (or without) the table."""
+        page.evaluate("() => { window.__painted = null; window.__acted = null; window.__t0 = performance.now(); }")
+        explorer.locator(".widget-checkbox input").click()
+        page.wait_for_function(
+            "shown => { const t = !!document.querySelector('.attention-explorer table.tl-weights');"
+            " if (t === shown && window.__painted === null) window.__painted = performance.now();"
+            " return t === shown; }",
+            arg=shown,
+            polling="raf",
+            timeout=15_000,
+        )
+        painted, acted = page.evaluate("() => [window.__painted - window.__t0, window.__acted - window.__t0]")
+        times.setdefault(control, {}).setdefault(length, []).append(painted - acted)
+        dispatch.setdefault(control, []).append(acted)
+        page.wait_for_timeout(150)
+
     def untimed(action) -> None:
         action()
         page.wait_for_timeout(600)
@@ -128,6 +146,8 @@ def tour(page, short: list[str], long: list[str]) -> dict:
             timed("all heads on (seen)", length, button("all heads on"))
             timed("beam search (beam 4)", length, button("beam"))
             timed("greedy search (seen)", length, button("greedy"))
+            timed_table("table view (on)", length, True)
+            timed_table("table view (off)", length, False)
             timed("model (new)", length, pick("model", "Transformer (sov)"))
             timed("model (seen)", length, pick("model", "Transformer (fr)"))
     return times, dispatch

@@ -40,4 +40,4 @@ def test_describe_uses_pharaoh_links(corpora):
 def test_widget_builds(corpora):
     pytest.importorskip("ipywidgets")
     box = browse.pair_browser(corpora)
-    assert len(box.children) == 3
+    assert len(box.children) == 4 and "tl-lab" in box._dom_classes  # the last child: the focus ring style

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from transformer_lite.lab.access import MARK_DARK, MARK_LIGHT
 from transformer_lite.lab.canvas import AttentionCanvas, encode_png
 
 
@@ -35,10 +36,14 @@ def test_canvas_paints_each_weight_where_it_belongs():
     cold = canvas.pixels[y0 + ch // 2, x0 + cw // 2]
     assert tuple(hot) == tuple(canvas._lut[255]) and tuple(cold) == tuple(canvas._lut[0])
     gold = torch.zeros(3, 4)
-    gold[1, 2] = 1  # a gold link in the framed row: its red box is drawn over the white frame
+    gold[1, 2] = 1  # a gold link in the framed row: its box is drawn over the frame
     canvas.draw(w, ["q0", "q1", "q2"], ["k0", "k1", "k2", "k3"], gold=gold, highlight_row=1)
-    assert tuple(canvas.pixels[y0 + ch, x0 + 2 * cw + cw // 2]) == (215, 25, 28)  # top edge of the box: red
-    assert tuple(canvas.pixels[y0 + ch, x0 + cw // 2]) == (255, 255, 255)  # the frame elsewhere: white
+    line = 2 if min(cw, ch) >= 12 else 1
+    px = canvas.pixels
+    # Both marks: a dark outline with a light one inside (tests/test_colour.py checks their contrast).
+    assert tuple(px[y0 + ch, x0 + cw // 2]) == MARK_DARK and tuple(px[y0 + ch + line, x0 + cw // 2]) == MARK_LIGHT
+    assert tuple(px[y0 + ch + ch // 2, x0 + 2 * cw]) == MARK_DARK  # the box's own left edge, inside the frame
+    assert tuple(px[y0 + ch + ch // 2, x0 + cw // 2]) == tuple(canvas._lut[0])  # the framed cells keep their colour
 
 
 def test_png_encoding_is_lossless():

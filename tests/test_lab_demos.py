@@ -44,9 +44,35 @@ def test_mask_demo_draws_each_mask():
         assert (r["weights"][~r["mask"]] == 0).all()
         torch.testing.assert_close(r["weights"].sum(-1), torch.ones(6))
     assert W.mask_demo("padding", n_pad=0)["mask"].all()
-    assert (~W.mask_demo("padding", n_pad=4)["mask"][:, 2:]).all()
     with pytest.raises(ValueError, match="unknown mask kind"):
         W.mask_demo("future")
+
+
+def test_mask_padding_pads_a_shorter_sentence_and_keeps_its_words():
+    """The padding slider adds <pad> after the whole sentence (a shorter sentence in a batch),
+    never replacing its words: the real words always attend to the real words."""
+    for n_pad in range(0, 5):
+        demo = W.mask_demo("padding", n_pad=n_pad)
+        assert demo["mask"].shape == (4 + n_pad, 4 + n_pad)
+        assert demo["mask"][:, :4].all() and (~demo["mask"][:, 4:]).all()
+        assert "<eos> may attend to the, cat, sleeps, <eos>" in demo["text"]
+    with pytest.raises(ValueError, match="n_pad must be an integer from 0 to 8"):
+        W.mask_demo("padding", n_pad=9)
+    with pytest.raises(ValueError, match="without <pad>"):
+        W.mask_demo("padding", tokens=("the", "<pad>"))
+
+
+def test_every_demo_picture_has_a_text_twin():
+    texts = [
+        W.temperature_demo()["text"],
+        W.mask_demo("causal")["text"],
+        W.head_demo(0)["text"],
+        W.positional_demo(10, 0)["text"],
+    ]
+    assert texts[0].startswith("Weights over the 8 keys") and "entropy" in texts[0]
+    assert "the may attend to the;" in texts[1] and "→" in texts[1]
+    assert texts[2].startswith("Each row word and the word it attends to most: the →")
+    assert texts[3].startswith("PE[10, 0] = -0.544") and "sin wave of wavelength 6.3" in texts[3]
 
 
 def test_head_demo_differs_between_heads_and_sentences():

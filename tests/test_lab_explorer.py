@@ -231,3 +231,66 @@ def test_show_returns_a_widget_container(explorer):
 
     box = show(explorer)
     assert isinstance(box, ipywidgets.VBox) and "attention-explorer" in box._dom_classes
+
+
+# ---- what a screen reader reads: the text twin and the table (issue 24) ---------------------------
+def test_text_twin_names_each_rows_strongest_key(explorer):
+    r = explorer.reading()
+    weights = r.maps["cross"][0][0]  # layer 0, head 0: the explorer's start
+    rows, cols = r.labels["cross"]
+    title, every = explorer.describe()
+    q = explorer.state.step
+    k = int(weights[q].argmax())
+    assert "layer 0 head 0" in title and f"{rows[q]} attends most to {cols[k]} ({weights[q, k]:.2f})" in title
+    for i, row in enumerate(rows):
+        j = int(weights[i].argmax())
+        assert f"{row} → {cols[j]} ({weights[i, j]:.2f})" in every
+    explorer.set_step(1)
+    assert f"At step 2, {rows[1]} attends most to" in explorer.describe()[0]
+    explorer.set_head("all")
+    title, every = explorer.describe()
+    assert "all layers x heads" in title and every.count("layer") == 4  # 2 layers x 2 heads, each named
+
+
+def test_table_view_holds_the_pictures_weights(explorer):
+    import re
+
+    r = explorer.reading()
+    weights = r.maps["cross"][0][0]
+    rows, cols = r.labels["cross"]
+    table = explorer.table_html()
+    assert table.count("<th scope='row'>") == len(rows) and table.count("<th scope='col'>") == len(cols) + 1
+    cells = [float(x.split(" ")[0]) for x in re.findall(r"<td[^>]*>([^<]*)</td>", table)]
+    assert cells == pytest.approx(weights.flatten().tolist(), abs=0.005)
+    assert "<caption>" in table and "rows are queries, columns are keys" in table
+    explorer.set_head("all")
+    assert explorer.table_html().count("<th scope='row'>") == 4  # the framed step's row in every head
+
+
+def test_widget_shows_the_text_twin_and_the_table_on_request(explorer):
+    w = ExplorerWidget(explorer)
+    title, every = explorer.describe()
+    assert w.image.tooltip == title  # the picture's accessible name
+    assert "In words:" in w.twin.value and "aria-live" in w.twin.value
+    assert w.table.value == "" and w.table.layout.display == "none"
+    w.show_table.value = True
+    assert "<table" in w.table.value and w.table.layout.display == ""
+    w.head.value = 1
+    assert "layer 0 head 1" in w.table.value and "layer 0 head 1" in w.image.tooltip
+    assert "tl-lab" in w.container._dom_classes  # the focus ring's CSS applies to every control
+
+
+def test_pair_number_follows_a_sentence_picked_another_way(explorer):
+    """Issue 20: after a corpus sentence is picked from the list (or typed), "pair #" shows its
+    number, not the number of the pair shown before."""
+    w = ExplorerWidget(explorer)
+    test = explorer.corpus["test"]
+    w.index.value = 7
+    picked = w.pair.options[3][1]
+    w.pair.value = picked
+    where = next(i for i, p in enumerate(test) if " ".join(p.src) == picked)
+    assert (w.split.value, w.index.value) == ("test", where)
+    w.text.value = " ".join(test[11].src)
+    assert w.index.value == 11
+    w.text.value = " ".join(explorer.corpus["long"][4].src)
+    assert (w.split.value, w.index.value) == ("long", 4)

@@ -113,3 +113,27 @@ def test_notebook_captions_name_the_mask_colours_the_pictures_use():
         for wrong in ("white = may attend", "black = may attend", "white = blocked", "black = blocked"):
             assert wrong not in text, f"{path.name} says {wrong!r}; masks are drawn blue = may attend, grey = blocked"
     assert viz.MAY_ATTEND_COLOR == "#1f77b4" and viz.BLOCKED_COLOR == "#e6e6e6"  # the colours the captions name
+
+
+def test_a_long_mask_is_drawn_at_a_readable_size():
+    """Issue 20: notebook 10's "who may read whom" (45 words) came out 2020 x 1675 px, shrunk by the
+    page until its words could not be read. Now it fits a notebook's width unscaled and its words
+    neither shrink below 8 points nor overlap."""
+    import io
+
+    from PIL import Image
+
+    words = [f"word{i}" for i in range(45)]
+    ax = viz.plot_mask(causal_mask(45), words, words, title="who may read whom (rows read columns)")
+    fig = ax.figure
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")  # as the notebook's inline backend does
+    width, height = Image.open(buffer).size
+    assert width <= 1000 and height <= 1000, (width, height)
+    renderer = fig.canvas.get_renderer()
+    for labels, start, end in ((ax.get_yticklabels(), "y0", "y1"), (ax.get_xticklabels(), "x0", "x1")):
+        assert len(labels) == 45 and min(t.get_fontsize() for t in labels) >= 8
+        boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: getattr(b, start))
+        for a, b in zip(boxes, boxes[1:]):
+            assert getattr(b, start) >= getattr(a, end) - 0.5, f"labels overlap: {a} {b}"
+    plt.close(fig)

@@ -62,6 +62,7 @@ def build_slides(
         if run:
             execute(nb, path)
         body, _ = exporter.from_notebook_node(nb)
+        body = with_readable_text(with_alt_text(body, nb))
         target = out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -116,6 +117,7 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
             if cell.cell_type == "markdown":
                 cell.source = _LINK.sub(r"](\1.html", cell.source)
         body, _ = exporter.from_notebook_node(nb)
+        body = with_readable_text(with_alt_text(body, nb))
         target = out / f"{path.stem}.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
@@ -131,6 +133,82 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
         encoding="utf-8",
     )
     return [index] + written
+
+
+# ---- alt text: every figure is named by its caption -------------------------------------------
+_MARKUP = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"[*`#>$\\]"), ""), (re.compile(r"\s+"), " ")]
+
+
+def alt_texts(nb) -> list[str]:
+    """One alt text per figure the page shows, in order: the caption before it (the last
+    paragraph of the markdown cell above its code cell, without markup), numbered when a cell
+    draws several. nbconvert's lab template writes figures without alt text."""
+    texts, caption = [], title(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            paragraphs = [p for p in cell.source.split("\n\n") if p.strip()]
+            text = paragraphs[-1] if paragraphs else ""
+            for pattern, repl in _MARKUP:
+                text = pattern.sub(repl, text)
+            caption = text.strip()[:400] or caption
+        elif cell.cell_type == "code":
+            shown = [o for o in cell.get("outputs", []) if _drawn_as_img(o)]
+            for i in range(len(shown)):
+                texts.append(caption if len(shown) == 1 else f"{caption} (figure {i + 1} of {len(shown)})")
+    return texts
+
+
+def _drawn_as_img(output) -> bool:
+    """Figures: PNG or JPEG outputs, or HTML ones that are one such picture (lab.access.name_figures)."""
+    data = output.get("data", {})
+    if "text/html" in data:
+        page = "".join(data["text/html"]).lstrip()
+        return page.startswith('<img alt="') and "data:image/png;base64," in page
+    return ("image/png" in data or "image/jpeg" in data) and "image/svg+xml" not in data
+
+
+def with_alt_text(body: str, nb) -> str:
+    """``body`` with the :func:`alt_texts` of ``nb`` on its figures, in order (in place of
+    nbconvert's "No description has been provided for this image")."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, features="html.parser")
+    texts = iter(alt_texts(nb))
+    for img in soup.select('img[src^="data:image/png;base64,"], img[src^="data:image/jpeg;base64,"]'):
+        img["alt"] = next(texts, title(nb))
+    return str(soup)
+
+
+# JupyterLab's light theme greys out prompts (opacity 0.5), colours some code tokens below 4.5:1
+# against the code background (#f5f5f5) and tells links from text by colour alone; these stay within
+# WCAG AA (tests/test_accessibility.py).
+READABLE_CSS = (
+    "<style>:root { --jp-cell-prompt-not-active-opacity: 1; --jp-cell-inprompt-font-color: #2b72ae;"
+    " --jp-cell-outprompt-font-color: #b05438; --jp-mirror-editor-comment-color: #3c7878;"
+    " --jp-mirror-editor-number-color: #008100; --jp-mirror-editor-operator-color: #a521f7;"
+    " --jp-mirror-editor-meta-color: #a521f7; --jp-mirror-editor-atom-color: #6565bd;"
+    " --jp-mirror-editor-bracket-color: #707057; --jp-mirror-editor-error-color: #e00000;"
+    " --jp-mirror-editor-quote-color: #008100; --jp-content-font-color2: rgba(0, 0, 0, 0.7);"
+    " --jp-content-font-color3: rgba(0, 0, 0, 0.62); --jp-ui-font-color2: rgba(0, 0, 0, 0.7);"
+    " --jp-ui-font-color3: rgba(0, 0, 0, 0.62); }"
+    " .jp-RenderedHTMLCommon a { text-decoration: underline !important; }</style>"  # links: not by colour alone
+)
+
+
+# The pages draw the saved widgets (ipywidgets' page code), whose slider handles have no name.
+NAME_SLIDERS = (
+    "<script>(() => { const name = () => document.querySelectorAll('.widget-slider').forEach(s => {"
+    " const h = s.querySelector('.noUi-handle'), l = s.querySelector('.widget-label');"
+    " const t = l ? l.textContent.trim() : '';"
+    " if (h && t && !h.getAttribute('aria-label')) h.setAttribute('aria-label', t);"
+    " }); new MutationObserver(name).observe(document.documentElement, {childList: true, subtree: true});"
+    " })();</script>"
+)
+
+
+def with_readable_text(body: str) -> str:
+    """``body`` with ``READABLE_CSS`` last in its head, so that it wins, and ``NAME_SLIDERS``."""
+    return body.replace("</head>", READABLE_CSS + "\n" + NAME_SLIDERS + "\n</head>", 1)
 
 
 # ---- command line --------------------------------------------------------------------------

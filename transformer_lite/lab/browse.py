@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 
 from ..data import Corpus, load_corpus
 from ..grammar import GRAMMARS, PHENOMENA, SPLITS, Pair, phenomena
+from .access import FOCUS_CLASS, focus_style
 from .viz import FULL_LABEL, plot_alignment
 
 ANY = "any"
@@ -104,4 +105,6 @@ def pair_browser(corpora: dict[str, Corpus] | None = None):
     for control in (grammar, split, phenomenon, index):
         control.observe(update, names="value")
     update()
-    return w.VBox([w.HBox([grammar, split]), w.HBox([phenomenon, index]), out])
+    box = w.VBox([w.HBox([grammar, split]), w.HBox([phenomenon, index]), out, focus_style()])
+    box.add_class(FOCUS_CLASS)  # every control is a native input; this makes its focus visible
+    return box

@@ -28,7 +28,24 @@ from ..lexicon import lexicon
 from ..measure.scaling import entropy
 from ..model.attention import MultiHeadAttention, attention_mask, scaled_dot_product_attention
 from ..model.layers import PositionalEncoding, sinusoid_rates, sinusoidal_encoding
+from .access import FOCUS_CLASS, describe_weights, focus_style
 from .viz import FULL_LABEL, plot_attention, plot_mask
+
+# Every sentence the demos write under their pictures (their text twins), whole and in one place.
+TEXT = {
+    "weights": (
+        "Weights over the {n} keys: {weights}. Largest: key {best} ({top:.2f}); entropy {h:.2f} of max {hmax:.2f} nats."
+    ),
+    "key_weight": "key {key} {weight:.2f}",
+    "mask_row": "{query} may attend to {keys}",
+    "mask_row_none": "{query} may attend to nothing",
+    "mask": "Mask ({kind}), row by row: {rows}.",
+    "position": (
+        "PE[{position}, {dimension}] = {value:.3f}. Dimension {dimension} is a {wave} wave of wavelength "
+        "{wavelength:.1f} positions; position {position} over the {d_model} dimensions ranges "
+        "from {low:.2f} to {high:.2f}."
+    ),
+}
 
 
 # ---- 03: temperature and d_k -------------------------------------------------------------------
@@ -36,7 +53,7 @@ def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, sca
     """One query against ``n_keys`` random keys (entries N(0, 1)) in ``d_k`` dimensions.
 
     scores = q.k (/ sqrt(d_k) if ``scale``) / temperature; weights = softmax(scores).
-    Returns dict(scores, weights, entropy, max_entropy, fig).
+    Returns dict(scores, weights, entropy, max_entropy, fig, text: the picture in words).
     Taught in notebook 03.
     """
     if d_k < 1 or temperature <= 0 or n_keys < 1:
@@ -54,26 +71,48 @@ def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, sca
     ax2.set(ylim=(0, 1), title=f"weights: entropy {h:.2f} of max {math.log(n_keys):.2f} nats", xlabel="key")
     fig.suptitle(f"d_k = {d_k}, temperature = {temperature:g}")
     fig.tight_layout()
-    return {"scores": scores, "weights": weights, "entropy": h, "max_entropy": math.log(n_keys), "fig": fig}
+    text = TEXT["weights"].format(
+        n=n_keys,
+        weights=", ".join(TEXT["key_weight"].format(key=i, weight=x) for i, x in enumerate(weights.tolist())),
+        best=int(weights.argmax()),
+        top=weights.max().item(),
+        h=h,
+        hmax=math.log(n_keys),
+    )
+    return {
+        "scores": scores,
+        "weights": weights,
+        "entropy": h,
+        "max_entropy": math.log(n_keys),
+        "fig": fig,
+        "text": text,
+    }
 
 
 # ---- 03: masks ---------------------------------------------------------------------------------
 MASK_KINDS = ("none", "padding", "causal", "padding + causal")
 
 
-def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "sleeps", "<eos>", "<pad>", "<pad>")):
-    """The mask (True = may attend) for self-attention over ``tokens`` whose last ``n_pad``
-    are padding, and the weights it produces on random queries/keys.
+MAX_PAD = 8
 
-    kind: "none", "padding", "causal" or "padding + causal". Returns dict(mask, weights, fig).
+
+def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "sleeps", "<eos>")):
+    """The mask (True = may attend) for self-attention over the sentence ``tokens`` padded
+    with ``n_pad`` ``<pad>`` tokens (as in a batch whose longest sentence is ``n_pad`` tokens
+    longer), and the weights it produces on random queries/keys.
+
+    kind: "none", "padding", "causal" or "padding + causal". Returns dict(mask, weights, fig, text).
+    Taught in notebook 03.
     """
     if kind not in MASK_KINDS:
         raise ValueError(f"unknown mask kind {kind!r}: choose one of {', '.join(MASK_KINDS)}")
+    if not isinstance(n_pad, int) or not 0 <= n_pad <= MAX_PAD:
+        raise ValueError(f"n_pad must be an integer from 0 to {MAX_PAD} (the number of <pad> tokens); got {n_pad!r}")
     tokens = list(tokens)
+    if not tokens or "<pad>" in tokens:
+        raise ValueError(f"tokens must be a non-empty sentence without <pad> (n_pad adds the padding); got {tokens}")
+    tokens = tokens + ["<pad>"] * n_pad
     n = len(tokens)
-    if not 0 <= n_pad < n:
-        raise ValueError(f"n_pad must be in 0..{n - 1}; got {n_pad}")
-    tokens = tokens[: n - n_pad] + ["<pad>"] * n_pad if n_pad else tokens
     keys = torch.arange(n) < n - n_pad if "padding" in kind else torch.ones(n, dtype=torch.bool)  # (L,) real keys
     mask = attention_mask(keys[None], causal="causal" in kind)[0, 0].expand(n, n).contiguous()  # (L, L)
     g = torch.Generator().manual_seed(0)
@@ -85,7 +124,16 @@ def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "slee
     ax1.set(ylabel="query", xlabel="key")
     ax2.set(xlabel="key")
     fig.tight_layout()
-    return {"mask": mask, "weights": weights, "fig": fig}
+    rows = []
+    for q, allowed in enumerate(mask.tolist()):
+        keys = [t for t, ok in zip(tokens, allowed) if ok]
+        rows.append(
+            TEXT["mask_row"].format(query=tokens[q], keys=", ".join(keys))
+            if keys
+            else TEXT["mask_row_none"].format(query=tokens[q])
+        )
+    text = TEXT["mask"].format(kind=kind, rows="; ".join(rows)) + " " + describe_weights(weights, tokens, tokens)[1]
+    return {"mask": mask, "weights": weights, "fig": fig, "text": text}
 
 
 # ---- 04: heads -----------------------------------------------------------------------------------
@@ -119,12 +167,13 @@ def head_demo(head: int = 0, tokens=("the", "small", "dog", "sees", "a", "red", 
     if not 0 <= head < n_heads:
         raise ValueError(f"head must be in 0..{n_heads - 1}; got {head}")
     weights = head_weights(tokens, n_heads=n_heads, seed=seed)
+    text = describe_weights(weights[head], list(tokens), list(tokens))[1]
     fig, ax = plt.subplots(figsize=(max(3.5, 0.4 * len(tokens) + 1.5), max(3.0, 0.35 * len(tokens) + 1)))
     plot_attention(
         weights[head], list(tokens), list(tokens), ax=ax, title=f"head {head} of {n_heads} (untrained)", vmax=None
     )
     fig.tight_layout()
-    return {"weights": weights, "head": head, "fig": fig}
+    return {"weights": weights, "head": head, "fig": fig, "text": text}
 
 
 # ---- 05: positions -------------------------------------------------------------------------------
@@ -132,7 +181,7 @@ def positional_demo(position: int = 10, dimension: int = 0, d_model: int = 64, m
     """The sinusoidal encoding: row ``position`` (a d_model vector) and column ``dimension``
     (a wave over positions, wavelength 2 pi 10000^(2i/d_model)).
 
-    Returns dict(value, row, column, wavelength, fig)."""
+    Returns dict(value, row, column, wavelength, fig, text)."""
     if not 0 <= position < max_len or not 0 <= dimension < d_model:
         raise ValueError(f"position must be in 0..{max_len - 1} and dimension in 0..{d_model - 1}")
     pe = sinusoidal_encoding(max_len, d_model)
@@ -150,7 +199,18 @@ def positional_demo(position: int = 10, dimension: int = 0, d_model: int = 64, m
         ylim=(-1.1, 1.1),
     )
     fig.tight_layout()
+    text = TEXT["position"].format(
+        position=position,
+        dimension=dimension,
+        value=pe[position, dimension].item(),
+        wave=wave,
+        wavelength=wavelength,
+        d_model=d_model,
+        low=pe[position].min().item(),
+        high=pe[position].max().item(),
+    )
     return {
+        "text": text,
         "value": pe[position, dimension].item(),
         "row": pe[position],
         "column": pe[:, dimension],
@@ -161,31 +221,43 @@ def positional_demo(position: int = 10, dimension: int = 0, d_model: int = 64, m
 
 # ---- the widgets -------------------------------------------------------------------------------------
 def _shows(callback):
-    """Wrap a callback so a widget displays its figure once and closes it."""
+    """Wrap a callback so a widget displays its figure once, closes it, and prints the
+    picture in words under it (its text twin, for a screen reader)."""
     from IPython.display import display
 
     @functools.wraps(callback)
     def show(**kwargs):
-        fig = callback(**kwargs)["fig"]
-        display(fig)
-        plt.close(fig)
+        result = callback(**kwargs)
+        display(result["fig"])
+        plt.close(result["fig"])
+        print(result["text"])
 
     return show
+
+
+def _keyboard_ready(widget):
+    """Every control of an ``interactive`` is a native input (Tab, arrows, Space); add the
+    visible focus ring."""
+    widget.add_class(FOCUS_CLASS)
+    widget.children = (*widget.children, focus_style())
+    return widget
 
 
 def temperature_widget():
     """Sliders for d_k and temperature, a scale switch and a seed. Taught in notebook 03."""
     import ipywidgets as w
 
-    return w.interactive(
-        _shows(temperature_demo),
-        d_k=w.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], value=16, description="d_k"),
-        temperature=w.FloatLogSlider(
-            value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="temperature", style=FULL_LABEL
-        ),
-        seed=w.IntSlider(value=0, min=0, max=20, description="seed"),
-        scale=w.Checkbox(value=True, description="divide by sqrt(d_k)"),
-        n_keys=w.fixed(8),
+    return _keyboard_ready(
+        w.interactive(
+            _shows(temperature_demo),
+            d_k=w.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], value=16, description="d_k"),
+            temperature=w.FloatLogSlider(
+                value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="temperature", style=FULL_LABEL
+            ),
+            seed=w.IntSlider(value=0, min=0, max=20, description="seed"),
+            scale=w.Checkbox(value=True, description="divide by sqrt(d_k)"),
+            n_keys=w.fixed(8),
+        )
     )
 
 
@@ -193,11 +265,13 @@ def mask_widget():
     """Toggle the mask kind and the amount of padding. Taught in notebook 03."""
     import ipywidgets as w
 
-    return w.interactive(
-        _shows(mask_demo),
-        kind=w.ToggleButtons(options=MASK_KINDS, value="padding", description="mask"),
-        n_pad=w.IntSlider(value=2, min=0, max=4, description="padding"),
-        tokens=w.fixed(("the", "cat", "sleeps", "<eos>", "<pad>", "<pad>")),
+    return _keyboard_ready(
+        w.interactive(
+            _shows(mask_demo),
+            kind=w.ToggleButtons(options=MASK_KINDS, value="padding", description="mask"),
+            n_pad=w.IntSlider(value=2, min=0, max=4, description="padding"),
+            tokens=w.fixed(("the", "cat", "sleeps", "<eos>")),
+        )
     )
 
 
@@ -206,12 +280,14 @@ def head_widget(sentences, n_heads: int = 4):
     import ipywidgets as w
 
     options = [(" ".join(s) if len(s) < 12 else " ".join(s[:11]) + " ...", tuple(s)) for s in sentences]
-    return w.interactive(
-        _shows(head_demo),
-        head=w.IntSlider(value=0, min=0, max=n_heads - 1, description="head"),
-        tokens=w.Dropdown(options=options, value=options[0][1], description="sentence", style=FULL_LABEL),
-        n_heads=w.fixed(n_heads),
-        seed=w.fixed(0),
+    return _keyboard_ready(
+        w.interactive(
+            _shows(head_demo),
+            head=w.IntSlider(value=0, min=0, max=n_heads - 1, description="head"),
+            tokens=w.Dropdown(options=options, value=options[0][1], description="sentence", style=FULL_LABEL),
+            n_heads=w.fixed(n_heads),
+            seed=w.fixed(0),
+        )
     )
 
 
@@ -219,10 +295,12 @@ def positional_widget(d_model: int = 64, max_len: int = 100):
     """Sliders for the position and the dimension of the sinusoidal encoding. Taught in notebook 05."""
     import ipywidgets as w
 
-    return w.interactive(
-        _shows(positional_demo),
-        position=w.IntSlider(value=10, min=0, max=max_len - 1, description="position", style=FULL_LABEL),
-        dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description="dimension", style=FULL_LABEL),
-        d_model=w.fixed(d_model),
-        max_len=w.fixed(max_len),
+    return _keyboard_ready(
+        w.interactive(
+            _shows(positional_demo),
+            position=w.IntSlider(value=10, min=0, max=max_len - 1, description="position", style=FULL_LABEL),
+            dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description="dimension", style=FULL_LABEL),
+            d_model=w.fixed(d_model),
+            max_len=w.fixed(max_len),
+        )
     )

@@ -23,22 +23,18 @@ import torch
 from ..config import single_thread
 from ..data import Corpus, alignment_matrix, load_corpus, tokenize
 from ..decode import translate_with_attention
-from ..grammar import Pair
+from ..grammar import SPLITS, Pair
 from ..measure.heads import ablation
 from ..metrics import sentence_score
 from ..model import checks as check
 from ..model.attention import Intervention
 from ..model.specials import EOS
 from ..recipes import load_pretrained, train_recipe
+from .access import describe_grid, describe_weights, weights_table_html
 from .cache import LRUCache
+from .explorer_text import AXES, KIND_LABELS, TEXT
 
 KINDS = ("enc_self", "dec_self", "cross")
-KIND_LABELS = {"enc_self": "encoder self-attention", "dec_self": "decoder self-attention", "cross": "cross-attention"}
-AXES = {  # what the rows (queries) and columns (keys) of each kind of map are
-    "enc_self": "rows: source words (queries) · columns: source words (keys)",
-    "dec_self": "rows: output words (queries) · columns: decoder inputs, <bos> and the words written so far (keys)",
-    "cross": "rows: output words (queries) · columns: source words (keys)",
-}
 MAX_TOKENS = 50  # the longest sentences of the corpus (the `long` split) have 50 words
 
 
@@ -107,6 +103,7 @@ class AttentionExplorer:
             self.models[label] = (model.eval(), corpus)
         self._readings = LRUCache(cache_size)  # (model, sentence, temperature, ablated, beam) -> Reading
         self.canvas = None  # the AttentionCanvas, made on the first picture
+        self._where: dict = {}  # id(corpus) -> {source words: (split, number)}
         first = next(iter(self.models))
         corpus = self.models[first][1]
         tokens = self._validate(sentence if sentence is not None else corpus["test"][0].src, first)
@@ -279,78 +276,120 @@ class AttentionExplorer:
 
     def summary_html(self) -> str:
         d, s = self.summary(), self.state
-        words = [
-            f"<b style='background:#ffe08a'>{html.escape(w)}</b>" if i == s.step else html.escape(w)
-            for i, w in enumerate(d["output"] + [EOS])
-        ]
-        search = "greedy" if s.beam_size == 1 else f"beam {s.beam_size}"
+        esc = html.escape
+        words = " ".join(
+            TEXT["step_word"].format(word=esc(w)) if i == s.step else esc(w) for i, w in enumerate(d["output"] + [EOS])
+        )
+        search = TEXT["greedy"] if s.beam_size == 1 else TEXT["beam"].format(size=s.beam_size)
         lines = [
-            f"<b>source</b> ({len(self.reading().source)} words): {html.escape(d['source'])}",
-            f"<b>output</b> ({search}): {' '.join(words)}",
+            TEXT["source"].format(n=len(self.reading().source), words=esc(d["source"])),
+            TEXT["output"].format(search=search, words=words),
         ]
         if d["reference"] is not None:
-            lines.append(f"<b>reference</b>: {html.escape(d['reference'])}")
-            lines.append(
-                f"<b>sentence BLEU</b>: {d['bleu']:.1f}, <b>chrF</b>: {d['chrf']:.1f}"
-                f" (unchanged model: BLEU {d['baseline_bleu']:.1f})"
-            )
+            lines.append(TEXT["reference"].format(words=esc(d["reference"])))
+            lines.append(TEXT["scores"].format(bleu=d["bleu"], chrf=d["chrf"], baseline=d["baseline_bleu"]))
         else:
-            lines.append("<i>not in the corpus: no reference, no BLEU</i>")
+            lines.append(TEXT["no_reference"])
         if s.ablated or s.temperature != 1.0:
-            off = ", ".join(f"{k} L{layer}H{h}" for k, layer, h in sorted(s.ablated)) or "none"
+            off = ", ".join(f"{k} L{layer}H{h}" for k, layer, h in sorted(s.ablated)) or TEXT["none"]
             lines.append(
-                f"<b>intervention</b>: temperature {s.temperature:g}, heads off: {html.escape(off)}; "
-                f"unchanged model says: {html.escape(' '.join(d['baseline_output']))}"
+                TEXT["intervention"].format(
+                    temperature=s.temperature, off=esc(off), baseline=esc(" ".join(d["baseline_output"]))
+                )
             )
         return "<br>".join(lines)
 
     # -- drawing ---------------------------------------------------------------------------------
+    def picture(self) -> dict:
+        """What the picture shows: maps (Lq, Lk) for one head or (layers, heads, Lq, Lk) for the
+        grid, the row and column words, the gold alignment, the framed step, the titles."""
+        s, r = self.state, self.reading()
+        rows, cols = r.labels[s.kind]
+        layers = r.maps[s.kind]
+        settings = [TEXT["greedy"] if s.beam_size == 1 else TEXT["beam"].format(size=s.beam_size)]
+        if s.temperature != 1.0:
+            settings.append(TEXT["temperature"].format(value=s.temperature))
+        if s.ablated:
+            settings.append((TEXT["heads_off"] if len(s.ablated) > 1 else TEXT["head_off"]).format(n=len(s.ablated)))
+        names = dict(model=s.model, kind=KIND_LABELS[s.kind], layer=s.layer, head=s.head, settings=", ".join(settings))
+        if s.head is not None:
+            maps, titles = layers[s.layer][s.head], None
+            off = (s.kind, s.layer, s.head) in s.ablated
+            title = TEXT["title_head_off" if off else "title_head"].format(**names)
+        else:
+            maps = torch.stack(layers)  # (layers, heads, Lq, Lk)
+            titles = [
+                [
+                    TEXT["block_off" if (s.kind, la, h) in s.ablated else "block"].format(layer=la, head=h)
+                    for h in range(maps.shape[1])
+                ]
+                for la in range(maps.shape[0])
+            ]
+            title = TEXT["title_grid"].format(**names)
+        step = s.step if s.kind != "enc_self" else None
+        return dict(maps=maps, rows=rows, cols=cols, gold=self.gold(), step=step, titles=titles, title=title)
+
     def render(self):
         """The picture for the current state (a PIL image; a notebook shows it): one head
-        (words on both axes, the step's row framed in white, gold alignment boxes in red
-        when the output equals the reference), or all layers x heads as a grid.
+        (words on both axes, the step's row framed, gold alignment boxes when the output
+        equals the reference), or all layers x heads as a grid.
         Rows = queries, columns = keys. Drawn by :class:`~transformer_lite.lab.canvas.AttentionCanvas`
         in about 5-40 ms, so that every control answers at once."""
         from .canvas import AttentionCanvas  # PIL and the fonts load on the first picture
 
         if self.canvas is None:
             self.canvas = AttentionCanvas()
-        s, r = self.state, self.reading()
-        rows, cols = r.labels[s.kind]
-        layers = r.maps[s.kind]
-        step = s.step if s.kind != "enc_self" else None
-        name = f"{s.model} · {KIND_LABELS[s.kind]}"
-        if s.head is not None:
-            off = " (switched off)" if (s.kind, s.layer, s.head) in s.ablated else ""
-            maps, titles = layers[s.layer][s.head], None
-            title = f"{name} · layer {s.layer} head {s.head}{off}"
-        else:
-            maps = torch.stack(layers)  # (layers, heads, Lq, Lk)
-            titles = [
-                [f"L{la} H{h}" + (" off" if (s.kind, la, h) in s.ablated else "") for h in range(maps.shape[1])]
-                for la in range(maps.shape[0])
-            ]
-            title = f"{name} · all layers x heads"
-        # The settings that change what the model computes go in the title too, so that the
+        p = self.picture()
+        # The settings that change what the model computes are in the title too, so that the
         # picture always says what it shows (and changes whenever a control does).
-        settings = ["greedy" if s.beam_size == 1 else f"beam {s.beam_size}"]
-        if s.temperature != 1.0:
-            settings.append(f"temperature {s.temperature:.3g}")
-        if s.ablated:
-            settings.append(f"{len(s.ablated)} head{'s' if len(s.ablated) > 1 else ''} off")
-        title = f"{title} · {', '.join(settings)}"
         return self.canvas.draw(
-            maps,
-            rows,
-            cols,
-            gold=self.gold(),
-            highlight_row=step,
-            block_titles=titles,
-            title=title,
-            subtitle=AXES[s.kind],
-        )
+            p["maps"], p["rows"], p["cols"], gold=p["gold"], highlight_row=p["step"], block_titles=p["titles"],
+            title=p["title"], subtitle=AXES[self.state.kind],
+        )  # fmt: skip
 
     def png(self) -> bytes:
         """The current picture as PNG bytes: what the widget shows."""
         self.render()
         return self.canvas.png()
+
+    def describe(self) -> tuple[str, str]:
+        """The picture's text twin: (its title and one sentence about the framed step, the
+        strongest link of every row or, for the grid, of every head)."""
+        p = self.picture()
+        if p["maps"].dim() == 4:
+            return p["title"], describe_grid(p["maps"], p["rows"], p["cols"], p["step"])
+        summary, every = describe_weights(p["maps"], p["rows"], p["cols"], p["step"])
+        return f"{p['title']}. {summary}", every
+
+    def table_html(self) -> str:
+        """The weights of the picture as an HTML table (one head), or of the framed step in
+        every head (the grid: rows are heads)."""
+        from .canvas import AttentionCanvas
+
+        p, lut = self.picture(), (self.canvas or AttentionCanvas())._lut
+        if p["maps"].dim() == 2:
+            return weights_table_html(p["maps"], p["rows"], p["cols"], p["title"], lut, p["gold"])
+        step = p["step"] if p["step"] is not None else 0
+        flat = p["maps"][:, :, step].flatten(0, 1)  # (layers * heads, Lk)
+        heads = [t for row in p["titles"] for t in row]
+        title = TEXT["grid_table"].format(title=p["title"], query=p["rows"][step])
+        return weights_table_html(flat, heads, p["cols"], title, lut)
+
+    def locate(self, prefer: str = "test") -> tuple[str, int] | None:
+        """(split, number) of the first corpus pair whose source is the current sentence, in
+        the split ``prefer`` if it is there, or None for a sentence the corpus does not have."""
+        found = self.sources(self.corpus).get(self.state.sentence)
+        if not found:
+            return None
+        split = prefer if prefer in found else next(iter(found))
+        return split, found[split]
+
+    def sources(self, corpus: Corpus) -> dict:
+        """{source words: {split: first number}} for ``corpus``, built once (about 40 ms)."""
+        if id(corpus) not in self._where:
+            where: dict = {}
+            for split in SPLITS:
+                for i, p in enumerate(corpus[split]):
+                    where.setdefault(p.src, {}).setdefault(split, i)
+            self._where[id(corpus)] = where
+        return self._where[id(corpus)]

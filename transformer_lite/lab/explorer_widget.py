@@ -1,13 +1,36 @@
 """The ipywidgets shell of the attention explorer (notebook 08): every control calls one
-method of :class:`~transformer_lite.lab.explorer.AttentionExplorer`, which holds the state."""
+method of :class:`~transformer_lite.lab.explorer.AttentionExplorer`, which holds the state.
+
+Every control is a native input (select, slider handle, text box, button), so it is reached
+with Tab and worked with the keyboard: arrows on sliders and lists, Enter in text boxes, Space
+on buttons. Under the picture: its text twin (what a screen reader reads) and, on request, the
+weights as a table."""
 
 from __future__ import annotations
 
 import html
 
+from ..config import single_thread
 from ..grammar import SPLITS
+from .access import FOCUS_CLASS, focus_style, named_image
 from .explorer import KIND_LABELS, AttentionExplorer
 from .viz import FULL_LABEL
+
+# Every sentence the widget itself shows (the explorer's are in explorer_text.py).
+TEXT = {
+    "pick": "(pick a corpus sentence)",
+    "placeholder": "type an English sentence and press Enter",
+    "grid": "all (layers x heads grid)",
+    "reset": "all heads on",
+    "switch_off": "switch off:",
+    "table": "show the weights as a table",
+    "error": "<div role='alert' style='color:#b00020;font-weight:bold'>⚠ {kind}: {message}</div>",
+    "twin": (
+        "<div aria-live='polite'><p><b>In words:</b> {summary}</p>"
+        "<details><summary>every row in words</summary><p>{every}</p></details></div>"
+    ),
+    "toggle_tip": "switch head {head} of layer {layer} off or on",
+}
 
 
 def show(explorer: AttentionExplorer):
@@ -33,10 +56,10 @@ class ExplorerWidget:
             description="sentence",
             style=FULL_LABEL,
             continuous_update=False,
-            placeholder="type an English sentence and press Enter",
+            placeholder=TEXT["placeholder"],
             layout=w.Layout(width="760px"),
         )
-        self.pair = w.Dropdown(options=[("(pick a corpus sentence)", "")], description="corpus", layout=wide)
+        self.pair = w.Dropdown(options=[(TEXT["pick"], "")], description="corpus", layout=wide)
         # Any pair of the corpus, by split and number (the test split by default).
         self.split = w.Dropdown(options=list(SPLITS), value="test", description="split", layout=w.Layout(width="160px"))
         self.index = w.BoundedIntText(
@@ -61,28 +84,38 @@ class ExplorerWidget:
             value=4, min=2, max=8, description="beam size", style=FULL_LABEL, continuous_update=False
         )
         self.ablate_box = w.HBox()
-        self.reset = w.Button(description="all heads on")
+        self.reset = w.Button(description=TEXT["reset"])
+        self.show_table = w.Checkbox(value=False, description=TEXT["table"], indent=False)
         self.message = w.HTML()
         self.info = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(align_self="flex-start", max_width="100%"))
+        self.image = named_image(format="png", layout=w.Layout(align_self="flex-start", max_width="100%"))
+        self.twin = w.HTML()  # the picture in words
+        self.table = w.HTML(layout=w.Layout(display="none", overflow="auto", max_width="100%"))
         self.container = w.VBox(
             [
+                focus_style(),
                 w.HBox([self.model, self.kind]),
                 self.text,
                 w.HBox([self.pair, self.split, self.index]),
                 w.HBox([self.layer, self.head]),
                 w.HBox([self.step, self.temperature]),
                 w.HBox([self.search, self.beam]),
-                w.HBox([w.Label("switch off:"), self.ablate_box, self.reset]),
+                w.HBox([w.Label(TEXT["switch_off"]), self.ablate_box, self.reset]),
+                self.show_table,
                 self.message,
                 self.info,
                 self.image,
+                self.twin,
+                self.table,
             ]
         )
         self.container.add_class("attention-explorer")
+        self.container.add_class(FOCUS_CLASS)
         self.image.add_class("attention-explorer-figure")
         self.message.add_class("attention-explorer-message")
         self._toggles = []
+        for _, corpus in e.models.values():
+            e.sources(corpus)  # now, not on the first move to another model
         self._wire()
         self._sync()
         self.refresh()
@@ -106,38 +139,46 @@ class ExplorerWidget:
         for control, action in on.items():
             control.observe(lambda change, action=action: self.act(lambda: action(change["new"])), names="value")
         self.reset.on_click(lambda _: self.act(lambda: e.set_ablated(())))
+        self.show_table.observe(lambda _: self.act(lambda: None), names="value")
 
     def act(self, action) -> bool:
         """Run one control's callback, then redraw; show any error instead of raising."""
         if self._syncing:
             return False
-        try:
-            action()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the kernel lives on
-            self.show_error(exc)
-            return False
-        return self.refresh()
+        with single_thread():  # one sentence, small maps: torch's thread pool only adds waiting
+            try:
+                action()
+            except Exception as exc:  # noqa: BLE001 - shown to the user, the kernel lives on
+                self.show_error(exc)
+                return False
+            return self.refresh()
 
     def show_error(self, exc: Exception):
-        self.message.value = (
-            f"<div style='color:#b00020;font-weight:bold'>⚠ {html.escape(type(exc).__name__)}: "
-            f"{html.escape(str(exc))}</div>"
-        )
+        self.message.value = TEXT["error"].format(kind=html.escape(type(exc).__name__), message=html.escape(str(exc)))
         self.image.layout.display = "none"  # no stale figure under an error
-        self.info.value = ""
+        self.info.value = self.twin.value = self.table.value = ""
 
     def refresh(self) -> bool:
+        """Redraw. The picture goes to the page first, in one message (size, text name and
+        pixels together, so the page decodes it once); the controls and text follow."""
         try:
+            e = self.explorer
+            png = e.png()
+            title, every = e.describe()
+            with self.image.hold_sync():
+                self.image.width = str(int.from_bytes(png[16:20], "big"))  # its own size, not stretched
+                self.image.tooltip = title  # the picture's name for a screen reader (its title attribute)
+                self.image.value = png
+                self.image.layout.display = ""
+            self.message.value = ""
             self._sync()
-            png = self.explorer.png()
-            self.image.width = str(int.from_bytes(png[16:20], "big"))  # its own size, not stretched
-            self.image.value = png  # after the width: the page lays the picture out once
-            self.info.value = self.explorer.summary_html()
+            self.info.value = e.summary_html()
+            self.twin.value = TEXT["twin"].format(summary=html.escape(title), every=html.escape(every))
+            self.table.value = e.table_html() if self.show_table.value else ""
+            self.table.layout.display = "" if self.show_table.value else "none"
         except Exception as exc:  # noqa: BLE001
             self.show_error(exc)
             return False
-        self.message.value = ""
-        self.image.layout.display = ""
         return True
 
     def _sync(self):
@@ -153,7 +194,7 @@ class ExplorerWidget:
             self.kind.value = s.kind
             self.layer.options = list(range(n_layers))
             self.layer.value = s.layer
-            self.head.options = [("all (layers x heads grid)", "all")] + [(str(h), h) for h in range(n_heads)]
+            self.head.options = [(TEXT["grid"], "all")] + [(str(h), h) for h in range(n_heads)]
             self.head.value = "all" if s.head is None else s.head
             self.step.max = len(e.reading().output)
             self.step.value = s.step
@@ -163,15 +204,23 @@ class ExplorerWidget:
                 self.beam.value = s.beam_size
             if " ".join(s.sentence) != self.text.value.strip().lower():
                 self.text.value = " ".join(s.sentence)
-            self.pair.options = [("(pick a corpus sentence)", "")] + [(x[:90], x) for x in e.examples()]
+            self.pair.options = [(TEXT["pick"], "")] + [(x[:90], x) for x in e.examples()]
             sentence = " ".join(s.sentence)
             self.pair.value = sentence if any(v == sentence for _, v in self.pair.options) else ""
+            where = e.locate(self.split.value)  # a corpus sentence, however chosen: its split and number follow
+            if where is not None and where[0] != self.split.value:
+                self.split.value = where[0]
             self.index.max = len(e.corpus[self.split.value]) - 1
+            if where is not None:
+                self.index.value = where[1]
             wanted = [(s.kind, s.layer, h) for h in range(n_heads)]
-            if [t.tooltip for t in self._toggles] != [str(x) for x in wanted]:
+            if [t.key for t in self._toggles] != wanted:
                 self._toggles = []
                 for kind, layer, h in wanted:
-                    t = w.ToggleButton(description=f"L{layer} H{h}", tooltip=str((kind, layer, h)))
+                    t = w.ToggleButton(
+                        description=f"L{layer} H{h}", tooltip=TEXT["toggle_tip"].format(head=h, layer=layer)
+                    )
+                    t.key = (kind, layer, h)
                     t.layout.width = "70px"
                     t.observe(
                         lambda c, k=kind, la=layer, hh=h: (

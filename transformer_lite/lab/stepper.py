@@ -17,6 +17,7 @@ import torch
 from ..data import Corpus
 from ..decode import translate_with_attention
 from ..model.specials import EOS
+from .access import FOCUS_CLASS, focus_style
 from .cache import LRUCache
 from .viz import FULL_LABEL, plot_attention
 
@@ -128,4 +129,6 @@ def stepper_widget(model, corpus: Corpus, examples: list[str]):
     text.observe(new_sentence, names="value")
     step.observe(redraw, names="value")
     redraw()
-    return w.VBox([pick, text, step, out])
+    box = w.VBox([pick, text, step, out, focus_style()])
+    box.add_class(FOCUS_CLASS)  # every control is a native input; this makes its focus visible
+    return box

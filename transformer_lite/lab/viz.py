@@ -10,10 +10,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import seaborn as sns
 import torch
+from matplotlib import patheffects
 
 from ..data import alignment_matrix
 from ..grammar import Pair
 from .hangul_font import hangul_ticks, use_hangul_font
+from .access import MARK_DARK, MARK_LIGHT, hex_colour
 
 MAX_LABELLED_TOKENS = 60  # beyond this, tick labels are thinned so long inputs stay readable
 # The ipywidgets style of every control of lab (demos, browse, stepper, explorer_widget): a label in full,
@@ -53,7 +55,8 @@ def plot_attention(
 ):
     """Heatmap of one attention matrix (Lq, Lk): rows = queries, columns = keys.
 
-    ``gold`` (Lq, Lk) 0/1 draws the gold alignment as red boxes on top. Returns the axes.
+    ``gold`` (Lq, Lk) 0/1 draws the gold alignment as boxes on top (white, edged in black:
+    visible on every colour of the scale). Returns the axes.
     Taught in notebook 02; used throughout the course.
     """
     weights = torch.as_tensor(weights).detach().float().cpu()
@@ -78,9 +81,29 @@ def plot_attention(
     if gold is not None:
         gold = torch.as_tensor(gold)
         for q, k in gold.nonzero().tolist():
-            ax.add_patch(plt.Rectangle((k, q), 1, 1, fill=False, edgecolor="red", lw=1.5))
+            ax.add_patch(plt.Rectangle((k, q), 1, 1, fill=False, **MARK_STYLE))
     if title:
         use_hangul_font([ax.set_title(title)])
+    return ax
+
+
+# Marks over a heatmap: a white line over a wider black one, so that one of the two contrasts
+# with any cell colour (tests/test_colour.py).
+MARK_STYLE = {
+    "edgecolor": hex_colour(MARK_LIGHT),
+    "lw": 1.0,
+    "path_effects": [patheffects.Stroke(linewidth=3.0, foreground=hex_colour(MARK_DARK)), patheffects.Normal()],
+}
+
+
+def mark_lines(ax, at: float, vertical: bool = True, horizontal: bool = True):
+    """Lines across a heatmap at ``at`` (data coordinates), drawn like the gold boxes: white
+    edged in black, visible on every cell colour. Taught in notebook 10."""
+    style = {"color": MARK_STYLE["edgecolor"], "lw": MARK_STYLE["lw"], "path_effects": MARK_STYLE["path_effects"]}
+    if horizontal:
+        ax.axhline(at, **style)
+    if vertical:
+        ax.axvline(at, **style)
     return ax
 
 
@@ -204,6 +227,14 @@ MAY_ATTEND_COLOR = "#1f77b4"  # blue: the query may attend to this key (mask val
 BLOCKED_COLOR = "#e6e6e6"  # light grey: blocked (score set to -inf, weight exactly 0)
 
 
+def mask_figsize(n_rows: int, n_cols: int) -> tuple[float, float]:
+    """Inches for a mask picture: 0.4 in per cell for small masks, shrinking for long ones so
+    that the figure stays within 9 x 8.5 in (900 x 850 px in a notebook, shown unscaled) while each
+    cell keeps at least 0.15 in, room for an 8-point word."""
+    cell = max(0.15, min(0.4, 6.8 / max(n_rows, n_cols, 1)))
+    return (min(9.0, max(3.0, cell * n_cols + 2.2)), min(8.5, max(2.5, cell * n_rows + 1.7)))
+
+
 def plot_mask(
     mask, row_tokens=None, col_tokens=None, ax=None, title: str | None = None, true_means: str = "may attend"
 ):
@@ -229,7 +260,7 @@ def plot_mask(
     check_labels(mask, row_tokens, col_tokens)
     allowed = mask if true_means == "may attend" else ~mask
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(3.0, 0.4 * mask.shape[1] + 2.2), max(2.5, 0.35 * mask.shape[0] + 1.0)))
+        _, ax = plt.subplots(figsize=mask_figsize(*mask.shape))
     ax.imshow(allowed.float().numpy(), cmap=ListedColormap([BLOCKED_COLOR, MAY_ATTEND_COLOR]), vmin=0, vmax=1)
     for axis, tokens, n in ((ax.xaxis, col_tokens, mask.shape[1]), (ax.yaxis, row_tokens, mask.shape[0])):
         labels = _ticks(tokens, n)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test lint assignments student slides html checkpoints data clean hub-deps
+.PHONY: lab test lint assignments student report slides html checkpoints data clean hub-deps
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -46,16 +46,19 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 
 assignments: $(DEV_STAMP)  ## the nbgrader course in build/course/: source/ (instructor) and release/ (nbgrader generate_assignment)
-	$(BIN)/python tools/assignments.py --out build/course
+	$(BIN)/python -m tools.assignments --out build/course
 
 student: assignments  ## the student edition is nbgrader's release: build/course/release/<notebook stem>/
 	@echo "student edition: build/course/release/ (give students these; keep build/course/source/ and the repository)"
 
+report: $(STAMP)  ## after `nbgrader autograde` in build/course: what the class got wrong, build/report/index.html + CSV
+	$(BIN)/python -m transformer_lite.exercises.report --course build/course --out build/report
+
 slides: $(DEV_STAMP)  ## reveal.js slides into build/slides/
-	$(BIN)/python tools/editions.py slides --out build/slides
+	$(BIN)/python -m tools.editions slides --out build/slides
 
 html: $(DEV_STAMP)  ## executed static HTML reading copy into build/html/
-	$(BIN)/python tools/editions.py html --out build/html
+	$(BIN)/python -m tools.editions html --out build/html
 
 data: $(STAMP)  ## regenerate the corpus in data/
 	$(BIN)/python -m transformer_lite.data build

@@ -20,13 +20,12 @@ transformer_lite.config.cpu_quota) and uncapped (torch's default: a thread per c
 The machine is shared with other work while this runs: the load average before and after each run
 is recorded, and latencies are an upper bound for a dedicated machine of the same size.
 
-Run: ``nice -n 10 python benchmarks/class_load.py`` (writes benchmarks/results/class_load.json).
+Run: ``nice -n 10 python -m benchmarks.class_load`` (writes benchmarks/results/class_load.json).
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -39,14 +38,11 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))  # explorer.py beside this script, however this file was loaded
-from explorer import percentile, stats  # noqa: E402
+from benchmarks.explorer import percentile, stats
+from tools import classhub
 
+ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "class_load.json"
-_spec = importlib.util.spec_from_file_location("classhub", ROOT / "tools" / "classhub.py")
-classhub = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(classhub)
 
 CLASS_SIZES = (1, 5, 10, 20)
 UNCAPPED_AT = 10

@@ -10,17 +10,15 @@ The notebook is served from a temporary copy of notebooks/ so that JupyterLab's 
 cannot write outputs into the committed notebook.
 """
 
-import importlib.util
 import re
 import time
 from pathlib import Path
 
 import pytest
 
+from tools import lab as lab_tools
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("lab", ROOT / "tools" / "lab.py")
-lab_tools = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(lab_tools)
 
 NOTEBOOK = ROOT / "notebooks" / "08_exploring_attention.ipynb"
 BENIGN_CONSOLE = (

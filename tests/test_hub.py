@@ -10,16 +10,14 @@ hub stop cleanly: exit code 0, no process left behind. Needs `jupyterhub` (dev e
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
 import pytest
 
+from tools import classhub
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("classhub", ROOT / "tools" / "classhub.py")
-classhub = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(classhub)
 
 STUDENTS = ["ada", "bob", "cy"]
 BUDGET_S = 180
@@ -180,9 +178,8 @@ def test_teaching_guide_quotes_the_measured_sizing():
     """The sizing lines of notebooks/TEACHING.md are the ones benchmarks/class_load.py derives from its JSON."""
     import json
 
-    spec = importlib.util.spec_from_file_location("class_load", ROOT / "benchmarks" / "class_load.py")
-    class_load = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(class_load)
+    from benchmarks import class_load
+
     result = json.loads(class_load.OUT.read_text())
     assert [r["students"] for r in result["runs"] if r["capped"]] == list(class_load.CLASS_SIZES)
     assert class_load.sizing_note(result) in (ROOT / "notebooks" / "TEACHING.md").read_text()

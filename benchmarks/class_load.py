@@ -17,10 +17,16 @@ Each kernel reports its peak RSS and its CPU-seconds per phase (getrusage); the 
 gives each server's RSS. Threads: capped (the hub's cpu_limit=1 -> CPU_LIMIT -> torch uses 1 thread,
 transformer_lite.config.cpu_quota) and uncapped (torch's default: a thread per core), for every n.
 
+The same class of 10 runs again with every student's server in a container of the course image
+(deploy/jupyterhub/Dockerfile, DockerSpawner, ``--containers``): docker enforces 1 CPU and CONTAINER_MEMORY
+per student, and each container's memory peak (its cgroup's: server, kernel and page cache, what the limit
+counts) is the per-student memory.
+
 The machine is shared with other work while this runs: the load average before and after each run
 is recorded, and latencies are an upper bound for a dedicated machine of the same size.
 
-Run: ``nice -n 10 python -m benchmarks.class_load`` (writes benchmarks/results/class_load.json).
+Run: ``nice -n 10 python -m benchmarks.class_load`` (writes benchmarks/results/class_load.json);
+``python -m benchmarks.class_load --containers`` (builds the image with tools/image.py, adds "containers").
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ CLASS_SIZES = (1, 5, 10, 20)
 UNCAPPED_AT = 10
 TARGET_P95_MS = 300.0
 THINK_S = (0.5, 1.5)
+CONTAINER_MEMORY = "2G"
 TRAIN_STEPS = 60
 
 SETUP = """
@@ -106,12 +113,14 @@ def run_tour(kernel, student_index: int, round_index: int, rng: random.Random, p
         log.append({"phase": phase, "control": control, "ms": (time.perf_counter() - start) * 1000})
 
 
-def simulate(n: int, capped: bool) -> dict:
+def simulate(n: int, capped: bool, image: str | None = None) -> dict:
+    """One class of ``n``; ``image``: every server in a container of it (1 CPU, CONTAINER_MEMORY each)."""
     names = [f"student{i:02d}" for i in range(n)]
     work = Path(tempfile.mkdtemp(prefix=f"class-load-{n}-"))
     load_before = os.getloadavg()
     started = time.perf_counter()
-    with classhub.ClassHub(work, names, cpus=1 if capped else 0) as hub:
+    memory = CONTAINER_MEMORY if image else "1G"
+    with classhub.ClassHub(work, names, cpus=1 if capped else 0, image=image, memory=memory) as hub:
         students = [hub.login(name) for name in names]
         for s in students:
             s.start()
@@ -144,7 +153,7 @@ def simulate(n: int, capped: bool) -> dict:
         _together(explore_all, range(n))
         _together(half_and_half, range(n))
         reports = [json.loads(k.run(REPORT).strip().splitlines()[-1]) for k in kernels]
-        servers = _server_rss_mb(hub)
+        servers = _container_peaks_mb(names) if image else _server_rss_mb(hub)
         for k, s in zip(kernels, students):
             k.close()
             s.stop()
@@ -166,7 +175,7 @@ def simulate(n: int, capped: bool) -> dict:
             "per control": {c: stats(xs) for c, xs in by_control.items()},
         },
         "peak_rss_mb_per_kernel": _spread([r["peak_rss_mb"] for r in reports]),
-        "rss_mb_per_server": _spread(servers),
+        **({"container_peak_mb": _spread(servers)} if image else {"rss_mb_per_server": _spread(servers)}),
         "cpu_seconds_per_student": {
             "start (imports, checkpoint, explorer's first picture)": _spread([s["cpu"] for s in setups]),
             f"explorer, 2 tours of {len(tour(0, 0))} moves (notebook 08)": _spread(tour_cpu),
@@ -195,6 +204,26 @@ def _server_rss_mb(hub) -> list[float]:
 
     procs = psutil.Process(hub.process.pid).children(recursive=True)
     return [p.memory_info().rss / 2**20 for p in procs if "jupyterhub-singleuser" in " ".join(p.cmdline())]
+
+
+def _container_peaks_mb(names: list[str]) -> list[float]:
+    """Each student's container's memory peak, from its cgroup (v1 max_usage_in_bytes, v2 memory.peak)."""
+    from tools.image import docker
+
+    peaks = []
+    for name in names:
+        cid = docker("inspect", "--format", "{{.Id}}", f"jupyter-{name}").stdout.strip()
+        for path in (
+            f"/sys/fs/cgroup/memory/docker/{cid}/memory.max_usage_in_bytes",
+            f"/sys/fs/cgroup/docker/{cid}/memory.peak",
+            f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.peak",
+        ):
+            if Path(path).exists():
+                peaks.append(int(Path(path).read_text()) / 2**20)
+                break
+        else:
+            raise RuntimeError(f"no memory peak found for container jupyter-{name} ({cid[:12]})")
+    return peaks
 
 
 def _spread(xs: list[float]) -> dict:
@@ -273,7 +302,11 @@ def sizing_table(result: dict, class_sizes=(10, 20, 40, 80)) -> str:
     per_student_gb = (
         max(r["peak_rss_mb_per_kernel"]["median"] for r in runs) + max(r["rss_mb_per_server"]["median"] for r in runs)
     ) / 1024
-    rows = ["| Students | Plan | Cores | Memory for the students' servers |", "|---|---|---|---|"]
+    memory = "Memory for the students' servers"
+    if "containers" in result:  # the container run's memory: what a container limit counts
+        per_student_gb = result["containers"]["container_peak_mb"]["median"] / 1024
+        memory += " (containers: median peak)"
+    rows = [f"| Students | Plan | Cores (processes, threads capped) | {memory} |", "|---|---|---|---|"]
     for n in class_sizes:
         for plan, key in PLANS.items():
             served_n = result["students_served"]["capped"][key]
@@ -325,14 +358,59 @@ def sizing_note(result: dict) -> str:
         "(their Jupyter server).",
         "- CPU-seconds per student: " + "; ".join(f"{k}: {v:.1f}" for k, v in cpu.items()) + ".",
         *_at_ten(runs),
+        *_in_containers(result.get("containers")),
         "",
         sizing_table(result),
     ]
     return "\n".join(lines)
 
 
+def _in_containers(run: dict | None) -> list[str]:
+    """The line of the container run (if it ran): its p95s and memory per student."""
+    if run is None:
+        return []
+    p95 = {plan: run["explorer"][key]["p95_ms"] for plan, key in PLANS.items()}
+    peak, kernel = run["container_peak_mb"], run["peak_rss_mb_per_kernel"]["median"]
+    return [
+        f"- In containers ({run['date'][:10]}; the course image, {run['image_size_mb']} MB, DockerSpawner; docker "
+        f"enforcing {run['cpu_limit']} CPU and {run['memory_limit']} per student), {run['students']} students: "
+        f"explorer p95 {p95['shipped checkpoints']:.0f} ms while everyone explores, {p95['live training']:.0f} ms "
+        f"while half the class trains; memory per student {peak['median']:.0f} MB (median; max {peak['max']:.0f} "
+        f"MB), the container's peak (server, kernel, page cache), of which the kernel's peak RSS {kernel:.0f} MB."
+    ]
+
+
+def containers(image: str | None = None) -> dict:
+    """The class of UNCAPPED_AT again in containers of the course image (built by tools/image.py unless
+    ``image`` names one); merged into OUT under "containers"."""
+    from tools import image as image_tools
+
+    image_tools.engine()
+    if image is None:
+        image_tools.make_base()
+        image_tools.wheelhouse()
+        image = image_tools.build()["tag"]
+    print(f"-- {UNCAPPED_AT} students in containers of {image}", flush=True)
+    run = simulate(UNCAPPED_AT, True, image=image)
+    run.update(
+        image=image,
+        image_size_mb=round(image_tools.size_bytes(image) / 1e6),
+        cpu_limit=1,
+        memory_limit=CONTAINER_MEMORY,
+        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        torch=torch.__version__,
+    )
+    result = json.loads(OUT.read_text())
+    result["containers"] = run
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    print("\n".join(_in_containers(run)))
+    return run
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--note"]:
         print(sizing_note(json.loads(OUT.read_text())))
+    elif sys.argv[1:2] == ["--containers"]:
+        containers(*sys.argv[2:3])
     else:
         main(tuple(int(x) for x in sys.argv[1:]) or CLASS_SIZES)

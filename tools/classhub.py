@@ -107,7 +107,14 @@ class Student:
         assert r.status_code in (201, 202), f"spawn {self.name}: {r.status_code} {r.text}"
 
     def wait_ready(self, timeout: float = 120) -> None:
-        self._wait(lambda server: server and server.get("ready"), timeout, "start")
+        """Wait until the server is up; fail at once when its spawn failed (the hub drops the server)."""
+
+        def ready(server):
+            if not server:
+                raise RuntimeError(f"{self.name}'s server failed to start:\n{self.hub.log_tail()}")
+            return server.get("ready")
+
+        self._wait(ready, timeout, "start")
 
     def stop(self, timeout: float = 60) -> None:
         r = self.hub_api("DELETE", f"users/{self.name}/server")

@@ -80,6 +80,7 @@ if env("CLASS_HUB_IMAGE"):
     c.DockerSpawner.image = env("CLASS_HUB_IMAGE")
     c.DockerSpawner.network_name = "host"
     c.DockerSpawner.ip = c.DockerSpawner.host_ip = "127.0.0.1"
+    c.DockerSpawner.use_internal_ip = True  # no port bindings: a host-network container publishes none
     c.DockerSpawner.remove = True  # a stopped server's container goes (the student's files too: mount volumes)
 elif env("CLASS_HUB_HOMES"):
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"

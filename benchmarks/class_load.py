@@ -296,22 +296,29 @@ def sizing_table(result: dict, class_sizes=(10, 20, 40, 80)) -> str:
 
     Cores: the measured machine's cores times N over the most students it served within the target
     (capped threads), rounded up: a linear extrapolation, and an upper bound when every tested size met
-    the target. Memory: N times (a kernel's peak RSS + its server's RSS), the largest medians measured."""
+    the target. Memory: N times (a kernel's peak RSS + its server's RSS), the largest medians measured; an
+    upper bound (each RSS counts the shared libraries again). With a container run, from N times a container's
+    median peak (its cgroup counts shared library pages once, in the container that read them first) to it."""
     cores = result["machine"]["cpu_count"]
     runs = result["runs"]
     per_student_gb = (
         max(r["peak_rss_mb_per_kernel"]["median"] for r in runs) + max(r["rss_mb_per_server"]["median"] for r in runs)
     ) / 1024
-    memory = "Memory for the students' servers"
-    if "containers" in result:  # the container run's memory: what a container limit counts
-        per_student_gb = result["containers"]["container_peak_mb"]["median"] / 1024
-        memory += " (containers: median peak)"
+    low_gb, memory = per_student_gb, "Memory for the students' servers (processes' RSS)"
+    if "containers" in result:  # what each container's cgroup counted: shared library pages once, not per student
+        low_gb = result["containers"]["container_peak_mb"]["median"] / 1024
+        memory = "Memory for the students' servers (containers' median peak - processes' RSS)"
     rows = [f"| Students | Plan | Cores (processes, threads capped) | {memory} |", "|---|---|---|---|"]
     for n in class_sizes:
         for plan, key in PLANS.items():
             served_n = result["students_served"]["capped"][key]
             need = "-" if not served_n else str(max(1, -(-cores * n // served_n)))
-            rows.append(f"| {n} | {plan} | {need} | {per_student_gb * n:.1f} GB |")
+            gb = (
+                f"{per_student_gb * n:.1f}"
+                if low_gb == per_student_gb
+                else f"{low_gb * n:.1f}-{per_student_gb * n:.1f}"
+            )
+            rows.append(f"| {n} | {plan} | {need} | {gb} GB |")
     return "\n".join(rows)
 
 
@@ -358,25 +365,42 @@ def sizing_note(result: dict) -> str:
         "(their Jupyter server).",
         "- CPU-seconds per student: " + "; ".join(f"{k}: {v:.1f}" for k, v in cpu.items()) + ".",
         *_at_ten(runs),
-        *_in_containers(result.get("containers")),
+        *_in_containers(result.get("containers"), result.get("containers_earlier", [])),
         "",
         sizing_table(result),
     ]
     return "\n".join(lines)
 
 
-def _in_containers(run: dict | None) -> list[str]:
-    """The line of the container run (if it ran): its p95s and memory per student."""
+def _in_containers(run: dict | None, results_earlier: list[dict] = ()) -> list[str]:
+    """The lines of the container runs (if any ran): p95s beside the same class as processes, memory."""
     if run is None:
         return []
     p95 = {plan: run["explorer"][key]["p95_ms"] for plan, key in PLANS.items()}
+    same = run["same_hour_processes"]
     peak, kernel = run["container_peak_mb"], run["peak_rss_mb_per_kernel"]["median"]
+    loads = [run["load_average_before"][0], run["load_average_after"][0]]
+    loads += [same["load_average_before"][0], same["load_average_after"][0]]
     return [
-        f"- In containers ({run['date'][:10]}; the course image, {run['image_size_mb']} MB, DockerSpawner; docker "
-        f"enforcing {run['cpu_limit']} CPU and {run['memory_limit']} per student), {run['students']} students: "
-        f"explorer p95 {p95['shipped checkpoints']:.0f} ms while everyone explores, {p95['live training']:.0f} ms "
-        f"while half the class trains; memory per student {peak['median']:.0f} MB (median; max {peak['max']:.0f} "
-        f"MB), the container's peak (server, kernel, page cache), of which the kernel's peak RSS {kernel:.0f} MB."
+        f"- In containers ({run['date'][:10]}, 1-minute load average {min(loads):.1f}-{max(loads):.1f}; the course "
+        f"image, {run['image_size_mb']} MB, DockerSpawner, docker enforcing {run['cpu_limit']} CPU and "
+        f"{run['memory_limit']} per student), {run['students']} students: explorer p95 "
+        f"{p95['shipped checkpoints']:.0f} ms while everyone explores, {p95['live training']:.0f} ms while half the "
+        f"class trains (training loop {run['training_loop_wall_seconds']['median']:.0f} s); the same class as "
+        f"processes within the hour: {same['shipped checkpoints']['p95_ms']:.0f} ms and "
+        f"{same['live training']['p95_ms']:.0f} ms (training loop {same['training_loop_wall_seconds']['median']:.0f}"
+        f" s). Memory per student: {peak['median']:.0f} MB (median; max {peak['max']:.0f} MB), the container's "
+        f"peak as its cgroup counts it (server, kernel, the page cache it brought in; library pages another "
+        f"container read first count there); a kernel's peak RSS, which counts those pages, {kernel:.0f} MB.",
+        *[
+            f"- An earlier container run ({e['date'][:10]}): explorer p95 "
+            f"{e['explorer'][PLANS['shipped checkpoints']]['p95_ms']:.0f} ms / "
+            f"{e['explorer'][PLANS['live training']]['p95_ms']:.0f} ms (training loop "
+            f"{e['training_loop_wall_seconds']['median']:.0f} s); as processes within the hour "
+            f"{e['same_hour_processes']['shipped checkpoints']['p95_ms']:.0f} ms / "
+            f"{e['same_hour_processes']['live training']['p95_ms']:.0f} ms."
+            for e in results_earlier
+        ],
     ]
 
 
@@ -391,7 +415,18 @@ def containers(image: str | None = None) -> dict:
         image_tools.wheelhouse()
         image = image_tools.build()["tag"]
     print(f"-- {UNCAPPED_AT} students in containers of {image}", flush=True)
+    earlier = json.loads(OUT.read_text()).get("containers")
     run = simulate(UNCAPPED_AT, True, image=image)
+    # The same class as processes (local spawner, capped threads) right after: a shared machine's load
+    # changes by the hour, so the comparison that counts is within the hour.
+    print(f"-- {UNCAPPED_AT} students as processes, for comparison", flush=True)
+    processes = simulate(UNCAPPED_AT, True)
+    run["same_hour_processes"] = {
+        **{plan: processes["explorer"][key] for plan, key in PLANS.items()},
+        "training_loop_wall_seconds": processes["training_loop_wall_seconds"],
+        "load_average_before": processes["load_average_before"],
+        "load_average_after": processes["load_average_after"],
+    }
     run.update(
         image=image,
         image_size_mb=round(image_tools.size_bytes(image) / 1e6),
@@ -402,6 +437,11 @@ def containers(image: str | None = None) -> dict:
     )
     result = json.loads(OUT.read_text())
     result["containers"] = run
+    if earlier:  # the earlier run's headline figures stay beside the new one
+        keep = ("date", "load_average_before", "load_average_after", "training_loop_wall_seconds", "container_peak_mb")
+        summary = {k: earlier[k] for k in keep} | {"same_hour_processes": earlier["same_hour_processes"]}
+        summary["explorer"] = {k: v for k, v in earlier["explorer"].items() if k != "per control"}
+        result["containers_earlier"] = [summary, *result.get("containers_earlier", [])]
     OUT.write_text(json.dumps(result, indent=2) + "\n")
     print("\n".join(_in_containers(run)))
     return run

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab lab-teacher restore test lint assignments student slides html checkpoints data clean hub-deps
+.PHONY: lab lab-teacher restore test lint assignments student report slides html checkpoints data clean hub-deps
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -56,14 +56,14 @@ define serve_lab
 endef
 
 lab: $(NBGRADER_STAMP)  ## the student edition in work/: made from nbgrader's release on first use, never overwritten
-	$(call serve_lab,$(WORK),the student edition in $(WORK)/,$(BIN)/python tools/workspace.py open --work $(WORK) || exit 1;)
+	$(call serve_lab,$(WORK),the student edition in $(WORK)/,$(BIN)/python -m tools.workspace open --work $(WORK) || exit 1;)
 
 lab-teacher: $(STAMP)  ## the teacher's copy, notebooks/: worked solutions, hidden tests, model answers
 	$(call serve_lab,notebooks,the teacher's copy: solutions shown,)
 
 restore: $(NBGRADER_STAMP)  ## one pristine student notebook: make restore NB=03 (yours goes to work/backups/)
 	@test -n "$(NB)" || { echo "which notebook? make restore NB=03"; exit 2; }
-	$(BIN)/python tools/workspace.py restore $(NB) --work $(WORK)
+	$(BIN)/python -m tools.workspace restore $(NB) --work $(WORK)
 
 test: $(DEV_STAMP) $(PROXY) $(AXE)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
@@ -73,16 +73,19 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy
 
 assignments: $(DEV_STAMP)  ## the nbgrader course in build/course/: source/ (instructor) and release/ (nbgrader generate_assignment)
-	$(BIN)/python tools/assignments.py --out build/course
+	$(BIN)/python -m tools.assignments --out build/course
 
 student: assignments  ## the student edition is nbgrader's release: build/course/release/<notebook stem>/
 	@echo "student edition: build/course/release/ (give students these; keep build/course/source/ and the repository)"
 
+report: $(STAMP)  ## after `nbgrader autograde` in build/course: what the class got wrong, build/report/index.html + CSV
+	$(BIN)/python -m transformer_lite.exercises.report --course build/course --out build/report
+
 slides: $(DEV_STAMP)  ## reveal.js slides into build/slides/
-	$(BIN)/python tools/editions.py slides --out build/slides
+	$(BIN)/python -m tools.editions slides --out build/slides
 
 html: $(DEV_STAMP)  ## executed static HTML reading copy into build/html/
-	$(BIN)/python tools/editions.py html --out build/html
+	$(BIN)/python -m tools.editions html --out build/html
 
 data: $(STAMP)  ## regenerate the corpus in data/
 	$(BIN)/python -m transformer_lite.data build

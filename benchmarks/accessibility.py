@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
+
+from benchmarks.colour import colour_figures
+from tools import lab
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,13 +32,6 @@ OUT = ROOT / "benchmarks" / "results" / "accessibility.json"
 COUNTED = ("serious", "critical")
 # In JupyterLab, what the notebook's author renders: rendered markdown and outputs (widgets included).
 OURS_IN_LAB = ".jp-MarkdownOutput, .jp-OutputArea-output"
-
-
-def _tool(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 RUN_AXE = """async ([ours]) => {
@@ -70,7 +65,6 @@ def audit(page, ours: str = "*") -> dict:
 
 def audit_explorer(url: str, browser) -> dict:
     """Notebook 08 run in JupyterLab, the explorer open with its table view on."""
-    lab = _tool("lab", ROOT / "tools" / "lab.py")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     state = lab.run_all(page, url)
     if state["errors"]:
@@ -103,7 +97,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--html", default=str(ROOT / "build" / "html"), help="the reading copy (make html)")
     parser.add_argument("--slides", default=str(ROOT / "build" / "slides"), help="the slides (make slides)")
     args = parser.parse_args(argv)
-    lab = _tool("lab", ROOT / "tools" / "lab.py")
     pages = {
         "html": sorted(Path(args.html).glob("[0-9][0-9]_*.html")),
         "slides": sorted(Path(args.slides).glob("*.html")),
@@ -124,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
             version = browser.version
         finally:
             browser.close()
-    colour = _tool("test_colour", ROOT / "tests" / "test_colour.py").colour_figures()
+    colour = colour_figures()
     result = {
         "what": __doc__.split("Run:")[0].strip(),
         "counted_violations": sum(len(a["counted"]) for a in audits.values()),

@@ -17,16 +17,21 @@ Each kernel reports its peak RSS and its CPU-seconds per phase (getrusage); the 
 gives each server's RSS. Threads: capped (the hub's cpu_limit=1 -> CPU_LIMIT -> torch uses 1 thread,
 transformer_lite.config.cpu_quota) and uncapped (torch's default: a thread per core), for every n.
 
+The same class of 10 runs again with every student's server in a container of the course image
+(deploy/jupyterhub/Dockerfile, DockerSpawner, ``--containers``): docker enforces 1 CPU and CONTAINER_MEMORY
+per student, and each container's memory peak (its cgroup's: server, kernel and page cache, what the limit
+counts) is the per-student memory.
+
 The machine is shared with other work while this runs: the load average before and after each run
 is recorded, and latencies are an upper bound for a dedicated machine of the same size.
 
-Run: ``nice -n 10 python benchmarks/class_load.py`` (writes benchmarks/results/class_load.json).
+Run: ``nice -n 10 python -m benchmarks.class_load`` (writes benchmarks/results/class_load.json);
+``python -m benchmarks.class_load --containers`` (builds the image with tools/image.py, adds "containers").
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -39,19 +44,17 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))  # explorer.py beside this script, however this file was loaded
-from explorer import percentile, stats  # noqa: E402
+from benchmarks.explorer import percentile, stats
+from tools import classhub
 
+ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "class_load.json"
-_spec = importlib.util.spec_from_file_location("classhub", ROOT / "tools" / "classhub.py")
-classhub = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(classhub)
 
 CLASS_SIZES = (1, 5, 10, 20)
 UNCAPPED_AT = 10
 TARGET_P95_MS = 300.0
 THINK_S = (0.5, 1.5)
+CONTAINER_MEMORY = "2G"
 TRAIN_STEPS = 60
 
 SETUP = """
@@ -110,12 +113,14 @@ def run_tour(kernel, student_index: int, round_index: int, rng: random.Random, p
         log.append({"phase": phase, "control": control, "ms": (time.perf_counter() - start) * 1000})
 
 
-def simulate(n: int, capped: bool) -> dict:
+def simulate(n: int, capped: bool, image: str | None = None) -> dict:
+    """One class of ``n``; ``image``: every server in a container of it (1 CPU, CONTAINER_MEMORY each)."""
     names = [f"student{i:02d}" for i in range(n)]
     work = Path(tempfile.mkdtemp(prefix=f"class-load-{n}-"))
     load_before = os.getloadavg()
     started = time.perf_counter()
-    with classhub.ClassHub(work, names, cpus=1 if capped else 0) as hub:
+    memory = CONTAINER_MEMORY if image else "1G"
+    with classhub.ClassHub(work, names, cpus=1 if capped else 0, image=image, memory=memory) as hub:
         students = [hub.login(name) for name in names]
         for s in students:
             s.start()
@@ -148,7 +153,7 @@ def simulate(n: int, capped: bool) -> dict:
         _together(explore_all, range(n))
         _together(half_and_half, range(n))
         reports = [json.loads(k.run(REPORT).strip().splitlines()[-1]) for k in kernels]
-        servers = _server_rss_mb(hub)
+        servers = _container_peaks_mb(names) if image else _server_rss_mb(hub)
         for k, s in zip(kernels, students):
             k.close()
             s.stop()
@@ -170,7 +175,7 @@ def simulate(n: int, capped: bool) -> dict:
             "per control": {c: stats(xs) for c, xs in by_control.items()},
         },
         "peak_rss_mb_per_kernel": _spread([r["peak_rss_mb"] for r in reports]),
-        "rss_mb_per_server": _spread(servers),
+        **({"container_peak_mb": _spread(servers)} if image else {"rss_mb_per_server": _spread(servers)}),
         "cpu_seconds_per_student": {
             "start (imports, checkpoint, explorer's first picture)": _spread([s["cpu"] for s in setups]),
             f"explorer, 2 tours of {len(tour(0, 0))} moves (notebook 08)": _spread(tour_cpu),
@@ -199,6 +204,26 @@ def _server_rss_mb(hub) -> list[float]:
 
     procs = psutil.Process(hub.process.pid).children(recursive=True)
     return [p.memory_info().rss / 2**20 for p in procs if "jupyterhub-singleuser" in " ".join(p.cmdline())]
+
+
+def _container_peaks_mb(names: list[str]) -> list[float]:
+    """Each student's container's memory peak, from its cgroup (v1 max_usage_in_bytes, v2 memory.peak)."""
+    from tools.image import docker
+
+    peaks = []
+    for name in names:
+        cid = docker("inspect", "--format", "{{.Id}}", f"jupyter-{name}").stdout.strip()
+        for path in (
+            f"/sys/fs/cgroup/memory/docker/{cid}/memory.max_usage_in_bytes",
+            f"/sys/fs/cgroup/docker/{cid}/memory.peak",
+            f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.peak",
+        ):
+            if Path(path).exists():
+                peaks.append(int(Path(path).read_text()) / 2**20)
+                break
+        else:
+            raise RuntimeError(f"no memory peak found for container jupyter-{name} ({cid[:12]})")
+    return peaks
 
 
 def _spread(xs: list[float]) -> dict:
@@ -271,18 +296,29 @@ def sizing_table(result: dict, class_sizes=(10, 20, 40, 80)) -> str:
 
     Cores: the measured machine's cores times N over the most students it served within the target
     (capped threads), rounded up: a linear extrapolation, and an upper bound when every tested size met
-    the target. Memory: N times (a kernel's peak RSS + its server's RSS), the largest medians measured."""
+    the target. Memory: N times (a kernel's peak RSS + its server's RSS), the largest medians measured; an
+    upper bound (each RSS counts the shared libraries again). With a container run, from N times a container's
+    median peak (its cgroup counts shared library pages once, in the container that read them first) to it."""
     cores = result["machine"]["cpu_count"]
     runs = result["runs"]
     per_student_gb = (
         max(r["peak_rss_mb_per_kernel"]["median"] for r in runs) + max(r["rss_mb_per_server"]["median"] for r in runs)
     ) / 1024
-    rows = ["| Students | Plan | Cores | Memory for the students' servers |", "|---|---|---|---|"]
+    low_gb, memory = per_student_gb, "Memory for the students' servers (processes' RSS)"
+    if "containers" in result:  # what each container's cgroup counted: shared library pages once, not per student
+        low_gb = result["containers"]["container_peak_mb"]["median"] / 1024
+        memory = "Memory for the students' servers (containers' median peak - processes' RSS)"
+    rows = [f"| Students | Plan | Cores (processes, threads capped) | {memory} |", "|---|---|---|---|"]
     for n in class_sizes:
         for plan, key in PLANS.items():
             served_n = result["students_served"]["capped"][key]
             need = "-" if not served_n else str(max(1, -(-cores * n // served_n)))
-            rows.append(f"| {n} | {plan} | {need} | {per_student_gb * n:.1f} GB |")
+            gb = (
+                f"{per_student_gb * n:.1f}"
+                if low_gb == per_student_gb
+                else f"{low_gb * n:.1f}-{per_student_gb * n:.1f}"
+            )
+            rows.append(f"| {n} | {plan} | {need} | {gb} GB |")
     return "\n".join(rows)
 
 
@@ -329,14 +365,92 @@ def sizing_note(result: dict) -> str:
         "(their Jupyter server).",
         "- CPU-seconds per student: " + "; ".join(f"{k}: {v:.1f}" for k, v in cpu.items()) + ".",
         *_at_ten(runs),
+        *_in_containers(result.get("containers"), result.get("containers_earlier", [])),
         "",
         sizing_table(result),
     ]
     return "\n".join(lines)
 
 
+def _in_containers(run: dict | None, results_earlier: list[dict] = ()) -> list[str]:
+    """The lines of the container runs (if any ran): p95s beside the same class as processes, memory."""
+    if run is None:
+        return []
+    p95 = {plan: run["explorer"][key]["p95_ms"] for plan, key in PLANS.items()}
+    same = run["same_hour_processes"]
+    peak, kernel = run["container_peak_mb"], run["peak_rss_mb_per_kernel"]["median"]
+    loads = [run["load_average_before"][0], run["load_average_after"][0]]
+    loads += [same["load_average_before"][0], same["load_average_after"][0]]
+    return [
+        f"- In containers ({run['date'][:10]}, 1-minute load average {min(loads):.1f}-{max(loads):.1f}; the course "
+        f"image, {run['image_size_mb']} MB, DockerSpawner, docker enforcing {run['cpu_limit']} CPU and "
+        f"{run['memory_limit']} per student), {run['students']} students: explorer p95 "
+        f"{p95['shipped checkpoints']:.0f} ms while everyone explores, {p95['live training']:.0f} ms while half the "
+        f"class trains (training loop {run['training_loop_wall_seconds']['median']:.0f} s); the same class as "
+        f"processes within the hour: {same['shipped checkpoints']['p95_ms']:.0f} ms and "
+        f"{same['live training']['p95_ms']:.0f} ms (training loop {same['training_loop_wall_seconds']['median']:.0f}"
+        f" s). Memory per student: {peak['median']:.0f} MB (median; max {peak['max']:.0f} MB), the container's "
+        f"peak as its cgroup counts it (server, kernel, the page cache it brought in; library pages another "
+        f"container read first count there); a kernel's peak RSS, which counts those pages, {kernel:.0f} MB.",
+        *[
+            f"- An earlier container run ({e['date'][:10]}): explorer p95 "
+            f"{e['explorer'][PLANS['shipped checkpoints']]['p95_ms']:.0f} ms / "
+            f"{e['explorer'][PLANS['live training']]['p95_ms']:.0f} ms (training loop "
+            f"{e['training_loop_wall_seconds']['median']:.0f} s); as processes within the hour "
+            f"{e['same_hour_processes']['shipped checkpoints']['p95_ms']:.0f} ms / "
+            f"{e['same_hour_processes']['live training']['p95_ms']:.0f} ms."
+            for e in results_earlier
+        ],
+    ]
+
+
+def containers(image: str | None = None) -> dict:
+    """The class of UNCAPPED_AT again in containers of the course image (built by tools/image.py unless
+    ``image`` names one); merged into OUT under "containers"."""
+    from tools import image as image_tools
+
+    image_tools.engine()
+    if image is None:
+        image_tools.make_base()
+        image_tools.wheelhouse()
+        image = image_tools.build()["tag"]
+    print(f"-- {UNCAPPED_AT} students in containers of {image}", flush=True)
+    earlier = json.loads(OUT.read_text()).get("containers")
+    run = simulate(UNCAPPED_AT, True, image=image)
+    # The same class as processes (local spawner, capped threads) right after: a shared machine's load
+    # changes by the hour, so the comparison that counts is within the hour.
+    print(f"-- {UNCAPPED_AT} students as processes, for comparison", flush=True)
+    processes = simulate(UNCAPPED_AT, True)
+    run["same_hour_processes"] = {
+        **{plan: processes["explorer"][key] for plan, key in PLANS.items()},
+        "training_loop_wall_seconds": processes["training_loop_wall_seconds"],
+        "load_average_before": processes["load_average_before"],
+        "load_average_after": processes["load_average_after"],
+    }
+    run.update(
+        image=image,
+        image_size_mb=round(image_tools.size_bytes(image) / 1e6),
+        cpu_limit=1,
+        memory_limit=CONTAINER_MEMORY,
+        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        torch=torch.__version__,
+    )
+    result = json.loads(OUT.read_text())
+    result["containers"] = run
+    if earlier:  # the earlier run's headline figures stay beside the new one
+        keep = ("date", "load_average_before", "load_average_after", "training_loop_wall_seconds", "container_peak_mb")
+        summary = {k: earlier[k] for k in keep} | {"same_hour_processes": earlier["same_hour_processes"]}
+        summary["explorer"] = {k: v for k, v in earlier["explorer"].items() if k != "per control"}
+        result["containers_earlier"] = [summary, *result.get("containers_earlier", [])]
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    print("\n".join(_in_containers(run)))
+    return run
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--note"]:
         print(sizing_note(json.loads(OUT.read_text())))
+    elif sys.argv[1:2] == ["--containers"]:
+        containers(*sys.argv[2:3])
     else:
         main(tuple(int(x) for x in sys.argv[1:]) or CLASS_SIZES)

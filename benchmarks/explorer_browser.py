@@ -12,14 +12,13 @@ deliver the action (from its call to that event) is left out and reported separa
 Sentences: eight short test sentences and four of the longest (50-word) `long` sentences.
 Chromium and the kernel share the machine's cores, as on a student's laptop.
 
-Run: ``python benchmarks/explorer_browser.py`` (needs /usr/bin/chromium; writes
+Run: ``python -m benchmarks.explorer_browser`` (needs /usr/bin/chromium; writes
 benchmarks/results/explorer_browser.json).
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -28,15 +27,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from explorer import TARGET_P95_MS, percentile, stats  # benchmarks/explorer.py, beside this script
+from benchmarks.explorer import TARGET_P95_MS, percentile, stats
+from tools import lab
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "explorer_browser.json"
 NOTEBOOK = ROOT / "notebooks" / "08_exploring_attention.ipynb"
-
-_spec = importlib.util.spec_from_file_location("lab", ROOT / "tools" / "lab.py")
-lab = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(lab)
 
 WATCH = """() => {
   const img = document.querySelector('.attention-explorer img.attention-explorer-figure');

@@ -5,14 +5,13 @@ rather than waiting out the cell timeout into the figure) in full mode (the stud
 ``--fast`` for CI's fast mode) and writes the wall-clock seconds per notebook, kernel start
 included, to ``benchmarks/results/notebooks.json`` (or ``notebooks-fast.json``).
 
-Run: ``python benchmarks/notebooks.py [--fast] [--only 07]``
+Run: ``python -m benchmarks.notebooks [--fast] [--only 07]``
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -22,11 +21,10 @@ from pathlib import Path
 import nbformat
 import torch
 
+from tools import nbrun
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-_spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
-nbrun = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nbrun)
 
 
 def run(path: Path) -> float:

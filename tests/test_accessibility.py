@@ -12,7 +12,6 @@ use in tests/test_browser.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -22,19 +21,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from benchmarks import accessibility as axe
+from tools import editions, lab, nbrun
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tool(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-editions = _tool("editions", ROOT / "tools" / "editions.py")
-lab = _tool("lab", ROOT / "tools" / "lab.py")
-axe = _tool("accessibility", ROOT / "benchmarks" / "accessibility.py")
 AUDITED = ("03_scaled_dot_product_attention.ipynb", "08_exploring_attention.ipynb")
 
 
@@ -109,7 +101,6 @@ def test_axe_reading_copy_and_slides(tmp_path, artifacts):
 
     if shutil.which("npm") is None:
         pytest.fail("npm is needed once to vendor reveal.js and MathJax (see tools/offline.py)")
-    nbrun = _tool("nbrun", ROOT / "tools" / "nbrun.py")
     src = tmp_path / "src"
     src.mkdir()
     env = {"TRANSFORMER_LITE_FAST": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}

@@ -12,17 +12,15 @@ into the committed notebook. (Plain Up/Down on a focused list reach the list bec
 keep their keys from JupyterLab's notebook shortcuts: lab.access.focus_style.)
 """
 
-import importlib.util
 import re
 import time
 from pathlib import Path
 
 import pytest
 
+from tools import lab as lab_tools
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("lab", ROOT / "tools" / "lab.py")
-lab_tools = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(lab_tools)
 
 NOTEBOOKS = ROOT / "notebooks"
 BENIGN_CONSOLE = (

@@ -1,20 +1,17 @@
 """The teaching kit: slides and HTML from the instructor notebooks, and the
 notebook conventions (docs/CONTRIBUTING-NOTEBOOKS.md) that those builds rely on."""
 
-import importlib.util
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tools import editions
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
-
-_spec = importlib.util.spec_from_file_location("editions", ROOT / "tools" / "editions.py")
-editions = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(editions)
 
 
 def _read(path):

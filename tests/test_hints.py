@@ -19,14 +19,12 @@ import nbformat
 import pytest
 import torch
 
+from tools import workspace
 from transformer_lite.exercises.help import SOLUTIONS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-_spec = importlib.util.spec_from_file_location("workspace", ROOT / "tools" / "workspace.py")
-workspace = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(workspace)
 
 
 def _squeeze(text: str) -> str:
@@ -86,7 +84,7 @@ def test_no_hint_holds_a_line_of_the_solution(module, number, key):
 
 
 def test_solutions_module_is_current():
-    assert workspace.solutions_current(), "run `python tools/workspace.py solutions`"
+    assert workspace.solutions_current(), "run `python -m tools.workspace solutions`"
 
 
 def test_hint_levels_print_in_order_and_point_onwards(capsys):

@@ -10,16 +10,14 @@ hub stop cleanly: exit code 0, no process left behind. Needs `jupyterhub` (dev e
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
 import pytest
 
+from tools import classhub
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("classhub", ROOT / "tools" / "classhub.py")
-classhub = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(classhub)
 
 STUDENTS = ["ada", "bob", "cy"]
 BUDGET_S = 180
@@ -180,9 +178,30 @@ def test_teaching_guide_quotes_the_measured_sizing():
     """The sizing lines of notebooks/TEACHING.md are the ones benchmarks/class_load.py derives from its JSON."""
     import json
 
-    spec = importlib.util.spec_from_file_location("class_load", ROOT / "benchmarks" / "class_load.py")
-    class_load = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(class_load)
+    from benchmarks import class_load
+
     result = json.loads(class_load.OUT.read_text())
     assert [r["students"] for r in result["runs"] if r["capped"]] == list(class_load.CLASS_SIZES)
     assert class_load.sizing_note(result) in (ROOT / "notebooks" / "TEACHING.md").read_text()
+
+
+def test_zero_to_jupyterhub_values_are_the_measured_limits():
+    """deploy/jupyterhub/zero-to-jupyterhub/config.yaml gives each student the CPU and memory limits the class
+    ran under in containers of the course image (benchmarks/class_load.py --containers), with room above what
+    a student's container used, and names an image built from deploy/jupyterhub/Dockerfile."""
+    import json
+
+    import yaml
+
+    from benchmarks import class_load
+
+    measured = json.loads(class_load.OUT.read_text())["containers"]
+    text = (ROOT / "deploy/jupyterhub/zero-to-jupyterhub/config.yaml").read_text()
+    single = yaml.safe_load(text)["singleuser"]
+    units = {"G": 2**30, "M": 2**20}
+    limit, guarantee = (int(single["memory"][k][:-1]) * units[single["memory"][k][-1]] for k in ("limit", "guarantee"))
+    assert single["cpu"]["limit"] == measured["cpu_limit"] == 1
+    assert single["memory"]["limit"] == measured["memory_limit"]
+    assert measured["container_peak_mb"]["max"] < 0.6 * 1024  # "peaked under 0.6 GB" (the values' comment)
+    assert measured["container_peak_mb"]["max"] * 2**20 < guarantee <= limit
+    assert single["image"]["name"].endswith("/transformer-lite") and "deploy/jupyterhub/Dockerfile" in text

@@ -3,22 +3,18 @@ cycles (function-level imports included), ``model/`` self-contained (torch, the 
 library and itself), nothing importing a higher layer (model <- top-level <- measure <- lab <-
 exercises), ipywidgets only in ``lab/``, no module over 400 lines."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from tools import import_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def graph_tool():
-    spec = importlib.util.spec_from_file_location("import_graph", ROOT / "tools" / "import_graph.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["import_graph"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return import_graph
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ Each notebook autogrades within 60 s (measured and printed per notebook)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import time
 from datetime import datetime
@@ -18,10 +17,9 @@ import pytest
 pytest.importorskip("nbgrader")
 from nbgrader.api import Gradebook  # noqa: E402
 
+from tools import assignments  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("assignments", ROOT / "tools" / "assignments.py")
-assignments = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(assignments)
 
 
 def _graded_code_cells(nb) -> list:
@@ -158,3 +156,19 @@ def test_make_student_is_the_release(tmp_path):
     editions = (ROOT / "tools" / "editions.py").read_text()
     assert "def student_notebook" not in editions
     shutil.rmtree(tmp_path)
+
+
+def test_autograde_kernels_use_the_course_client(tmp_path):
+    """The course's nbgrader_config.py selects the kernel client with the stall fix (issue 13) by name, and
+    nbgrader's Execute preprocessor builds its kernels' clients from it: no patched nbclient."""
+    from nbgrader.preprocessors import Execute
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from transformer_lite.exercises.autograde import CourseKernelClient, RearmedChannel
+
+    (tmp_path / "nbgrader_config.py").write_text(assignments.CONFIG)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    execute = Execute(config=config)
+    client = execute.kernel_manager_class(config=execute.config).client()  # as nbclient makes it
+    assert type(client) is CourseKernelClient and client.shell_channel_class is RearmedChannel
+    assert execute.timeout == 60

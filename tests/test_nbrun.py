@@ -1,21 +1,22 @@
-"""tools/nbrun.py fails fast, with a diagnostic, when kernel and client both sit idle (issue 13)."""
+"""tools/nbrun.py fails fast, with a diagnostic, when kernel and client both sit idle (issue 13); the course's
+kernel client (transformer_lite.exercises.autograde, nbgrader's too) re-arms the wake-up a raw send swallows."""
 
 import asyncio
-import importlib.util
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import nbformat
 import zmq
 import zmq.asyncio
+from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_client.session import Session
+
+from tools import nbrun
+from transformer_lite.exercises.autograde import RearmedChannel
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
-nbrun = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nbrun)
 
 # The kernel sends its first execute_reply, then drops every later one: the next cell runs, the
 # kernel goes idle, and the client waits for a reply that never comes (the shape of the stall).
@@ -41,12 +42,10 @@ def notebook(tmp_path, *sources) -> Path:
 # In its own process: the stalled run is abandoned mid-cell, and once that left pytest's interpreter
 # unable to parse (a CPython 3.11 "AST constructor recursion depth mismatch" at session end).
 RUN_ONE = """
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("nbrun", sys.argv[1])
-nbrun = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(nbrun)
+import sys
+from tools import nbrun
 try:
-    nbrun.run_notebook(sys.argv[2], idle_limit=3, timeout=120)
+    nbrun.run_notebook(sys.argv[1], idle_limit=3, timeout=120)
 except nbrun.NotebookStalled as stalled:
     print(stalled)
     sys.exit(3)
@@ -57,7 +56,8 @@ def test_a_stall_fails_fast_with_a_diagnostic(tmp_path):
     path = notebook(tmp_path, DROP_REPLIES, "answer = 6 * 7  # its reply is dropped", "print('never reached')")
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-c", RUN_ONE, str(ROOT / "tools" / "nbrun.py"), str(path)],
+        [sys.executable, "-c", RUN_ONE, str(path)],
+        cwd=ROOT,  # python -c imports from the working directory: tools/
         capture_output=True,
         text=True,
         timeout=120,
@@ -76,12 +76,15 @@ def test_a_busy_kernel_is_not_a_stall(tmp_path):
     path = notebook(tmp_path, "import time\ntime.sleep(5)  # silent, busy", "print('done')")
     ran = nbrun.run_notebook(path, idle_limit=1.5, timeout=60)
     assert ran.nb.cells[1].outputs[0]["text"] == "done\n"
+    client = ran.kernel_manager_class().client()  # how the run made its kernel client
+    assert isinstance(client, nbrun.WatchedKernelClient) and issubclass(client.shell_channel_class, RearmedChannel)
 
 
 async def _reply_waits(rearm: bool, timeout_ms: int = 3000) -> tuple[int, float]:
-    """The root cause on two bare sockets: the client polls its DEALER for a reply; the reply lands
-    while the loop is busy; then a raw send on the same socket (what Session.send does for nbclient's
-    Output-widget comm_msg) consumes the wake-up. Returns (events, seconds the poll still took)."""
+    """The root cause on a kernel's socket and a client's channel: the client polls its DEALER for a reply;
+    the reply lands while the loop is busy; then the channel sends on the same socket (Session.send's raw
+    send, as for nbclient's Output-widget comm_msg), which consumes the wake-up unless the channel re-arms
+    it (RearmedChannel). Returns (events, seconds the poll still took)."""
     ctx = zmq.asyncio.Context()
     kernel = zmq.Context.instance().socket(zmq.ROUTER)
     port = kernel.bind_to_random_port("tcp://127.0.0.1")
@@ -94,10 +97,9 @@ async def _reply_waits(rearm: bool, timeout_ms: int = 3000) -> tuple[int, float]
         await asyncio.sleep(0.1)
         kernel.send_multipart([ident, b"execute_reply"])
         time.sleep(0.2)  # the reply arrives while the loop is busy elsewhere
-        channel = types.SimpleNamespace(socket=client, send=zmq.Socket.shadow(client.underlying).send)
-        if rearm:
-            nbrun.WatchedClient._rearm_after_send(channel)
-        channel.send(b"comm_msg")
+        session = Session()
+        channel = (RearmedChannel if rearm else AsyncZMQSocketChannel)(client, session)
+        channel.send(session.msg("comm_msg", {}))
         start = time.monotonic()
         events = await waiting
         return events, time.monotonic() - start

@@ -3,7 +3,6 @@ claim of docs/claims.md holds on the values it records (issue 11); every noteboo
 
 TRANSFORMER_LITE_NOTEBOOKS_FAST=1 runs them in fast mode for local iteration only: the claims are then not checked."""
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -11,12 +10,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools import nbrun  # the one notebook runner: watchdog + stall fix (issue 13)
 from transformer_lite.claims import failed_claims, load_claims_table, read_claims
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("nbrun", ROOT / "tools" / "nbrun.py")
-nbrun = importlib.util.module_from_spec(_spec)  # the one notebook runner: watchdog + stall fix (issue 13)
-_spec.loader.exec_module(nbrun)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CLAIMS_TABLE = ROOT / "docs" / "claims.md"
 RECORDS: dict[str, dict] = {}  # notebook number -> the claims it recorded in this session (for cross-notebook claims)

@@ -8,20 +8,15 @@ than one slide, and figures are there.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
 
+from tools import editions, lab
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "05_positional_encoding.ipynb"
-_spec = importlib.util.spec_from_file_location("editions", ROOT / "tools" / "editions.py")
-editions = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(editions)
-_spec = importlib.util.spec_from_file_location("lab", ROOT / "tools" / "lab.py")
-lab = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(lab)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from pathlib import Path
@@ -21,20 +20,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools import lab as lab_tools
+from tools import workspace
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 WALKED = ["03_scaled_dot_product_attention", "06_encoder_decoder_stacks"]
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-workspace = _load("workspace")
-lab_tools = _load("lab")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Build the nbgrader course from the instructor notebooks: ``make assignments`` (and ``make student``).
 
-    python tools/assignments.py --out build/course  # nbgrader_config.py, nbrun.py, source/<stem>/<stem>.ipynb, release/
+    python -m tools.assignments --out build/course  # nbgrader_config.py, source/<stem>/<stem>.ipynb, release/
 
 One assignment per notebook, named by its file stem (``03_scaled_dot_product_attention``). The instructor
 notebooks in ``notebooks/`` are the source: their exercise cells carry nbgrader metadata (solution cells,
@@ -19,16 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/, however this file was loaded
-from editions import NOTEBOOKS_DIR, notebooks  # noqa: E402  (the course notebooks, in order)
+from .editions import NOTEBOOKS_DIR, notebooks  # the course notebooks, in order
 
-ROOT = Path(__file__).resolve().parent.parent
-NBRUN = ROOT / "tools" / "nbrun.py"
 COURSE_ID = "transformer-lite"
+# nbgrader imports it by name when it starts a kernel (a string here: building the release needs no torch).
+CLIENT_CLASS = "transformer_lite.exercises.autograde.CourseKernelClient"
 
 # What a student's stub says: the task, never the solution (the markdown above each cell names the task).
-CONFIG = (
-    f'''"""nbgrader configuration of the transformer-lite course (written by tools/assignments.py)."""
+CONFIG = f'''"""nbgrader configuration of the transformer-lite course (written by tools/assignments.py)."""
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "{COURSE_ID}"
@@ -41,34 +39,10 @@ c.ClearSolutions.text_stub = "Your answer here."
 # Under grading nothing trains: the slowest cell (imports, loading checkpoints) takes seconds. The limit also
 # bounds a missed zmq wake-up in the client (issue 13: the wait then ends at the limit, with the reply).
 c.Execute.timeout = 60
+# nbclient, which runs the notebooks for nbgrader, can miss a kernel's reply when an ipywidgets Output widget
+# changes mid-cell (issue 13); the course's kernel client re-arms the socket's wake-up after each send.
+c.AsyncKernelManager.client_class = "{CLIENT_CLASS}"
 '''
-    + """
-# nbgrader runs notebooks through nbclient, which can miss a reply: when an ipywidgets Output widget changes
-# mid-cell, nbclient answers on the shell socket with a raw send that swallows the socket's wake-up, and the
-# reply then waits for the timeout (issue 13). The fix is tools/nbrun.py's (the runner the tests use),
-# copied beside this file: WatchedClient._rearm_after_send re-arms the wake-up after each send.
-import importlib.util  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from nbclient import NotebookClient  # noqa: E402
-from nbclient.util import run_sync  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("nbrun", Path(__file__).resolve().with_name("nbrun.py"))
-_nbrun = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_nbrun)
-_start_kernel_client = NotebookClient.async_start_new_kernel_client
-
-
-async def _start_kernel_client_rearmed(self):
-    kc = await _start_kernel_client(self)
-    _nbrun.WatchedClient._rearm_after_send(kc.shell_channel)
-    return kc
-
-
-NotebookClient.async_start_new_kernel_client = _start_kernel_client_rearmed
-NotebookClient.start_new_kernel_client = run_sync(_start_kernel_client_rearmed)
-"""
-)
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
@@ -83,12 +57,10 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def build_course(out: Path, src: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[str]:
-    """Write ``out``/nbgrader_config.py (with tools/nbrun.py beside it, which it loads) and
-    source/<stem>/<stem>.ipynb for each notebook, then generate every assignment into ``out``/release.
-    Returns the assignment names."""
+    """Write ``out``/nbgrader_config.py and source/<stem>/<stem>.ipynb for each notebook, then generate every
+    assignment into ``out``/release. Returns the assignment names."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
-    shutil.copy2(NBRUN, out / "nbrun.py")
     names = []
     for path in notebooks(src):
         if only and path.stem not in only:

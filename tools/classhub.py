@@ -2,7 +2,9 @@
 
 ``ClassHub(workdir, students)`` starts ``jupyterhub`` with deploy/jupyterhub/jupyterhub_config.py
 on free loopback ports (a shared password, each student's home under ``workdir/homes``), and
-``configurable-http-proxy`` from ``.venv/node`` (``make hub-deps``). ``hub.login(name)`` logs a
+``configurable-http-proxy`` from ``.venv/node`` (``make hub-deps``). ``accounts={name: password}``
+instead: students are system accounts, logged in by PAM, each server run as its student;
+``image=TAG``: each server is a container of the course image (DockerSpawner). ``hub.login(name)`` logs a
 student in through the login form and asks the hub for an API token; ``Student.start()`` then
 ``Student.wait_ready()`` start their server; ``Student.kernel()`` opens a kernel on it and
 ``Kernel.run(code)`` runs code over the kernel's websocket, all through the hub's proxy, as a browser would.
@@ -23,22 +25,11 @@ from pathlib import Path
 
 import requests
 
+from .lab import free_port  # a free loopback port (tests/test_hub.py uses it too)
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 PROXY_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"
-
-
-def _lab():
-    """tools/lab.py (stdlib-only at import), whichever way this file was loaded."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lab", Path(__file__).resolve().with_name("lab.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-free_port = _lab().free_port  # a free loopback port (tests/test_hub.py uses it too)
 
 
 class KernelError(RuntimeError):
@@ -116,7 +107,14 @@ class Student:
         assert r.status_code in (201, 202), f"spawn {self.name}: {r.status_code} {r.text}"
 
     def wait_ready(self, timeout: float = 120) -> None:
-        self._wait(lambda server: server and server.get("ready"), timeout, "start")
+        """Wait until the server is up; fail at once when its spawn failed (the hub drops the server)."""
+
+        def ready(server):
+            if not server:
+                raise RuntimeError(f"{self.name}'s server failed to start:\n{self.hub.log_tail()}")
+            return server.get("ready")
+
+        self._wait(ready, timeout, "start")
 
     def stop(self, timeout: float = 60) -> None:
         r = self.hub_api("DELETE", f"users/{self.name}/server")
@@ -141,12 +139,24 @@ class Student:
 class ClassHub:
     """A running hub on loopback ports; a context manager that stops it (and every server) on exit."""
 
-    def __init__(self, workdir: Path, students: list[str], cpus: float = 1):
+    def __init__(
+        self,
+        workdir: Path,
+        students: list[str],
+        cpus: float = 1,
+        *,
+        accounts: dict[str, str] | None = None,
+        image: str | None = None,
+        memory: str = "1G",
+        env: dict[str, str] | None = None,
+    ):
         self.workdir, self.students = Path(workdir), list(students)
+        self.accounts = accounts
         self.password = secrets.token_hex(12)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "CONFIGPROXY_"))}
+        extra_env = env
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "CONFIGPROXY_", "CLASS_HUB_"))}
         env.update(
             PATH=os.pathsep.join([str(PROXY_BIN), str(Path(sys.executable).parent), env.get("PATH", "")]),
             CLASS_HUB_STATE=str(self.workdir / "state"),
@@ -154,11 +164,17 @@ class ClassHub:
             CLASS_HUB_API_URL=f"http://127.0.0.1:{free_port()}",
             CLASS_HUB_PROXY_API=f"http://127.0.0.1:{free_port()}",
             CLASS_HUB_STUDENTS=",".join(self.students),
-            CLASS_HUB_PASSWORD=self.password,
-            CLASS_HUB_HOMES=str(self.workdir / "homes"),
             CLASS_HUB_CPUS=str(cpus),
+            CLASS_HUB_MEMORY=memory,
             CLASS_HUB_MAX_SERVERS=str(max(40, len(self.students))),
         )
+        if accounts is None:  # a workshop: one shared password; homes in the work folder unless in containers
+            env["CLASS_HUB_PASSWORD"] = self.password
+            if image is None:
+                env["CLASS_HUB_HOMES"] = str(self.workdir / "homes")
+        if image is not None:
+            env["CLASS_HUB_IMAGE"] = image
+        env.update(extra_env or {})
         self.env = env
         self.process: subprocess.Popen | None = None
 
@@ -211,7 +227,9 @@ class ClassHub:
         session = requests.Session()
         page = session.get(f"{self.url}hub/login", timeout=30)
         xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
-        form = {"username": name, "password": password or self.password, "_xsrf": xsrf}
+        if password is None:
+            password = self.accounts[name] if self.accounts is not None else self.password
+        form = {"username": name, "password": password, "_xsrf": xsrf}
         r = session.post(f"{self.url}hub/login", data=form, timeout=30, allow_redirects=False)
         if r.status_code != 302:
             raise PermissionError(f"login as {name}: {r.status_code}")

@@ -1,7 +1,7 @@
 """Build the course's editions from the instructor notebooks in ``notebooks/``.
 
-    python tools/editions.py slides  --out build/slides    # reveal.js slides, one file per notebook
-    python tools/editions.py html    --out build/html      # executed (full mode) HTML + index.html
+    python -m tools.editions slides  --out build/slides    # reveal.js slides, one file per notebook
+    python -m tools.editions html    --out build/html      # executed (full mode) HTML + index.html
 
 The student edition is nbgrader's release: ``make assignments`` / ``make student`` (tools/assignments.py).
 
@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from . import offline
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
@@ -52,7 +54,6 @@ def build_slides(
 
     exporter = SlidesExporter()
     out.mkdir(parents=True, exist_ok=True)
-    offline = _offline()
     offline.configure(exporter, offline.vendor(out))
     if reveal_prefix:
         exporter.reveal_url_prefix = reveal_prefix
@@ -69,21 +70,6 @@ def build_slides(
     return written
 
 
-def _sibling(name: str):
-    """The module tools/<name>.py, whichever way this file was loaded (as a script or by path)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _offline():
-    """tools/offline.py: vendored scripts for pages that need no network."""
-    return _sibling("offline")
-
-
 # ---- static HTML -------------------------------------------------------------------------
 def execute(nb, path: Path, timeout: int = 900):
     """Run ``nb`` (read from the notebook file ``path``) top to bottom in a fresh kernel whose working
@@ -91,7 +77,8 @@ def execute(nb, path: Path, timeout: int = 900):
     whole step budgets): nothing a reader sees comes from fast mode. A stall report names ``path``."""
     env = {k: v for k, v in os.environ.items() if k != "TRANSFORMER_LITE_FAST"}  # the kernel's environment
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
-    nbrun = _sibling("nbrun")  # the one notebook runner: fails fast on a stall (issue 13)
+    from . import nbrun  # the one notebook runner: fails fast on a stall (issue 13); needs the package
+
     nbrun.run_notebook(path, nb=nb, env=env, timeout=timeout)
     return nb
 
@@ -105,7 +92,6 @@ def build_html(out: Path, src: Path = NOTEBOOKS_DIR, run: bool = True) -> list[P
 
     exporter = HTMLExporter()
     out.mkdir(parents=True, exist_ok=True)
-    offline = _offline()
     offline.configure(exporter, offline.vendor(out))
     written, entries = [], []
     for path in notebooks(src):

@@ -1,8 +1,8 @@
 """The package's import graph, read from the source (every ``import``, function-level ones too).
 
-    python tools/import_graph.py                 # modules, arrows, cycles, layer-rule breaks
-    python tools/import_graph.py --arrows        # and every arrow
-    python tools/import_graph.py --root /tmp/old-checkout/transformer_lite
+    python -m tools.import_graph                 # modules, arrows, cycles, layer-rule breaks
+    python -m tools.import_graph --arrows        # and every arrow
+    python -m tools.import_graph --root /tmp/old-checkout/transformer_lite
 
 The layers (``tests/test_layout.py`` asserts them): ``model`` (only torch, the standard library
 and itself) <- the top-level modules <- ``measure`` <- ``lab`` <- ``exercises``; a module may

@@ -3,11 +3,12 @@
 ``run_notebook(path)`` executes a notebook top to bottom in a fresh kernel, like nbclient's
 ``NotebookClient.execute``, with two additions:
 
-- the fix: after each send on the shell channel the client re-arms the socket's wake-up (see
-  ``WatchedClient._rearm_after_send``: the cause of the stall seen on notebook 03, where a reply sat
-  unread in the client's socket while the client slept until the 600 s cell timeout), and it reads
-  its shell and iopub sockets in slices of ``poll_slice`` seconds: a zmq.asyncio poll ends with a
-  plain ``poll(0)`` when it times out, so any other missed wake-up costs at most one slice.
+- the fix: the kernel client re-arms the shell socket's wake-up after each send
+  (:class:`transformer_lite.exercises.autograde.RearmedChannel`, which nbgrader's autograder uses too: the
+  cause of the stall seen on notebook 03, where a reply sat unread in the client's socket while the client
+  slept until the 600 s cell timeout), and it reads its shell and iopub sockets in slices of ``poll_slice``
+  seconds: a zmq.asyncio poll ends with a plain ``poll(0)`` when it times out, so any other missed wake-up
+  costs at most one slice.
 - a watchdog: when no message has arrived for ``idle_limit`` seconds it asks the kernel, from a
   second client, for ``kernel_info``. A reply means the kernel is idle while the client still waits
   for its cell: a stall. The run then fails at once with :class:`NotebookStalled`, whose message
@@ -18,6 +19,8 @@
 
 ``poll_slice=None`` turns both off (the stress script uses that to reproduce the stall).
 """
+
+from __future__ import annotations
 
 import asyncio
 import collections
@@ -32,9 +35,12 @@ from pathlib import Path
 import nbformat
 import zmq
 import zmq.asyncio
-from jupyter_client import AsyncKernelClient
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
+from traitlets import Type, default
+
+from transformer_lite.exercises.autograde import CourseKernelClient, RearmedChannel
 
 IDLE_LIMIT = 60.0  # seconds without any message, kernel idle -> stall
 POLL_SLICE = 1.0  # seconds; longest wait on one socket poll
@@ -44,10 +50,67 @@ class NotebookStalled(RuntimeError):
     """The kernel is idle and the client waits for a message that does not come."""
 
 
+class WatchedChannel(RearmedChannel):
+    """A kernel channel that tells its :class:`WatchedClient` about every message it reads and, when the client
+    hardens its reads (``poll_slice`` set), re-arms after sends and polls in slices."""
+
+    watcher = None  # the WatchedClient reading this channel, once its kernel client has started
+    name = ""
+
+    def watch(self, watcher: WatchedClient, name: str) -> None:
+        self.watcher, self.name = watcher, name
+
+    @property
+    def rearm(self) -> bool:
+        return self.watcher is None or self.watcher.poll_slice is not None
+
+    async def get_msg(self, timeout=None):
+        watcher = self.watcher
+        if watcher is None or watcher.poll_slice is None:
+            msg = await super().get_msg(timeout=timeout)
+        else:
+            msg = await self._sliced(watcher, timeout)
+        if watcher is not None:
+            watcher.note(self.name, msg)
+        return msg
+
+    async def _sliced(self, watcher, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            step = watcher.poll_slice if left is None else min(watcher.poll_slice, left)
+            start = time.monotonic()
+            if await self.socket.poll(int(step * 1000)):
+                waited = time.monotonic() - start
+                if step == watcher.poll_slice and waited >= 0.999 * step:
+                    watcher.late_wakeups.append((self.name, round(waited, 3)))
+                return await self._recv()
+            if left is not None and left <= step:
+                from queue import Empty
+
+                raise Empty
+
+
+class WatchedKernelClient(CourseKernelClient):
+    """The course's kernel client with watched shell and iopub channels."""
+
+    shell_channel_class = Type(WatchedChannel)
+    iopub_channel_class = Type(WatchedChannel)
+
+
+class WatchedKernelManager(AsyncKernelManager):
+    """A kernel manager whose clients are :class:`WatchedKernelClient`."""
+
+    @default("client_factory")
+    def _watched_client(self):
+        return WatchedKernelClient
+
+
 class WatchedClient(NotebookClient):
     """NotebookClient that records every message it reads and the cell it is running."""
 
     def __init__(self, nb, *, poll_slice=POLL_SLICE, **kw):
+        kw.setdefault("kernel_manager_class", WatchedKernelManager)
         super().__init__(nb, **kw)
         self.poll_slice = poll_slice
         self.last_messages = collections.deque(maxlen=8)
@@ -60,63 +123,19 @@ class WatchedClient(NotebookClient):
         self.cell_index = cell_index
         self.last_seen = time.monotonic()
 
+    def note(self, channel: str, msg: dict) -> None:
+        """A message read on ``channel`` (its channel calls this)."""
+        self.last_seen = time.monotonic()
+        content = msg.get("content", {})
+        self.last_messages.append(
+            (round(time.time(), 3), channel, msg["header"]["msg_type"], content.get("execution_state", ""))
+        )
+
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
-        for name in ("shell_channel", "iopub_channel"):
-            self._watch(getattr(kc, name), name.split("_")[0])
-        if self.poll_slice is not None:
-            self._rearm_after_send(kc.shell_channel)
+        for name in ("shell", "iopub"):
+            getattr(kc, f"{name}_channel").watch(self, name)
         return kc
-
-    @staticmethod
-    def _rearm_after_send(channel):
-        """The root cause of the stall. Session.send writes on a blocking shadow of the asyncio shell
-        socket; that raw send lets libzmq consume the socket's edge-triggered wake-up, so a reply
-        arriving meanwhile sits unread while the client's poll sleeps. nbclient sends on the shell
-        channel in the middle of a cell when an ipywidgets Output widget changes (OutputWidget sends
-        a comm_msg back), so widget cells hit it. Reading EVENTS through the asyncio socket makes
-        pyzmq look again and wake the poll."""
-        send = channel.send
-
-        def send_and_rearm(msg):
-            send(msg)
-            channel.socket.get(zmq.EVENTS)
-
-        channel.send = send_and_rearm
-
-    def _watch(self, channel, name):
-        """Wrap ``channel.get_msg``: note each message, and poll in slices when hardening is on."""
-        original = channel.get_msg
-
-        async def get_msg(timeout=None):
-            if self.poll_slice is None:
-                msg = await original(timeout=timeout)
-            else:
-                msg = await self._sliced(channel, name, timeout)
-            self.last_seen = time.monotonic()
-            content = msg.get("content", {})
-            self.last_messages.append(
-                (round(time.time(), 3), name, msg["header"]["msg_type"], content.get("execution_state", ""))
-            )
-            return msg
-
-        channel.get_msg = get_msg
-
-    async def _sliced(self, channel, name, timeout):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            step = self.poll_slice if left is None else min(self.poll_slice, left)
-            start = time.monotonic()
-            if await channel.socket.poll(int(step * 1000)):
-                waited = time.monotonic() - start
-                if step == self.poll_slice and waited >= 0.999 * step:
-                    self.late_wakeups.append((name, round(waited, 3)))
-                return await channel._recv()
-            if left is not None and left <= step:
-                from queue import Empty
-
-                raise Empty
 
 
 def _pending(client) -> dict:
@@ -242,7 +261,7 @@ def run_notebook(
     return client
 
 
-if __name__ == "__main__":  # python tools/nbrun.py NOTEBOOK...: run each, print the time taken
+if __name__ == "__main__":  # python -m tools.nbrun NOTEBOOK...: run each, print the time taken
     for name in sys.argv[1:]:
         t0 = time.perf_counter()
         ran = run_notebook(name)

@@ -4,7 +4,7 @@ One process executes notebooks back to back, like one pytest session of tests/te
 (fast mode, the same NotebookClient settings), and writes one JSON line per execution:
 notebook, seconds, outcome (ok / error / stall), and for a stall the diagnostic.
 
-  nice -n 10 .venv/bin/python tools/stress_notebooks.py --runs 100 --shape test --out runs.jsonl
+  nice -n 10 .venv/bin/python -m tools.stress_notebooks --runs 100 --shape test --out runs.jsonl
 
 --shape test:  ``NotebookClient(...).execute()`` exactly as the test did before tools/nbrun.py; a
                watchdog thread reports a stall when no message has arrived for --idle seconds while
@@ -18,17 +18,16 @@ import asyncio
 import itertools
 import json
 import os
-import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+import nbformat
+import zmq
 
-import nbformat  # noqa: E402
-import nbrun  # noqa: E402
-import zmq  # noqa: E402
+from . import nbrun
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LIGHT = ("03", "04", "05", "00")
 

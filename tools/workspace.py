@@ -1,8 +1,8 @@
 """The student's workspace: what ``make lab`` opens, made from nbgrader's release and never overwritten.
 
-    python tools/workspace.py open                  # work/: the student edition of every notebook not there yet
-    python tools/workspace.py restore 03            # work/03_*.ipynb pristine again; the old one -> work/backups/
-    python tools/workspace.py solutions [--check]   # transformer_lite/exercises/solutions.py from the notebooks
+    python -m tools.workspace open                  # work/: the student edition of every notebook not there yet
+    python -m tools.workspace restore 03            # work/03_*.ipynb pristine again; the old one -> work/backups/
+    python -m tools.workspace solutions [--check]   # transformer_lite/exercises/solutions.py from the notebooks
 
 ``open`` copies nbgrader's release (tools/assignments.py builds it, into build/workspace/<edition>/) of each
 notebook that the workspace lacks: stubs where the solutions are, no hidden tests, "Your answer here."
@@ -18,14 +18,12 @@ import argparse
 import hashlib
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/, however this file was loaded
-from assignments import build_course  # noqa: E402
-from editions import notebooks  # noqa: E402
+from .assignments import build_course
+from .editions import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ".workspace.json"  # what each copy was made from: the source's sha256
@@ -168,7 +166,7 @@ def solutions_module(src: Path = ROOT / "notebooks") -> str:
     table = solutions_from_notebooks(src)
     lines = [
         '"""The worked solutions that ``nbNN.solution("<exercise>")`` prints: each exercise\'s function from the',
-        "teacher's copy of its notebook. Written by ``python tools/workspace.py solutions`` from the notebooks'",
+        "teacher's copy of its notebook. Written by ``python -m tools.workspace solutions`` from the notebooks'",
         'solution cells; tests/test_hints.py checks that it is current. Do not edit by hand."""',
         "",
         "SOLUTIONS = {",
@@ -214,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         if args.check:
             if not solutions_current(src):
-                raise SystemExit(f"{SOLUTIONS_MODULE} is not current: run `python tools/workspace.py solutions`")
+                raise SystemExit(f"{SOLUTIONS_MODULE} is not current: run `python -m tools.workspace solutions`")
         else:
             SOLUTIONS_MODULE.write_text(solutions_module(src), encoding="utf-8")
             print(f"wrote {SOLUTIONS_MODULE.relative_to(ROOT)}")

@@ -14,15 +14,22 @@
 #                       unset: system accounts (PAM) and one system user per student
 #   CLASS_HUB_HOMES     set: every student's server runs as the hub's user with home CLASS_HUB_HOMES/<name>
 #                       (SimpleLocalProcessSpawner: no isolation between students' files on disk; tests only)
+#   CLASS_HUB_IMAGE     set: every student's server runs in a container of this image (DockerSpawner, the
+#                       course image of deploy/jupyterhub/Dockerfile) on the host's network, limits enforced
 #   CLASS_HUB_CPUS      CPUs per student (1; 0 for none); the course reads it (CPU_LIMIT) to cap torch's threads
 #   CLASS_HUB_MEMORY    memory per student (1G); see below for enforcement
 #   CLASS_HUB_MAX_SERVERS  servers running at once (40)
 #
 # Limits. The local process spawner hands cpu_limit/mem_limit to each server as CPU_LIMIT/MEM_LIMIT
 # (transformer_lite.config.cpu_quota() caps torch's threads from it) but cannot enforce them. To
-# enforce them on one machine use The Littlest JupyterHub (systemdspawner: a cgroup per user), which
-# reads the same numbers (`tljh-config set limits.cpu 1`, `limits.memory 1G`); on Kubernetes use
-# zero-to-jupyterhub/config.yaml. benchmarks/class_load.py measured what a student needs.
+# enforce them on one machine use containers (CLASS_HUB_IMAGE: docker enforces both) or The Littlest
+# JupyterHub (systemdspawner: a cgroup per user), which reads the same numbers (`tljh-config set limits.cpu
+# 1`, `limits.memory 1G`); on Kubernetes use zero-to-jupyterhub/config.yaml. benchmarks/class_load.py
+# measured what a student needs.
+#
+# nbgrader's exchange (notebooks/TEACHING.md, "Grading with nbgrader"): the students' servers run nbgrader's
+# assignment list (fetch, submit, feedback) when nbgrader is installed beside them; its settings come from a
+# global nbgrader_config.py (/etc/jupyter, or a folder in JUPYTER_CONFIG_PATH, which the servers keep).
 import os
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
@@ -53,7 +60,29 @@ c.Authenticator.admin_users = set(admins)
 c.Authenticator.allow_all = not roster
 
 # Students' servers.
-if env("CLASS_HUB_HOMES"):
+if env("CLASS_HUB_IMAGE"):
+    from dockerspawner import DockerSpawner
+    from jupyterhub.utils import random_port
+
+    class HostNetworkSpawner(DockerSpawner):
+        """DockerSpawner on the host's network (a daemon with no bridge works): each container's server
+        listens on 127.0.0.1 at a free port of its own, where the hub finds it (DockerSpawner's documented
+        override of get_ip_and_port for host networking)."""
+
+        async def start(self):
+            self.port = random_port()
+            return await super().start()
+
+        async def get_ip_and_port(self):
+            return self.host_ip, self.port
+
+    c.JupyterHub.spawner_class = HostNetworkSpawner
+    c.DockerSpawner.image = env("CLASS_HUB_IMAGE")
+    c.DockerSpawner.network_name = "host"
+    c.DockerSpawner.ip = c.DockerSpawner.host_ip = "127.0.0.1"
+    c.DockerSpawner.use_internal_ip = True  # no port bindings: a host-network container publishes none
+    c.DockerSpawner.remove = True  # a stopped server's container goes (the student's files too: mount volumes)
+elif env("CLASS_HUB_HOMES"):
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(env("CLASS_HUB_HOMES"), "{username}")
 else:
@@ -61,7 +90,11 @@ else:
 c.Spawner.default_url = "/lab"
 c.Spawner.cpu_limit = float(env("CLASS_HUB_CPUS", "1")) or None  # 0: no limit (torch takes every core)
 c.Spawner.mem_limit = env("CLASS_HUB_MEMORY", "1G")
-c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "TRANSFORMER_LITE_FAST", "MPLBACKEND"]
+if env("CLASS_HUB_IMAGE"):  # a container has its own PATH and environment (the image's)
+    c.Spawner.env_keep = ["TRANSFORMER_LITE_FAST"]
+else:
+    c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "TRANSFORMER_LITE_FAST", "MPLBACKEND"]
+    c.Spawner.env_keep.append("JUPYTER_CONFIG_PATH")  # e.g. a folder with nbgrader's exchange settings
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 90
 c.Spawner.args = [

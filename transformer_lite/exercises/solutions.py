@@ -1,5 +1,5 @@
 """The worked solutions that ``nbNN.solution("<exercise>")`` prints: each exercise's function from the
-teacher's copy of its notebook. Written by ``python tools/workspace.py solutions`` from the notebooks'
+teacher's copy of its notebook. Written by ``python -m tools.workspace solutions`` from the notebooks'
 solution cells; tests/test_hints.py checks that it is current. Do not edit by hand."""
 
 SOLUTIONS = {

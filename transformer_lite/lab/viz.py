@@ -14,8 +14,8 @@ from matplotlib import patheffects
 
 from ..data import alignment_matrix
 from ..grammar import Pair
-from .hangul_font import hangul_ticks, use_hangul_font
 from .access import MARK_DARK, MARK_LIGHT, hex_colour
+from .hangul_font import hangul_ticks, use_hangul_font
 
 MAX_LABELLED_TOKENS = 60  # beyond this, tick labels are thinned so long inputs stay readable
 # The ipywidgets style of every control of lab (demos, browse, stepper, explorer_widget): a label in full,

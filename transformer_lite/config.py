@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .model import checks as check
+from . import checks as check
 
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
 THREADS_ENV_VAR = "TRANSFORMER_LITE_THREADS"

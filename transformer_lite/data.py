@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from . import checks as check
 from .config import DATA_DIR
 from .grammar import (
     CORPUS_DIR_NAME,
@@ -35,7 +36,6 @@ from .grammar import (
     parse_pair,
 )
 from .lexicon import lexicon
-from .model import checks as check
 from .model.attention import padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sacrebleu
 import torch
 
+from .checks import show
 from .data import TranslationDataset, Vocab, collate
 from .decode import translate_ids
 from .grammar import Pair
 from .model.attention import NO_INTERVENTION, Intervention
-from .model.checks import show
 
 # Source-length buckets used in every table and plot. The last is the `long` split.
 LENGTH_BUCKETS = ((3, 9), (10, 19), (20, 30), (31, 50))

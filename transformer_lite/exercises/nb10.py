@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..data import TranslationDataset, collate, load_corpus
-from ..lm import lm_batch
+from ..lm import Translator, lm_batch
 from ..measure.kv_cache import decode_steps
 from ..model.gpt import GPT, GPTConfig
 from ..model.specials import BOS_ID
@@ -39,7 +39,7 @@ def _tiny_gpt_and_batch(n_pairs: int = 4, first: int = 0):
     corpus = load_corpus("fr")
     torch.manual_seed(0)
     config = GPTConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=16, n_heads=2, n_layers=2, d_ff=32)
-    model = GPT(config).eval()
+    model = Translator(GPT(config)).eval()
     with torch.no_grad():
         model.generator_bias.normal_(0, 3.0)  # clear-cut choices from an untrained model
     data = TranslationDataset(corpus["test"][first : first + n_pairs], corpus.src_vocab, corpus.tgt_vocab)
@@ -89,10 +89,10 @@ def check_cached_step(fn, hidden: bool = False):
         def __getattr__(self, name):
             return getattr(model, name)
 
-        def step(self, memory, src_mask, tokens, state, *args):
+        def step(self, memory, src_mask, tokens, state, **kwargs):
             if state is None:
                 calls_without_cache.append(tokens.shape[1])
-            return model.step(memory, src_mask, tokens, state, *args)
+            return model.step(memory, src_mask, tokens, state, **kwargs)
 
     def steps(n):
         memory, state = model.start(batch.src, batch.src_mask)

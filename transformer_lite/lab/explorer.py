@@ -20,13 +20,13 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from .. import checks as check
 from ..config import single_thread
 from ..data import Corpus, alignment_matrix, load_corpus, tokenize
 from ..decode import translate_with_attention
 from ..grammar import Pair
 from ..measure.heads import ablation
 from ..metrics import sentence_score
-from ..model import checks as check
 from ..model.attention import Intervention
 from ..model.specials import EOS
 from ..recipes import load_pretrained, train_recipe

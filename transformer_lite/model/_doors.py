@@ -322,17 +322,19 @@ def attention(q, k, v, mask, dropout_p, scale) -> None:
 
 def keys_values(mha, key, value) -> None:
     """Multi-head attention's key and value: (batch, Lk, d_model) of the module's dtype."""
-    module_input(mha, "key", key, ("d_model", mha.n_heads * mha.d_k))
-    module_input(mha, "value", value, ("d_model", mha.n_heads * mha.d_k))
+    module_input(mha, "key", key, ("d_model", mha.d_model))
+    module_input(mha, "value", value, ("d_model", mha.d_model))
     if key.shape[:2] != value.shape[:2]:
-        raise ValueError(f"key and value need the same (batch, Lk); got {tuple(key.shape)}, {tuple(value.shape)}")
+        raise ValueError(
+            f"key and value need the same length (and batch); got key {tuple(key.shape)}, value {tuple(value.shape)}"
+        )
 
 
 def attend(mha, query, keys_values, mask, intervene) -> None:
     """Multi-head attention's query (batch, Lq, d_model), its keys and values (batch, heads, Lk,
     d_k) for the same batch, a bool mask broadcastable to (batch, heads, Lq, Lk), and what the
     experiment tells it."""
-    module_input(mha, "query", query, ("d_model", mha.n_heads * mha.d_k))
+    module_input(mha, "query", query, ("d_model", mha.d_model))
     if not hasattr(intervene, "head_mask"):
         raise TypeError(f"intervene must be a LayerIntervention (temperature, head_mask); got {show(intervene)}")
     k = keys_values[0]

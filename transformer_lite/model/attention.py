@@ -184,7 +184,8 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, kind: str = "self"):
         super().__init__()
         _doors.heads(d_model, n_heads, dropout)
-        self.n_heads, self.d_k, self.dropout, self.kind = n_heads, d_model // n_heads, dropout, kind
+        self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
+        self.dropout, self.kind = dropout, kind
         self.q_proj = nn.Linear(d_model, d_model)  # W^Q of every head side by side
         self.k_proj = nn.Linear(d_model, d_model)
         self.v_proj = nn.Linear(d_model, d_model)

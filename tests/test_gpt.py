@@ -4,10 +4,10 @@ through lm.Translator; its loss, decoding with and without the KV cache, samplin
 import pytest
 import torch
 
+from transformer_lite.checkpoints import load_checkpoint, save_checkpoint
 from transformer_lite.data import TranslationDataset, collate, load_corpus
 from transformer_lite.decode import beam_search, greedy_decode
 from transformer_lite.grammar import Pair
-from transformer_lite.checkpoints import load_checkpoint, save_checkpoint
 from transformer_lite.lm import Translator, causal_lm_loss, lm_batch, lm_words
 from transformer_lite.measure.heads import ablation, head_aer_table
 from transformer_lite.measure.kv_cache import WithoutCache, decode_steps, predicted_operations, training_step_seconds
@@ -59,14 +59,14 @@ def test_padded_rows_equal_unpadded_sequences(model, batch):
 def test_trainer_loss_is_the_masked_lm_loss(model, batch):
     logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
     lm = lm_batch(model, batch)
-    full = model.gpt(lm.ids)[0]
+    full = model.language_model(lm.ids)[0]
     expected = causal_lm_loss(full, lm.targets, lm.loss_mask, 0.1)
     torch.testing.assert_close(label_smoothed_loss(logits, batch.tgt_out, 0.1), expected)
 
 
 def test_loss_counts_only_target_positions(model, batch):
     lm = lm_batch(model, batch)
-    logits = model.gpt(lm.ids)[0]
+    logits = model.language_model(lm.ids)[0]
     source = torch.zeros_like(lm.loss_mask)
     source[:, : batch.src.shape[1]] = True
     assert not (lm.loss_mask & source).any()
@@ -153,7 +153,7 @@ def test_attention_maps_on_request_cut_into_the_three_kinds(model, batch, corpus
     assert {k: [tuple(m.shape) for m in maps] for k, maps in attention.items()} == {
         k: [shape] * model.config.n_layers for k, shape in shapes.items()
     }
-    _, full = model.gpt(lm_batch(model, batch).ids, return_attention=True)
+    _, full = model.language_model(lm_batch(model, batch).ids, return_attention=True)
     assert list(full) == ["self"]  # one self-attention, under its own name
     full = full["self"]
     torch.testing.assert_close(attention["cross"][1], full[1][:, :, s:, :s])
@@ -187,13 +187,13 @@ def test_the_gpt_is_a_language_model_over_one_sequence(model, batch):
     """GPT.forward(ids): next-word logits at every position; padding anywhere in a row (here between
     the source and its translation) is masked out and not counted, so a row equals its unpadded self."""
     lm = lm_batch(model, batch)
-    logits, maps = model.gpt(lm.ids)
+    logits, maps = model.language_model(lm.ids)
     assert logits.shape == (*lm.ids.shape, model.config.tgt_vocab_size) and maps is None
     for i in (0, 5):
         alone = lm.ids[i][lm.key_mask[i]][None]  # the row without its padding
-        torch.testing.assert_close(logits[i][lm.key_mask[i]], model.gpt(alone)[0][0], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(logits[i][lm.key_mask[i]], model.language_model(alone)[0][0], atol=1e-5, rtol=1e-5)
     with pytest.raises(ValueError, match="ids"):
-        model.gpt(lm.ids + model.config.vocab_size)
+        model.language_model(lm.ids + model.config.vocab_size)
 
 
 def test_interventions_switch_the_gpts_own_heads_off(model, batch):

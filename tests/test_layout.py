@@ -119,3 +119,82 @@ def test_notebook_facing_functions_say_which_notebook_teaches_them():
         if "Taught in notebook" not in (obj.__doc__ or ""):
             silent.append(f"{home}.{name} (used in {', '.join(sorted(notebooks))})")
     assert silent == []
+
+
+# ---- labels that cannot drift ------------------------------------------------------------------
+_NUMBERS = r"(\d\d(?:(?:, | and |, and )\d\d)*)"
+
+
+def _notebook_identifiers() -> dict[str, set[str]]:
+    """Notebook number ("03") -> every name its code cells use: variables, attributes, imported
+    names and the parts of imported module paths."""
+    import ast
+    import json
+
+    found = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        tree = ast.parse("\n".join(line for line in code.split("\n") if not line.lstrip().startswith(("%", "!"))))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update(a.name.split(".")[-1] for a in node.names)
+                names.update(getattr(node, "module", None) and node.module.split(".") or [])
+        found[path.name[:2]] = names
+    return found
+
+
+def _labels() -> list[tuple[str, str, str, set[str]]]:
+    """Every "Taught in notebook NN" label of the package: (where, the name a notebook must use,
+    the label, the notebooks it names). A method's name is its own, except ``forward``, which a
+    notebook uses by calling the module: its class name; a module's label names the module."""
+    import ast
+    import re
+
+    labels = []
+    for path in sorted((ROOT / "transformer_lite").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module = path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+        places = [(module, path.stem, tree)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                places.append((f"{module}.{node.name}", node.name, node))
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        name = node.name if item.name in ("forward", "__call__", "__init__") else item.name
+                        places.append((f"{module}.{node.name}.{item.name}", name, item))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.col_offset == 0:
+                places.append((f"{module}.{node.name}", node.name, node))
+        for where, name, node in places:
+            doc = " ".join((ast.get_docstring(node) or "").split())
+            for match in re.finditer(rf"Taught in notebooks? {_NUMBERS}(?:; used again in {_NUMBERS})?", doc):
+                numbers = set(re.findall(r"\d\d", match.group(0)))
+                labels.append((where, name, match.group(0), numbers))
+    return labels
+
+
+def test_every_taught_in_notebook_label_names_notebooks_that_use_the_name():
+    """A label says where a student meets the code; the notebook's code cells must use the name
+    (import it, call it or show its source), or the label has drifted."""
+    used = _notebook_identifiers()
+    labels = _labels()
+    assert len(labels) > 100
+    drifted = [
+        f"{where}: '{label}' but notebook {nb} never uses {name}"
+        for where, name, label, numbers in labels
+        for nb in sorted(numbers)
+        if name not in used.get(nb, set())
+    ]
+    assert drifted == []
+
+
+def test_the_label_checker_catches_a_drifted_label():
+    used = {"03": {"scaled_dot_product_attention", "torch"}}
+    assert "scaled_dot_product_attention" in used["03"] and "merge_heads" not in used["03"]
+    found = [(w, n, lab, nums) for w, n, lab, nums in _labels() if w.endswith("attention.merge_heads")]
+    assert found and "04" in found[0][3]  # merge_heads is taught in 04, and 04 uses it

@@ -5,9 +5,9 @@ block build on the encoder layer)."""
 import pytest
 import torch
 
+from transformer_lite.lm import Translator
 from transformer_lite.model import GPT, GPTConfig, RNNConfig, Seq2Seq, Transformer, TransformerConfig, build_model
 from transformer_lite.model.attention import masked_softmax
-from transformer_lite.lm import Translator
 from transformer_lite.model.base import StackConfig, TranslationModel
 from transformer_lite.model.gpt import GPTBlock
 from transformer_lite.model.layers import DecoderLayer, EncoderLayer

@@ -95,45 +95,45 @@ def attention_views(maps: list[torch.Tensor], s: int) -> dict[str, list[torch.Te
     """A GPT's self-attention over source + target [(batch, heads, S + T, S + T)] per block, cut into
     the encoder-decoder's three kinds, so notebook 08's tools read it: "enc_self" (source rows, source
     columns; causal here), "cross" (target rows, source columns) and "dec_self" (target rows and
-    columns). Taught in notebook 10."""
+    columns)."""
     cut = {"enc_self": (slice(None, s), slice(None, s)), "dec_self": (slice(s, None), slice(s, None))}
     cut["cross"] = (slice(s, None), slice(None, s))
     return {kind: [m[:, :, rows, cols] for m in maps] for kind, (rows, cols) in cut.items()}
 
 
 class Translator:
-    """A :class:`~transformer_lite.model.gpt.GPT` (a language model) used as a translation model:
-    the encoder-decoder's interface, on one sequence per pair. Anything else (``parameters()``,
-    ``config``, ``state_dict()``, ``parameter_counts()``, ...) is the GPT's own.
+    """A :class:`~transformer_lite.model.gpt.GPT` (a language model, ``translator.language_model``) used
+    as a translation model: the encoder-decoder's interface, on one sequence per pair. Anything else
+    (``parameters()``, ``config``, ``state_dict()``, ``parameter_counts()``, ...) is the GPT's own.
 
     ``translator(src, src_mask, tgt_in)`` gives the logits of the target positions (the trainer's
     loss on them is the causal LM loss of :func:`causal_lm_loss`) and, if asked, the attention cut
     by :func:`attention_views`. ``start`` reads the source once and keeps its keys and values (the
-    prefix); ``step`` feeds one written word at a time after it (the KV cache). Taught in notebook 10.
+    prefix); ``step`` feeds one written word at a time after it (the KV cache).
     """
 
     def __init__(self, gpt: GPT):
         if not isinstance(gpt, GPT):
             raise TypeError(f"gpt must be a GPT (transformer_lite.model.GPT); got {type(gpt).__name__}")
-        self.gpt = gpt
+        self.language_model = gpt
 
     def __getattr__(self, name: str):  # called only for what this class does not define itself
-        if name == "gpt":  # not set yet (copy, pickle): no GPT to ask
+        if name == "language_model":  # not set yet (copy, pickle): no GPT to ask
             raise AttributeError(name)
-        return getattr(self.gpt, name)
+        return getattr(self.language_model, name)
 
     def __repr__(self) -> str:
-        return f"Translator({self.gpt!r})"
+        return f"Translator({self.language_model!r})"
 
     def train(self, mode: bool = True) -> Translator:
-        self.gpt.train(mode)
+        self.language_model.train(mode)
         return self
 
     def eval(self) -> Translator:
         return self.train(False)
 
     def to(self, *args, **kwargs) -> Translator:
-        self.gpt.to(*args, **kwargs)
+        self.language_model.to(*args, **kwargs)
         return self
 
     def __call__(self, src, src_mask, tgt_in, *, return_attention=False, intervene: Intervention = NO_INTERVENTION):
@@ -143,15 +143,15 @@ class Translator:
         checks.translation_inputs(self, src, src_mask, tgt_in, intervene)
         ids = torch.cat([joint_ids(self.config, src), tgt_in], dim=1)  # (batch, S + T)
         key_mask = torch.cat([src_mask, padding_mask(tgt_in)], dim=1)
-        h, maps, _ = self.gpt.hidden(ids, key_mask, need_weights=return_attention, intervene=intervene)
+        h, maps, _ = self.language_model.hidden(ids, key_mask, need_weights=return_attention, intervene=intervene)
         s = src.shape[1]
-        return self.gpt.write(h[:, s:]), attention_views(maps, s) if return_attention else None
+        return self.language_model.write(h[:, s:]), attention_views(maps, s) if return_attention else None
 
     def start(self, src, src_mask, *, intervene: Intervention = NO_INTERVENTION):
         """Read the source once. -> prefix: its keys and values per block (batch, heads, S, d_k); the
         cache of the words written so far, empty (batch, heads, 0, d_k)."""
         checks.translation_inputs(self, src, src_mask, intervene=intervene)
-        _, _, prefix = self.gpt.hidden(joint_ids(self.config, src), src_mask, intervene=intervene)
+        _, _, prefix = self.language_model.hidden(joint_ids(self.config, src), src_mask, intervene=intervene)
         return prefix, self.empty_state(prefix)
 
     def empty_state(self, prefix: list[KeysValues]) -> list[KeysValues]:
@@ -170,7 +170,7 @@ class Translator:
             cache = replay(self, prefix, src_mask, tokens, intervene)
         so_far = [(torch.cat([pk, k], dim=2), torch.cat([pv, v], dim=2)) for (pk, pv), (k, v) in zip(prefix, cache)]
         key_mask = torch.cat([src_mask, torch.ones_like(tokens, dtype=torch.bool)], dim=1)  # every written word
-        h, _, so_far = self.gpt.hidden(tokens[:, -1:], key_mask, cache=so_far, intervene=intervene)
+        h, _, so_far = self.language_model.hidden(tokens[:, -1:], key_mask, cache=so_far, intervene=intervene)
         s = src_mask.shape[1]
         cache = [(k[:, :, s:], v[:, :, s:]) for k, v in so_far]  # the written words' part
-        return torch.log_softmax(self.gpt.write(h[:, -1]), dim=-1), cache
+        return torch.log_softmax(self.language_model.write(h[:, -1]), dim=-1), cache

@@ -50,7 +50,7 @@ def corpus_bleu(hypotheses, references) -> float:
 def sentence_score(hypothesis, reference) -> dict[str, float]:
     """Scores (0-100) of ONE sentence against its reference: {"bleu": sacrebleu's sentence BLEU
     with effective order (only the n-gram orders the sentence has, so a perfect 1-3 word
-    sentence scores 100), "chrf": chrF (character n-grams, no order problem)}. Taught in notebook 08."""
+    sentence scores 100), "chrf": chrF (character n-grams, no order problem)}."""
     hyp, ref = _sentence("hypothesis", hypothesis), _sentence("reference", reference)
     if not ref.split():
         raise ValueError("reference is empty: a score needs at least one reference word")
@@ -127,19 +127,19 @@ def alignment_error_rate(predicted: list[set], gold: list[set]) -> float:
 
 def attention_aer(attention: list[torch.Tensor], pairs: list[Pair]) -> float:
     """AER of attention maps, one ``(tgt_len(+1), src_len)`` tensor per pair (rows for the
-    target words; an extra final row for ``<eos>`` is ignored). Taught in notebook 02."""
+    target words; an extra final row for ``<eos>`` is ignored). Taught in notebook 10."""
     predicted = [attention_links(w[: len(p.tgt), : len(p.src)]) for w, p in zip(attention, pairs)]
     return alignment_error_rate(predicted, [set(p.alignment) for p in pairs])
 
 
 def uniform_attention(pair: Pair) -> torch.Tensor:
-    """The no-information baseline: every source word equally weighted, (tgt_len, src_len). Taught in notebook 02."""
+    """The no-information baseline: every source word equally weighted, (tgt_len, src_len). Taught in notebook 10."""
     return torch.full((len(pair.tgt), len(pair.src)), 1.0 / len(pair.src))
 
 
 def diagonal_attention(pair: Pair) -> torch.Tensor:
     """The monotone baseline: target word t looks at source word t * S / T, (tgt_len, src_len).
-    Taught in notebook 02; used again in 08."""
+    Taught in notebook 08; used again in 10."""
     t, s = len(pair.tgt), len(pair.src)
     w = torch.zeros(t, s)
     w[torch.arange(t), (torch.arange(t) * s // t).clamp(max=s - 1)] = 1.0

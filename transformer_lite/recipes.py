@@ -103,8 +103,7 @@ def train_recipe(
     name: str, grammar: str = "fr", progress: bool = True, callbacks=(), device=None, seed=None, data_dir=None
 ):
     """Train a recipe on a grammar's train split (``seed``: the training seed, default the
-    recipe's; ``data_dir``: another corpus). Returns (model, history, corpus).
-    Taught in notebook 01; used again in 02, 07."""
+    recipe's; ``data_dir``: another corpus). Returns (model, history, corpus)."""
     recipe = get_recipe(name)
     corpus = load_corpus(grammar, data_dir)
     config = recipe.train_config(seed)

@@ -224,7 +224,7 @@ def fit(
     device=None,
 ) -> History:
     """Train ``model`` with teacher forcing for ``config.steps`` steps (epoch after epoch);
-    returns a :class:`History`. Taught in notebook 07.
+    returns a :class:`History`.
 
     On the CPU it runs on one thread: for models this small a second thread costs more in
     synchronisation than it gains, and far more on a busy machine (benchmarks/training_reliability.py).

@@ -57,7 +57,7 @@ def predicted_operations(config, src_len: int, out_len: int, cached: bool) -> in
     (feed-forward) + 2 d n (scores and weighted sum over the n keys it may see); each written
     word costs d V in the output projection. With the cache the source runs once and each step
     feeds one new position; without it each step runs all S + t positions again and projects
-    all t target positions. Taught in notebook 10."""
+    all t target positions."""
     d, layers, vocab = config.d_model, config.n_layers, config.tgt_vocab_size
     per_position = 4 * d * d + 2 * d * config.d_ff
 

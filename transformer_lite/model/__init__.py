@@ -19,7 +19,7 @@ MODEL_CLASSES = {cls.__name__: cls for cls in (Seq2Seq, Transformer, GPT)}
 
 
 def build_model(config):
-    """Build the model a config describes. Taught in notebook 07."""
+    """Build the model a config describes."""
     for model_cls in MODEL_CLASSES.values():
         if type(config) is model_cls.config_class:
             return model_cls(config)

@@ -30,13 +30,14 @@ KeysValues = tuple[Tensor, Tensor]  # K W^K and V W^V split into heads: (batch, 
 
 # ---- masks (True = may attend) ---------------------------------------------------------------
 def padding_mask(ids: Tensor, pad_id: int = PAD_ID) -> Tensor:
-    """``(batch, len)`` bool, ``True`` for real tokens (may be attended to). Taught in notebook 00."""
+    """``(batch, len)`` bool, ``True`` for real tokens (may be attended to).
+    Taught in notebook 03; used again in 06, 10."""
     return ids != pad_id
 
 
 def causal_mask(length: int, device=None) -> Tensor:
     """``(length, length)`` bool, ``True`` on and below the diagonal: position i may
-    attend to positions 0..i, never to the future. Taught in notebook 06."""
+    attend to positions 0..i, never to the future. Taught in notebook 03; used again in 10."""
     _doors.integer("length", length, minimum=0)
     return torch.ones(length, length, dtype=torch.bool, device=device).tril()
 

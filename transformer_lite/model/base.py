@@ -32,8 +32,7 @@ from .attention import NO_INTERVENTION, Intervention
 class StackConfig:
     """The fields every Transformer-style config has (``TransformerConfig``, ``GPTConfig``); each
     adds its layer counts, named in ``LAYER_FIELDS``. Only the two vocabulary sizes may be given
-    by position: a field list that differs between the two configs must not shift silently.
-    Taught in notebook 06."""
+    by position: a field list that differs between the two configs must not shift silently."""
 
     LAYER_FIELDS: ClassVar[tuple[str, ...]] = ()
 

@@ -37,7 +37,7 @@ from .specials import PAD_ID, SPECIALS
 @dataclass(kw_only=True)
 class GPTConfig(StackConfig):
     """Everything that builds a :class:`GPT` (stored in its checkpoints): the shared fields of
-    :class:`~transformer_lite.model.base.StackConfig` and one stack of blocks. Taught in notebook 10."""
+    :class:`~transformer_lite.model.base.StackConfig` and one stack of blocks."""
 
     LAYER_FIELDS: ClassVar[tuple[str, ...]] = ("n_layers",)
 
@@ -86,7 +86,7 @@ class GPTBlock(EncoderLayer):
 
 class GPT(nn.Module):
     """Joint embedding, positions, a stack of :class:`GPTBlock` and the output projection: a
-    language model over one token sequence. Taught in notebook 10."""
+    language model over one token sequence."""
 
     config_class = GPTConfig
 

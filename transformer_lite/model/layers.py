@@ -21,8 +21,7 @@ from .attention import NO_LAYER_INTERVENTION, KeysValues, LayerAttention, LayerI
 
 
 def sinusoid_rates(d_model: int, dtype=torch.float64) -> torch.Tensor:
-    """The angular frequency of each sin/cos pair, 1 / 10000^(2i/d_model): (d_model/2,).
-    Taught in notebook 05."""
+    """The angular frequency of each sin/cos pair, 1 / 10000^(2i/d_model): (d_model/2,)."""
     _doors.even(d_model)
     return torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=dtype) / d_model)
 
@@ -71,8 +70,7 @@ class PositionalEncoding(nn.Module):
 
 
 class FeedForward(nn.Module):
-    """FFN(x) = max(0, x W1 + b1) W2 + b2, applied to each position separately (Sec. 3.3).
-    Taught in notebook 06."""
+    """FFN(x) = max(0, x W1 + b1) W2 + b2, applied to each position separately (Sec. 3.3)."""
 
     def __init__(self, d_model: int, d_ff: int, dropout: float = 0.0):
         super().__init__()

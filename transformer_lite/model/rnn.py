@@ -29,7 +29,7 @@ ATTENTION_KINDS = ("none", "additive", "dot")
 
 @dataclass
 class RNNConfig:
-    """Everything that builds a :class:`Seq2Seq` (stored in its checkpoints). Taught in notebook 01."""
+    """Everything that builds a :class:`Seq2Seq` (stored in its checkpoints)."""
 
     src_vocab_size: int
     tgt_vocab_size: int

@@ -144,7 +144,10 @@ def load_pretrained(name: str, grammar: str = "fr", device=None):
     path = checkpoint_path(name, check_grammar(grammar))
     if not path.exists():
         raise FileNotFoundError(f"no shipped checkpoint {path}; build it with: python -m transformer_lite.recipes")
-    device = pick_device(device)  # a name it does not know ('tpu') is refused there, clearly
+    try:
+        device = pick_device(device)
+    except ValueError as e:  # a device this machine lacks ('tpu', 'cuda:3'): say so for this argument
+        raise ValueError(f"device={device!r} for load_pretrained: {e}") from None
     model, extra = load_checkpoint(path)
     return recipe.translator(model).to(device), extra
 

@@ -155,6 +155,7 @@ def finite(result: torch.Tensor, **inputs) -> torch.Tensor:
         return result
     for name, value in inputs.items():
         if isinstance(value, torch.Tensor) and not bool(torch.isfinite(value).all()):
+            name = {"q": "q (the query)", "k": "k (the key)", "v": "v (the value)"}.get(name, name)
             raise ValueError(f"{name} holds NaN or inf values; attention over them would be NaN: fix the input first")
     if not bool(torch.isfinite(result).all()):
         raise ValueError(f"attention over {', '.join(inputs)} overflowed to inf or NaN: scale the inputs down")
@@ -270,6 +271,14 @@ def intervention(iv) -> float:
     return temperature(iv.temperature)
 
 
+def layer_temperature(value) -> None:
+    """A LayerIntervention's temperature: a number (it is used as it is; None is not read as 1)."""
+    if value is None:
+        raise TypeError(f"temperature must be a number from {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}; got None "
+                        "(leave it out for 1, no change)")  # fmt: skip
+    temperature(value)
+
+
 def fits(iv, shape: dict[str, tuple[int, int]]) -> None:
     """Each head mask must be ``(layers, heads)`` of a kind of attention the model has (``shape``:
     the model's ``attention_shape()``)."""
@@ -284,7 +293,7 @@ def fits(iv, shape: dict[str, tuple[int, int]]) -> None:
 def layer_intervention(iv, kind: str | None, n_heads: int) -> None:
     """What one attention is told (a LayerIntervention): a temperature, and for its kind a (heads,)
     mask of 0/1 numbers."""
-    temperature(iv.temperature)
+    layer_temperature(iv.temperature)
     m = iv.head_mask.get(kind)
     if m is not None and (not isinstance(m, torch.Tensor) or tuple(m.shape) != (n_heads,)):
         got = tuple(m.shape) if isinstance(m, torch.Tensor) else type(m).__name__
@@ -362,7 +371,7 @@ def additive(module, query, keys, values, mask, intervene) -> None:
         key_mask("mask", mask, keys[..., 0])
     if not hasattr(intervene, "temperature"):
         raise TypeError(f"intervene must be a LayerIntervention (temperature, head_mask); got {show(intervene)}")
-    temperature(intervene.temperature)
+    layer_temperature(intervene.temperature)
 
 
 def positions(module, x, where) -> None:

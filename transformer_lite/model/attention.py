@@ -215,7 +215,7 @@ class MultiHeadAttention(nn.Module):
 
     def attend(self, query, keys_values, mask=None, *, need_weights=True, intervene=NO_LAYER_INTERVENTION):
         """:meth:`forward` with the keys and values already projected (:meth:`keys_values`), as a KV
-        cache keeps them. The other arguments and the results are :meth:`forward`'s."""
+        cache keeps them. The other arguments and the results are :meth:`forward`'s. Taught in notebook 04."""
         _doors.attend(self, query, keys_values, mask, intervene)
         q = self.split_heads(self.q_proj(query))  # (batch, heads, Lq, d_k)
         k, v = keys_values

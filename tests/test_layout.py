@@ -348,3 +348,20 @@ def test_the_models_forward_step_and_start_are_short():
         if node.name in ("forward", "step", "start")
     )
     assert longest[0] <= 25, longest
+
+
+def test_an_experiment_travels_as_one_keyword_only_object():
+    """``intervene`` (temperature, heads switched off) is keyword-only wherever it is a parameter
+    (the door checks of model/_doors.py receive it to check it); no layer or attention takes a
+    temperature or head mask of its own."""
+    package = ROOT / "transformer_lite"
+    positional, loose = [], []
+    for path, node in _functions(package):
+        names = [a.arg for a in node.args.posonlyargs + node.args.args]
+        if "intervene" in names and path.name != "_doors.py":
+            positional.append(f"{path.relative_to(package)}:{node.name}")
+        if "model" in path.parts and {"temperature", "head_mask"} & {
+            a.arg for a in node.args.kwonlyargs + node.args.args
+        }:
+            loose.append(f"{path.relative_to(package)}:{node.name}")
+    assert positional == [] and [f for f in loose if "_doors.py" not in f] == []

@@ -44,6 +44,7 @@ def write_step_by_step(
     src_mask: torch.Tensor,
     choose,
     max_len: int | None = None,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The one left-to-right writing loop: ``choose(log_probs (batch, V)) -> next ids (batch,)`` picks
@@ -76,6 +77,7 @@ def greedy_decode(
     src: torch.Tensor,
     src_mask: torch.Tensor,
     max_len: int | None = None,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Pick the most probable next word at every step.
@@ -83,7 +85,9 @@ def greedy_decode(
     src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
     Taught in notebook 07.
     """
-    return write_step_by_step(model, src, src_mask, lambda log_probs: log_probs.argmax(dim=-1), max_len, intervene)
+    return write_step_by_step(
+        model, src, src_mask, lambda log_probs: log_probs.argmax(dim=-1), max_len, intervene=intervene
+    )
 
 
 def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -101,6 +105,7 @@ def beam_search(
     beam_size: int = 4,
     alpha: float = 0.6,
     max_len: int | None = None,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Keep the ``beam_size`` most probable prefixes at every step; return, per sentence,
@@ -154,6 +159,7 @@ def translate_ids(
     beam_size: int = 1,
     alpha: float = 0.6,
     batch_size: int = 256,
+    *,
     intervene: Intervention = NO_INTERVENTION,
     device=None,
 ) -> list[list[int]]:
@@ -229,6 +235,7 @@ def translate(
     tgt_vocab: Vocab,
     beam_size: int = 1,
     alpha: float = 0.6,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> list[list[str]] | list[str]:
     """Translate one sentence (str -> list of words) or a list of them (-> list of lists).
@@ -243,7 +250,7 @@ def translate(
 
 @torch.no_grad()
 def translate_with_attention(
-    model, src_ids: list[int], beam_size: int = 1, intervene: Intervention = NO_INTERVENTION
+    model, src_ids: list[int], beam_size: int = 1, *, intervene: Intervention = NO_INTERVENTION
 ) -> tuple[list[int], dict[str, list[torch.Tensor]]]:
     """Translate one source (ids, no specials), then read every attention map while the model
     reads its own output (teacher forcing on ``<bos>`` + output): each row is the query that

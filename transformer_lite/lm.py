@@ -167,7 +167,7 @@ class Translator:
         source and of the earlier words: O(S + t) work per step, not O((S + t)^2). Equal to the
         teacher-forced forward on the whole prefix (tested)."""
         if cache is None:  # no cache yet: feed the earlier words one at a time
-            cache = replay(self, prefix, src_mask, tokens, intervene)
+            cache = replay(self, prefix, src_mask, tokens, intervene=intervene)
         so_far = [(torch.cat([pk, k], dim=2), torch.cat([pv, v], dim=2)) for (pk, pv), (k, v) in zip(prefix, cache)]
         key_mask = torch.cat([src_mask, torch.ones_like(tokens, dtype=torch.bool)], dim=1)  # every written word
         h, _, so_far = self.language_model.hidden(tokens[:, -1:], key_mask, cache=so_far, intervene=intervene)

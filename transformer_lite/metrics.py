@@ -94,6 +94,7 @@ def evaluate(
     tgt_vocab: Vocab,
     beam_size: int = 1,
     alpha: float = 0.6,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> dict:
     """Translate ``pairs`` (optionally under an :class:`Intervention`: temperature, heads
@@ -158,7 +159,7 @@ def aer_against_baselines(maps: list[torch.Tensor], pairs: list[Pair]) -> dict[s
 
 
 @torch.no_grad()
-def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, intervene=NO_INTERVENTION, batch_size=128):
+def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, *, intervene=NO_INTERVENTION, batch_size=128):
     """Every attention map of ``model`` reading each pair's gold target, one dict per pair:
     kind -> list over layers of (heads, Lq, Lk), cropped to the pair's lengths
     (enc_self (S, S), dec_self (T+1, T+1), cross (T+1, S); row T is the ``<eos>`` step). Taught in notebook 08."""

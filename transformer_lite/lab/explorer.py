@@ -239,7 +239,7 @@ class AttentionExplorer:
         intervene = self.intervention(s)
         src_ids = corpus.src_vocab.encode(list(s.sentence))
         with single_thread():  # one sentence: threads only add synchronisation
-            out_ids, maps = translate_with_attention(model, src_ids, s.beam_size, intervene)
+            out_ids, maps = translate_with_attention(model, src_ids, s.beam_size, intervene=intervene)
         output = corpus.tgt_vocab.decode(out_ids)
         reference = corpus.reference(s.sentence)
         # One sentence: corpus BLEU would be 0 for any perfect sentence under 4 words.

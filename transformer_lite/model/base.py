@@ -89,7 +89,7 @@ class TranslationModel(nn.Module):
         raise NotImplementedError
 
 
-def replay(model, memory, src_mask: torch.Tensor, tokens: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
+def replay(model, memory, src_mask: torch.Tensor, tokens: torch.Tensor, *, intervene: Intervention = NO_INTERVENTION):
     """The state after feeding ``tokens[:, :-1]`` one word at a time (what ``model.step`` does when
     called without a state). tokens (batch, t), <bos> first."""
     state = model.empty_state(memory)

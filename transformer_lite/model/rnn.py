@@ -94,7 +94,7 @@ class Seq2Seq(TranslationModel):
         return RNNMemory(states, torch.cat([last[0], last[1]], dim=-1), keys)
 
     # ---- one decoder step ----------------------------------------------------------------
-    def context(self, s: Tensor, memory: RNNMemory, src_mask: Tensor, intervene: LayerIntervention):
+    def context(self, s: Tensor, memory: RNNMemory, src_mask: Tensor, *, intervene: LayerIntervention):
         """What the decoder reads from the source at one step: s (batch, hidden) the previous decoder
         state -> context (batch, 2*hidden), weights (batch, S) or None. Taught in notebooks 01 and 02."""
         if self.config.attention == "none":
@@ -112,10 +112,10 @@ class Seq2Seq(TranslationModel):
             ctx = ctx * heads.to(ctx.dtype).view(1, 1, 1)
         return ctx[:, 0], w[:, 0]
 
-    def _step(self, y_prev: Tensor, s: Tensor, memory: RNNMemory, src_mask: Tensor, intervene: LayerIntervention):
+    def _step(self, y_prev: Tensor, s: Tensor, memory: RNNMemory, src_mask: Tensor, *, intervene: LayerIntervention):
         """y_prev (batch,), s (batch, hidden) -> logits (batch, V), new s, weights (batch, S) or None"""
         e = self.dropout(self.tgt_embed(y_prev))
-        ctx, w = self.context(s, memory, src_mask, intervene)
+        ctx, w = self.context(s, memory, src_mask, intervene=intervene)
         s = self.cell(torch.cat([e, ctx], dim=-1), s)
         logits = self.out(self.dropout(torch.cat([s, ctx, e], dim=-1)))
         return logits, s, w
@@ -134,8 +134,8 @@ class Seq2Seq(TranslationModel):
         """tokens (batch, t) prefix, state (batch, hidden) after all but its last word (None: rebuilt
         from the prefix) -> next-token log-probs (batch, tgt_vocab), new state (batch, hidden)"""
         if state is None:
-            state = replay(self, memory, src_mask, tokens, intervene)
-        logits, state, _ = self._step(tokens[:, -1], state, memory, src_mask, intervene.layer(0))
+            state = replay(self, memory, src_mask, tokens, intervene=intervene)
+        logits, state, _ = self._step(tokens[:, -1], state, memory, src_mask, intervene=intervene.layer(0))
         return torch.log_softmax(logits, dim=-1), state
 
     # ---- teacher-forced forward ------------------------------------------------------------
@@ -149,7 +149,7 @@ class Seq2Seq(TranslationModel):
         s = self.empty_state(memory)
         logits, weights = [], []
         for t in range(tgt_in.shape[1]):
-            step_logits, s, w = self._step(tgt_in[:, t], s, memory, src_mask, intervene.layer(0))
+            step_logits, s, w = self._step(tgt_in[:, t], s, memory, src_mask, intervene=intervene.layer(0))
             logits.append(step_logits)
             weights.append(w)
         logits = torch.stack(logits, dim=1)

@@ -166,7 +166,7 @@ class Transformer(TranslationModel):
         of the earlier positions, and of the encoder output (a "KV cache"), so a step costs
         O(t), not O(t^2). Equal to ``decode`` on the whole prefix (tested)."""
         if state is None:  # no cache yet: feed the earlier words one at a time
-            state = replay(self, memory, src_mask, tokens, intervene)
+            state = replay(self, memory, src_mask, tokens, intervene=intervene)
         x = self.embed(self.tgt_embed, tokens[:, -1:], offset=tokens.shape[1] - 1)  # (batch, 1, d_model)
         memory_mask = attention_mask(src_mask)
         new_state = []

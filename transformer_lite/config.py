@@ -21,6 +21,7 @@ from . import checks as check
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
 THREADS_ENV_VAR = "TRANSFORMER_LITE_THREADS"
 HUB_CPU_LIMIT_ENV_VAR = "CPU_LIMIT"  # set by JupyterHub's spawner from the hub's per-user cpu_limit
+HUGE_PAGES_ENV_VAR = "THP_MEM_ALLOC_ENABLE"  # PyTorch's own switch (2.2+), read at its first tensor of 2 MB or more
 
 
 def _data_dir() -> Path:
@@ -165,4 +166,15 @@ def single_thread():
         torch.set_num_threads(threads)
 
 
+def enable_huge_pages() -> bool:
+    """Ask PyTorch to back CPU tensors of 2 MB or more with 2 MB pages (Linux transparent huge pages,
+    PyTorch's ``THP_MEM_ALLOC_ENABLE``), unless the environment already decides (``=0`` keeps 4 KB
+    pages). A large tensor is mapped afresh at every allocation, and faulting it in 4 KB pages can cost
+    more than the arithmetic on it: the attention of notebooks 03 and 09 at L = 1024 spent about half
+    its time there (benchmarks/attention.py). PyTorch reads the switch at its first such tensor, so this
+    runs at package import. Returns whether huge pages are asked for."""
+    return os.environ.setdefault(HUGE_PAGES_ENV_VAR, "1") == "1"
+
+
 apply_thread_cap()  # at package import: every notebook kernel starts within its CPU quota
+enable_huge_pages()

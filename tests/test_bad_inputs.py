@@ -575,7 +575,7 @@ def gpt_probes() -> list[Probe]:
         ),
         bad("GPT head_mask with too few layers", lambda: _gpt_heads(gpt(), "self", (2, 2)), "head_mask"),
         ok("GPT switching one of its own heads off", lambda: _gpt_heads(gpt(), "self", (3, 2))),
-        bad("GPT lm_logits head_mask too few layers", lambda: _gpt_lm_heads(gpt(), (2, 2)), "head_mask"),
+        bad("GPT language model head_mask too few layers", lambda: _gpt_lm_heads(gpt(), (2, 2)), "head_mask"),
         bad("GPT start head_mask too few layers", lambda: _gpt_start_heads(gpt(), (2, 2)), "head_mask"),
     ]
     return p

@@ -8,9 +8,11 @@ and nowhere else. Students never need it: the default is the full course.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ from . import checks as check
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
 THREADS_ENV_VAR = "TRANSFORMER_LITE_THREADS"
 HUB_CPU_LIMIT_ENV_VAR = "CPU_LIMIT"  # set by JupyterHub's spawner from the hub's per-user cpu_limit
-HUGE_PAGES_ENV_VAR = "THP_MEM_ALLOC_ENABLE"  # PyTorch's own switch (2.2+), read at its first tensor of 2 MB or more
+KEEP_MEMORY_ENV_VAR = "TRANSFORMER_LITE_KEEP_MEMORY"  # "0": leave glibc's allocator as it comes
 
 
 def _data_dir() -> Path:
@@ -166,15 +168,32 @@ def single_thread():
         torch.set_num_threads(threads)
 
 
-def enable_huge_pages() -> bool:
-    """Ask PyTorch to back CPU tensors of 2 MB or more with 2 MB pages (Linux transparent huge pages,
-    PyTorch's ``THP_MEM_ALLOC_ENABLE``), unless the environment already decides (``=0`` keeps 4 KB
-    pages). A large tensor is mapped afresh at every allocation, and faulting it in 4 KB pages can cost
-    more than the arithmetic on it: the attention of notebooks 03 and 09 at L = 1024 spent about half
-    its time there (benchmarks/attention.py). PyTorch reads the switch at its first such tensor, so this
-    runs at package import. Returns whether huge pages are asked for."""
-    return os.environ.setdefault(HUGE_PAGES_ENV_VAR, "1") == "1"
+# glibc's mallopt parameters (malloc.h): allocations up to this size come from the heap, and up to
+# this much freed memory stays with the process instead of going back to the kernel.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+HEAP_ALLOCATIONS_UP_TO, KEEP_FREED_UP_TO = 256 * 2**20, 512 * 2**20
+
+
+def reuse_freed_memory() -> bool:
+    """Let the C allocator keep the memory of freed tensors for the next ones: allocations up to
+    256 MiB come from the heap and up to 512 MiB of freed memory stays with the process. By default
+    glibc maps every block over 32 MiB afresh and hands it back when freed, so a large tensor (an
+    attention map of a long sentence) is faulted in 4 KB page by page at every call, which can cost
+    more than the arithmetic: the explicit attention of notebooks 03 and 09 ran at 2.2x the time of
+    PyTorch's fused kernel at L = 1024, 1.2x with this (benchmarks/attention.py). The price is
+    memory: freed blocks are returned later, and a heap that cannot always reuse them grows (that
+    attention's forward and backward peaked at 521 MiB instead of 396). Linux with glibc only, and
+    not when ``TRANSFORMER_LITE_KEEP_MEMORY=0``. Returns whether it applied."""
+    if os.environ.get(KEEP_MEMORY_ENV_VAR, "").strip() == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, HEAP_ALLOCATIONS_UP_TO)) and bool(
+            libc.mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_UP_TO)
+        )
+    except (OSError, AttributeError):  # another C library (musl): nothing to tune
+        return False
 
 
 apply_thread_cap()  # at package import: every notebook kernel starts within its CPU quota
-enable_huge_pages()
+reuse_freed_memory()

@@ -171,16 +171,16 @@ def single_thread():
 # glibc's mallopt parameters (malloc.h): allocations up to this size come from the heap, and up to
 # this much freed memory stays with the process instead of going back to the kernel.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-HEAP_ALLOCATIONS_UP_TO, KEEP_FREED_UP_TO = 256 * 2**20, 512 * 2**20
+HEAP_ALLOCATIONS_UP_TO, KEEP_FREED_UP_TO = 256 * 2**20, 1024 * 2**20
 
 
 def reuse_freed_memory() -> bool:
     """Let the C allocator keep the memory of freed tensors for the next ones: allocations up to
-    256 MiB come from the heap and up to 512 MiB of freed memory stays with the process. By default
+    256 MiB come from the heap and up to 1 GiB of freed memory stays with the process. By default
     glibc maps every block over 32 MiB afresh and hands it back when freed, so a large tensor (an
     attention map of a long sentence) is faulted in 4 KB page by page at every call, which can cost
     more than the arithmetic: the explicit attention of notebooks 03 and 09 ran at 2.2x the time of
-    PyTorch's fused kernel at L = 1024, 1.2x with this (benchmarks/attention.py). The price is
+    PyTorch's fused kernel at L = 1024, 1.0-1.1x with this (benchmarks/attention.py). The price is
     memory: freed blocks are returned later, and a heap that cannot always reuse them grows (that
     attention's forward and backward peaked at 521 MiB instead of 396). Linux with glibc only, and
     not when ``TRANSFORMER_LITE_KEEP_MEMORY=0``. Returns whether it applied."""

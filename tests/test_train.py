@@ -56,3 +56,18 @@ def test_the_paper_schedule_needs_a_model_width_and_says_so(tiny):
         tiny_rnn(corpus), ds, None, train.TrainConfig(steps=2, batch_size=8, schedule="constant"), progress=False
     )
     assert len(history.steps) == 2
+
+
+def test_freed_memory_is_kept_for_the_next_tensors_unless_the_environment_says_no(monkeypatch):
+    """config.reuse_freed_memory (run at import): glibc keeps freed blocks, so a large tensor is not
+    faulted in afresh at every training or attention step; TRANSFORMER_LITE_KEEP_MEMORY=0 opts out."""
+    import platform
+    import sys
+
+    from transformer_lite import config
+
+    monkeypatch.setenv(config.KEEP_MEMORY_ENV_VAR, "0")
+    assert config.reuse_freed_memory() is False
+    monkeypatch.delenv(config.KEEP_MEMORY_ENV_VAR)
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert config.reuse_freed_memory() is glibc

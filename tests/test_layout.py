@@ -341,13 +341,14 @@ def _code_lines(node, text: list[str]) -> int:
 
 
 def test_the_models_forward_step_and_start_are_short():
-    """The longest forward/step/start in model/: at most 25 lines, each a box of the figure where it can be."""
-    longest = max(
-        (_code_lines(node, path.read_text().splitlines()), f"{path.name}:{node.name}")
-        for path, node in _functions(ROOT / "transformer_lite" / "model")
-        if node.name in ("forward", "step", "start")
-    )
+    """The longest forward/step/start in model/: at most 25 lines, signature and docstring included
+    (the code alone is far shorter), each a box of the figure where it can be."""
+    functions = [
+        (p, n) for p, n in _functions(ROOT / "transformer_lite" / "model") if n.name in ("forward", "step", "start")
+    ]
+    longest = max((n.end_lineno - n.lineno + 1, f"{p.name}:{n.name}") for p, n in functions)
     assert longest[0] <= 25, longest
+    assert max(_code_lines(n, p.read_text().splitlines()) for p, n in functions) <= 15
 
 
 def test_an_experiment_travels_as_one_keyword_only_object():

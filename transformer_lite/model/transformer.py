@@ -149,17 +149,9 @@ class Transformer(TranslationModel):
         """The decoding state before the first word: one :meth:`DecoderLayer.start_cache` per layer."""
         return [layer.start_cache(memory) for layer in self.decoder_layers]
 
-    def step(
-        self,
-        memory: Tensor,
-        src_mask: Tensor,
-        tokens: Tensor,
-        state: list[LayerCache] | None,
-        *,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[Tensor, list[LayerCache]]:
-        """tokens (batch, t): the prefix so far, <bos> first; state from :meth:`start` or the
-        previous step (None: build it here from the prefix) -> next-token log-probs
+    def step(self, memory: Tensor, src_mask: Tensor, tokens: Tensor, state, *, intervene=NO_INTERVENTION):
+        """tokens (batch, t): the prefix so far, <bos> first; state (a :class:`LayerCache` per layer) from
+        :meth:`start` or the previous step (None: build it here from the prefix) -> next-token log-probs
         (batch, tgt_vocab), new state.
 
         Only the newest token goes through the decoder. Each layer keeps the keys and values

@@ -55,6 +55,7 @@ API = {
     "AdditiveAttention": "model.attention",
     "MultiHeadAttention": "model.attention",
     "Intervention": "model.attention",
+    "LayerIntervention": "model.attention",
     "causal_mask": "model.attention",
     "attention_mask": "model.attention",
     "TransformerConfig": "model",
@@ -64,8 +65,11 @@ API = {
     "Transformer": "model",
     "GPT": "model",
     "Seq2Seq": "model",
-    "save_checkpoint": "model",
-    "load_checkpoint": "model",
+    "save_checkpoint": "checkpoints",
+    "load_checkpoint": "checkpoints",
+    "Translator": "lm",
+    "generate_sentences": "grammar",
+    "temperature_demo": "lab.demos",
     "tokenize": "data",
     "Vocab": "data",
     "collate": "data",
@@ -150,7 +154,7 @@ def _finite(x, depth: int = 0) -> bool:
 
 
 # The exception types a deliberate check raises (FloatingPointError: a diverging loss).
-ACCEPTED = (ValueError, TypeError, FileNotFoundError, FileExistsError, FloatingPointError)
+ACCEPTED = (ValueError, TypeError, FileNotFoundError, FileExistsError, FloatingPointError, PermissionError)
 # Errors that come from torch's C++ core, the interpreter or a parser, never from a decision.
 _DEEP_TYPES = (RuntimeError, IndexError, EOFError, pickle.UnpicklingError, OverflowError, MemoryError)
 
@@ -284,6 +288,11 @@ def mha(d_model=8, n_heads=2, **kw):
     return api("MultiHeadAttention")(d_model, n_heads, **kw)
 
 
+def layer(**kw):
+    """What one attention is told by an experiment (temperature, heads switched off)."""
+    return api("LayerIntervention")(**kw)
+
+
 def additive():
     torch.manual_seed(0)
     return api("AdditiveAttention")(8, 8, 8)
@@ -304,7 +313,10 @@ def attention_probes() -> list[Probe]:
             lambda: sdpa(q, k, v, torch.zeros(3, 4, dtype=torch.bool)),
             lambda r: bool((r[0] == 0).all() and (r[1] == 0).all()),
         ),  # fmt: skip
-        ok("sdpa causal + fully blocked row", lambda: sdpa(q, k, v, row_blocked, is_causal=True), zero_rows),
+        ok(
+            "sdpa causal + fully blocked row", lambda: sdpa(q, k, v, row_blocked & api("causal_mask")(4)[:3]), zero_rows
+        ),
+        bad("sdpa huge q and k overflow the scores", lambda: sdpa(q * 1e38, k * 1e38, v), ("q", "overflowed")),
         bad("sdpa int64 0/1 mask", lambda: sdpa(q, k, v, int_mask), "mask"),
         bad("sdpa uint8 mask", lambda: sdpa(q, k, v, int_mask.to(torch.uint8)), "mask"),
         bad("sdpa float 0/-inf mask", lambda: sdpa(q, k, v, float_mask), "mask"),
@@ -349,15 +361,16 @@ def attention_probes() -> list[Probe]:
             lambda: m(qa, ka, va, key_mask),
             lambda r: bool((r[1][1] == 0).all() and (r[0][1] == 0).all()),
         ),  # fmt: skip
-        bad("additive temperature 0", lambda: m(qa, ka, va, temperature=0.0), "temperature"),
-        bad("additive temperature negative", lambda: m(qa, ka, va, temperature=-1.0), "temperature"),
-        bad("additive temperature NaN", lambda: m(qa, ka, va, temperature=math.nan), "temperature"),
-        bad("additive temperature 1e-40", lambda: m(qa, ka, va, temperature=1e-40), "temperature"),
-        bad("additive temperature inf", lambda: m(qa, ka, va, temperature=math.inf), "temperature"),
-        bad("additive temperature string", lambda: m(qa, ka, va, temperature="hot"), "temperature"),
-        ok(
-            "additive temperature None = 1",
-            lambda: m(qa, ka, va, temperature=None),
+        bad("additive temperature 0", lambda: m(qa, ka, va, intervene=layer(temperature=0.0)), "temperature"),
+        bad("additive temperature negative", lambda: m(qa, ka, va, intervene=layer(temperature=-1.0)), "temperature"),
+        bad("additive temperature NaN", lambda: m(qa, ka, va, intervene=layer(temperature=math.nan)), "temperature"),
+        bad("additive temperature 1e-40", lambda: m(qa, ka, va, intervene=layer(temperature=1e-40)), "temperature"),
+        bad("additive temperature inf", lambda: m(qa, ka, va, intervene=layer(temperature=math.inf)), "temperature"),
+        bad("additive temperature string", lambda: m(qa, ka, va, intervene=layer(temperature="hot")), "temperature"),
+        either(
+            "additive temperature None",
+            lambda: m(qa, ka, va, intervene=layer(temperature=None)),
+            "temperature",
             lambda r: torch.allclose(r[1], m(qa, ka, va)[1]),
         ),  # fmt: skip
         bad("additive int mask", lambda: m(qa, ka, va, key_mask.long()), "mask"),
@@ -367,6 +380,7 @@ def attention_probes() -> list[Probe]:
         bad("additive keys of the wrong width", lambda: m(qa, ka[..., :5], va), "keys"),
         bad("additive values of the wrong length", lambda: m(qa, ka, va[:, :3]), "values"),
         bad("additive NaN query", lambda: m(torch.full_like(qa, math.nan), ka, va), "query"),
+        bad("additive float16 query into float32 weights", lambda: m(qa.half(), ka, va), "query"),
         bad("additive query_dim 0", lambda: api("AdditiveAttention")(0, 8, 8), "query_dim"),
         bad("additive hidden_dim negative", lambda: api("AdditiveAttention")(8, 8, -2), "hidden_dim"),
     ]
@@ -386,19 +400,31 @@ def attention_probes() -> list[Probe]:
         bad("mha float mask", lambda: a(x, x, x, pad.float()), "mask"),
         bad("mha float mask, fused path", lambda: a(x, x, x, pad.float(), need_weights=False), "mask"),
         bad("mha mask wrong shape", lambda: a(x, x, x, torch.ones(2, 3, dtype=torch.bool)), "mask"),
-        bad("mha temperature 0", lambda: a(x, x, x, temperature=0.0), "temperature"),
-        bad("mha temperature negative", lambda: a(x, x, x, temperature=-1.0), "temperature"),
-        bad("mha temperature NaN", lambda: a(x, x, x, temperature=math.nan), "temperature"),
-        bad("mha temperature 1e-40", lambda: a(x, x, x, temperature=1e-40), "temperature"),
-        bad("mha temperature inf", lambda: a(x, x, x, temperature=math.inf), "temperature"),
-        ok(
-            "mha temperature None = 1",
-            lambda: a(x, x, x, temperature=None),
+        bad("mha temperature 0", lambda: a(x, x, x, intervene=layer(temperature=0.0)), "temperature"),
+        bad("mha temperature negative", lambda: a(x, x, x, intervene=layer(temperature=-1.0)), "temperature"),
+        bad("mha temperature NaN", lambda: a(x, x, x, intervene=layer(temperature=math.nan)), "temperature"),
+        bad("mha temperature 1e-40", lambda: a(x, x, x, intervene=layer(temperature=1e-40)), "temperature"),
+        bad("mha temperature inf", lambda: a(x, x, x, intervene=layer(temperature=math.inf)), "temperature"),
+        either(
+            "mha temperature None",
+            lambda: a(x, x, x, intervene=layer(temperature=None)),
+            "temperature",
             lambda r: torch.allclose(r[0], a(x, x, x)[0]),
         ),  # fmt: skip
-        bad("mha head_mask of the wrong size", lambda: a(x, x, x, head_mask=torch.ones(3)), "head_mask"),
-        bad("mha head_mask NaN", lambda: a(x, x, x, head_mask=torch.full((2,), math.nan)), "head_mask"),
-        bad("mha head_mask as list", lambda: a(x, x, x, head_mask=[1, 0]), "head_mask"),
+        bad(
+            "mha head_mask of the wrong size",
+            lambda: a(x, x, x, intervene=layer(head_mask={"self": torch.ones(3)})),
+            "head_mask",
+        ),
+        bad(
+            "mha head_mask NaN",
+            lambda: a(x, x, x, intervene=layer(head_mask={"self": torch.full((2,), math.nan)})),
+            "head_mask",
+        ),
+        bad("mha head_mask as list", lambda: a(x, x, x, intervene=layer(head_mask={"self": [1, 0]})), "head_mask"),
+        bad("mha temperature as a bare number", lambda: a(x, x, x, intervene=2.0), "intervene"),
+        bad("mha float16 query into float32 weights", lambda: a(x.half(), x, x), "query"),
+        bad("mha float16 key into float32 weights", lambda: a(x, x.half(), x.half()), "key"),
         bad("mha query of the wrong width", lambda: a(x[..., :4], x, x), "query"),
         bad("mha int query", lambda: a(x.long(), x, x), "query"),
         bad("mha NaN query", lambda: a(torch.full_like(x, math.nan), x, x), "query"),
@@ -521,11 +547,18 @@ def gpt_probes() -> list[Probe]:
         torch.manual_seed(0)
         c = corpus()
         base = {"src_vocab_size": len(c.src_vocab), "tgt_vocab_size": len(c.tgt_vocab), "d_model": 16, "n_heads": 2}
-        return api("build_model")(config(**{**base, **kw})).eval()
+        return api("Translator")(api("build_model")(config(**{**base, **kw}))).eval()
 
     src, mask = src_batch()
     tgt = torch.tensor([[1, 5, 6], [1, 7, 0]])
-    p = [ok("GPT forward", lambda: gpt()(src, mask, tgt)[0])]
+    ids = torch.tensor([[10, 11, 1, 5], [12, 0, 1, 7]])  # source, <pad>, separator, target
+    p = [
+        ok("GPT translating forward", lambda: gpt()(src, mask, tgt)[0]),
+        ok("GPT language model over ids, padding in the middle", lambda: gpt().language_model(ids)[0]),
+        bad("GPT language model ids out of range", lambda: gpt().language_model(ids + 10_000), "ids"),
+        bad("GPT language model float ids", lambda: gpt().language_model(ids.float()), "ids"),
+        bad("GPT of a GPTConfig-less thing", lambda: api("Translator")(tiny_model()), "gpt"),
+    ]
     for field_name, value in (("d_model", 0), ("n_heads", 0), ("n_heads", 3), ("n_layers", -1), ("d_ff", -1),
                               ("dropout", 1.5), ("src_vocab_size", 0), ("norm_first", "no")):  # fmt: skip
         p.append(bad(f"GPTConfig {field_name}={value!r}", lambda f=field_name, v=value: gpt(**{f: v}), field_name))
@@ -535,8 +568,14 @@ def gpt_probes() -> list[Probe]:
         bad("GPT tgt_in ids out of range", lambda: gpt()(src, mask, tgt + 10_000), "tgt_in"),
         bad("GPT greedy max_len 0", lambda: api("greedy_decode")(gpt(), src, mask, max_len=0), "max_len"),
         bad("GPT head_mask for cross-attention it lacks", lambda: _gpt_heads(gpt(), "cross", (3, 2)), "head_mask"),
-        bad("GPT head_mask with too few layers", lambda: _gpt_heads(gpt(), "dec_self", (2, 2)), "head_mask"),
-        bad("GPT lm_logits head_mask too few layers", lambda: _gpt_lm_heads(gpt(), (2, 2)), "head_mask"),
+        bad(
+            "GPT head_mask for a decoder self-attention it lacks",
+            lambda: _gpt_heads(gpt(), "dec_self", (3, 2)),
+            "head_mask",
+        ),
+        bad("GPT head_mask with too few layers", lambda: _gpt_heads(gpt(), "self", (2, 2)), "head_mask"),
+        ok("GPT switching one of its own heads off", lambda: _gpt_heads(gpt(), "self", (3, 2))),
+        bad("GPT language model head_mask too few layers", lambda: _gpt_lm_heads(gpt(), (2, 2)), "head_mask"),
         bad("GPT start head_mask too few layers", lambda: _gpt_start_heads(gpt(), (2, 2)), "head_mask"),
     ]
     return p
@@ -549,16 +588,13 @@ def _gpt_heads(model, kind, shape):
 
 
 def _gpt_lm_heads(model, shape):
-    src, mask = src_batch()
-    ids, key_mask, positions = model.sequence(src, mask, torch.tensor([[1, 5], [1, 7]]))
-    return model.lm_logits(
-        ids, key_mask, positions, intervene=api("Intervention")(head_mask={"dec_self": torch.ones(shape)})
-    )
+    ids = torch.tensor([[10, 11, 1, 5], [12, 0, 1, 7]])
+    return model.language_model(ids, intervene=api("Intervention")(head_mask={"self": torch.ones(shape)}))
 
 
 def _gpt_start_heads(model, shape):
     src, mask = src_batch()
-    return model.start(src, mask, api("Intervention")(head_mask={"dec_self": torch.ones(shape)}))
+    return model.start(src, mask, intervene=api("Intervention")(head_mask={"self": torch.ones(shape)}))
 
 
 def checkpoint_probes(tmp: Path) -> list[Probe]:
@@ -606,8 +642,23 @@ def checkpoint_probes(tmp: Path) -> list[Probe]:
         bad("load_checkpoint with a bad stored config", load(tmp / "bad_config.pt"), "src_vocab_size"),
         bad("load_checkpoint of an unknown model", load(tmp / "unknown_model.pt"), "checkpoint"),
         bad("load_checkpoint of None", load(None), "path"),
+        bad("load_checkpoint of weights holding NaN", load(_nan_weights(tmp)), "generator.bias"),
+        bad(
+            "save_checkpoint into a read-only folder",
+            lambda: api("save_checkpoint")(tiny_model(), "/sys/tl/m.pt"),
+            "path",
+        ),
+        bad("save_checkpoint path None", lambda: api("save_checkpoint")(tiny_model(), None), "path"),
     ]
     return p
+
+
+def _nan_weights(tmp: Path) -> Path:
+    """A checkpoint whose training diverged: its output bias holds NaN."""
+    model = api("build_model")(tiny_model().config)
+    with torch.no_grad():
+        model.generator.bias.fill_(math.nan)
+    return api("save_checkpoint")(model, tmp / "nan.pt")
 
 
 def decode_probes() -> list[Probe]:
@@ -642,6 +693,12 @@ def decode_probes() -> list[Probe]:
         bad("greedy negative src ids", lambda: api("greedy_decode")(tiny_model(), -src, mask), "src"),
         bad("greedy float src", lambda: api("greedy_decode")(tiny_model(), src.float(), mask), "src"),
         bad("greedy 1-D src", lambda: api("greedy_decode")(tiny_model(), src[0], mask[0]), "src"),
+        bad("greedy max_len 10**12 (an 8 TB allocation)", greedy(max_len=10**12), "max_len"),
+        bad("greedy a source that is all padding", lambda: api("greedy_decode")(tiny_model(), *_padded_row()), "src"),
+        bad("forward a source that is all padding", lambda: tiny_model()(*_padded_row(), src), "src"),
+        bad("RNN forward a source that is all padding", lambda: _rnn()(*_padded_row(), src), "src"),
+        bad("RNN greedy a source that is all padding", lambda: api("greedy_decode")(_rnn(), *_padded_row()), "src"),
+        bad("translate_ids a source of <pad> only", ids([[0, 0]]), "src"),
         ok("beam 2", beam(beam_size=2)),
         bad("beam_size 0", beam(beam_size=0), "beam_size"),
         bad("beam_size negative", beam(beam_size=-1), "beam_size"),
@@ -680,6 +737,22 @@ def decode_probes() -> list[Probe]:
     ]
 
 
+def _padded_row():
+    """src, src_mask whose second row is all padding: nothing to translate."""
+    src, mask = src_batch()
+    src, mask = src.clone(), mask.clone()
+    src[1], mask[1] = 0, False
+    return src, mask
+
+
+@functools.cache
+def _rnn():
+    torch.manual_seed(0)
+    c = corpus()
+    config = api("RNNConfig")(len(c.src_vocab), len(c.tgt_vocab), emb_dim=8, hidden_dim=8, attention="additive")
+    return api("build_model")(config).eval()
+
+
 def sample_probes() -> list[Probe]:
     src, mask = src_batch()
     logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
@@ -708,6 +781,7 @@ def sample_probes() -> list[Probe]:
         bad("sample top_p NaN", draw(top_p=math.nan), "top_p"),
         ok("sample top_p 1 = no filter", draw(top_p=1.0), lambda r: torch.equal(r[0], draw()()[0])),
         bad("sample seed -1", draw(seed=-1), "seed"),
+        bad("sample seed [1]", draw(seed=[1]), "seed"),
         ok(
             "filter_logits top_k 1 (-inf marks the dropped words)",
             lambda: filtered(top_k=1)().isinf(),
@@ -808,6 +882,16 @@ def data_probes(tmp: Path) -> list[Probe]:
         bad("load_corpus(None)", lambda: api("load_corpus")(None), "grammar"),
         bad("corpus split 'dev'", lambda: corpus()["dev"], "split"),
         bad("build the corpus into a non-empty folder", lambda: api("build")(nonempty), "out_dir"),
+        bad("build the corpus into a read-only folder", lambda: api("build")("/sys/tl"), "out_dir"),
+        ok("generate_sentences seed 3", lambda: api("generate_sentences")(3, seed=3), lambda r: len(r) == 3),
+        bad("generate_sentences seed '3'", lambda: api("generate_sentences")(3, seed="3"), "seed"),
+        bad(
+            "generate_sentences seed None (a new corpus each call)",
+            lambda: api("generate_sentences")(3, seed=None),
+            "seed",
+        ),
+        bad("generate_sentences seed [3]", lambda: api("generate_sentences")(3, seed=[3]), "seed"),
+        bad("generate_sentences n -1", lambda: api("generate_sentences")(-1), "n"),
         bad(
             "TranslationDataset of strings",
             lambda: api("TranslationDataset")(["the dog"], corpus().src_vocab, corpus().tgt_vocab),
@@ -897,6 +981,7 @@ def config_module_probes() -> list[Probe]:
         bad("seed_everything(1.5)", lambda: seed(1.5), "seed"),
         bad("seed_everything(-1)", lambda: seed(-1), "seed"),
         bad("seed_everything(2**40)", lambda: seed(2**40), "seed"),
+        bad("seed_everything([1])", lambda: seed([1]), "seed"),
     ]
     for value, expected in {"": False, "0": False, "false": False, "no": False, "off": False, "OFF": False,
                             "1": True, "true": True, "yes": True, "on": True, " 1 ": True}.items():  # fmt: skip
@@ -925,6 +1010,11 @@ def recipe_probes() -> list[Probe]:
         bad("load_pretrained unknown model", lambda: api("load_pretrained")("gpt5", "fr"), "recipe"),
         bad("load_pretrained unknown grammar", lambda: api("load_pretrained")("transformer", "de"), "grammar"),
         bad("load_pretrained grammar None", lambda: api("load_pretrained")("transformer", None), "grammar"),
+        bad(
+            "load_pretrained device 'tpu'",
+            lambda: api("load_pretrained")("transformer", "fr", device="tpu"),
+            ("device", "tpu"),
+        ),
         ok("load_pretrained transformer fr", lambda: pretrained()),
     ]
 
@@ -980,6 +1070,28 @@ def explorer_probes() -> list[Probe]:
     ]
 
 
+def demo_probes() -> list[Probe]:
+    """The lab's demos check temperatures like the model does."""
+
+    def demo(t):
+        def run():
+            import matplotlib.pyplot as plt
+
+            result = api("temperature_demo")(temperature=t)
+            plt.close(result["fig"])
+            return result["weights"]
+
+        return run
+
+    return [
+        ok("temperature_demo temperature 2", demo(2.0)),
+        bad("temperature_demo temperature NaN", demo(math.nan), "temperature"),
+        bad("temperature_demo temperature 1e-320", demo(1e-320), "temperature"),
+        bad("temperature_demo temperature 0", demo(0.0), "temperature"),
+        bad("temperature_demo temperature inf", demo(math.inf), "temperature"),
+    ]
+
+
 def all_probes(tmp: Path) -> list[Probe]:
     groups = (
         attention_probes,
@@ -996,6 +1108,7 @@ def all_probes(tmp: Path) -> list[Probe]:
         config_module_probes,
         recipe_probes,
         explorer_probes,
+        demo_probes,
     )
     probes = []
     for group in groups:
@@ -1054,10 +1167,10 @@ def test_classifier_sorts_known_outcomes():
 @given(st.floats(allow_nan=True, allow_infinity=True) | st.integers(-5, 5) | st.none())
 def test_any_temperature_is_finite_or_refused(temperature):
     a, x = mha(), torch.randn(1, 3, 8, generator=torch.Generator().manual_seed(0))
-    probe = either("mha temperature", lambda: a(x, x, x, temperature=temperature), "temperature")
+    probe = either("mha temperature", lambda: a(x, x, x, intervene=layer(temperature=temperature)), "temperature")
     assert classify(probe)[0] in GOOD, (temperature, classify(probe))
     m, q = additive(), torch.randn(1, 1, 8, generator=torch.Generator().manual_seed(0))
-    probe = either("additive temperature", lambda: m(q, x, x, temperature=temperature), "temperature")
+    probe = either("additive temperature", lambda: m(q, x, x, intervene=layer(temperature=temperature)), "temperature")
     assert classify(probe)[0] in GOOD, (temperature, classify(probe))
 
 

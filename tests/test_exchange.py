@@ -55,47 +55,6 @@ BOB_ATTENTION = """def my_attention(q, k, v, mask=None):
     weights = torch.softmax(scores, dim=-1)
     return weights @ v, weights"""
 
-# Until the check runner shows its machine-readable record (another branch adds it), this IPython start-up
-# file of the teacher's account adds it for the autograding kernels: the same record, from the verdict.
-RECORD_SHIM = """
-import transformer_lite.exercises as _exercises
-from IPython.display import display as _display
-
-_original = _exercises.exercise
-
-
-def _recorded(hints, key, title, cases, fn, probes=(), hidden=(), show_hidden=False):
-    record = {"notebook": hints.module[2:], "exercise": key, "hidden": bool(show_hidden), "hint": hints.text(key, 1)}
-
-    def show(message, passed):
-        causes = [line.split("Likely cause: ", 1)[1] for line in message.splitlines() if "Likely cause: " in line]
-        cause = causes[0] if causes else None
-        status = "passed" if passed else "not_done" if "not done yet" in message else "failed"
-        key = cause and cause.split(".")[0].lower().replace(" ", "_")
-        record.update(status=status, mistake=key, mistake_text=cause)
-        _display({"application/json": {"check": record}}, raw=True)
-
-    try:
-        verdict = _original(hints, key, title, cases, fn, probes, hidden, show_hidden)
-    except AssertionError as failed:
-        show(str(failed), False)
-        raise
-    show(verdict.message, bool(verdict))
-    return verdict
-
-
-_exercises.exercise = _recorded
-"""
-
-
-def _runner_records() -> bool:
-    """Does the check runner show the record itself? (Its modules name the MIME type; the report only reads it.)"""
-    from transformer_lite import exercises
-
-    runner = [p for p in Path(exercises.__file__).parent.glob("*.py") if p.stem not in ("report", "autograde")]
-    return any("application/json" in p.read_text() for p in runner)
-
-
 # ---- the machine: accounts, folders, commands run as an account ------------------------------------------
 def _make_account(name: str, password: str) -> None:
     _remove_account(name)  # left over by an interrupted run
@@ -248,11 +207,6 @@ def test_a_class_from_release_to_grades(machine, tmp_path):
     started = time.perf_counter()
     env, teacher_home = machine["env"], Path(pwd.getpwnam(TEACHER).pw_dir)
     course = teacher_home / "course"
-    if not _runner_records():
-        startup = teacher_home / ".ipython" / "profile_default" / "startup"
-        startup.mkdir(parents=True)
-        (startup / "00-check-records.py").write_text(RECORD_SHIM)
-        subprocess.run(["chown", "-R", f"{TEACHER}:", str(teacher_home / ".ipython")], check=True)
 
     def teacher(*args, timeout=600):
         return as_user(TEACHER, sys.executable, "-m", *args, cwd=course, env=env, timeout=timeout)

@@ -1,16 +1,18 @@
-"""The decoder-only model (notebook 10): its loss, decoding with and without the KV cache,
-sampling, and checkpoints."""
+"""The decoder-only model (notebook 10): a language model over one token sequence, translating
+through lm.Translator; its loss, decoding with and without the KV cache, sampling, and checkpoints."""
 
 import pytest
 import torch
 
+from transformer_lite.checkpoints import load_checkpoint, save_checkpoint
 from transformer_lite.data import TranslationDataset, collate, load_corpus
 from transformer_lite.decode import beam_search, greedy_decode
 from transformer_lite.grammar import Pair
-from transformer_lite.lm import causal_lm_loss, lm_batch, lm_words
-from transformer_lite.measure.heads import head_aer_table
+from transformer_lite.lm import Translator, causal_lm_loss, lm_batch, lm_words
+from transformer_lite.measure.heads import ablation, head_aer_table
 from transformer_lite.measure.kv_cache import WithoutCache, decode_steps, predicted_operations, training_step_seconds
-from transformer_lite.model import build_model, load_checkpoint, save_checkpoint
+from transformer_lite.model import build_model
+from transformer_lite.model.attention import Intervention
 from transformer_lite.model.gpt import GPT, GPTConfig
 from transformer_lite.sample import distinct_share, filter_logits, sample_decode
 from transformer_lite.train import label_smoothed_loss
@@ -27,7 +29,7 @@ def model(corpus):
     config = GPTConfig(
         len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=32, n_heads=4, n_layers=2, d_ff=64, dropout=0.0
     )
-    m = build_model(config).eval()
+    m = Translator(build_model(config)).eval()
     # An untrained model writes near-uniform words; sharpen the output so decoding choices are clear-cut.
     with torch.no_grad():
         m.generator_bias.normal_(0, 3.0)
@@ -57,14 +59,14 @@ def test_padded_rows_equal_unpadded_sequences(model, batch):
 def test_trainer_loss_is_the_masked_lm_loss(model, batch):
     logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
     lm = lm_batch(model, batch)
-    full = model.lm_logits(lm.ids, lm.key_mask, lm.positions)[0]
+    full = model.language_model(lm.ids)[0]
     expected = causal_lm_loss(full, lm.targets, lm.loss_mask, 0.1)
     torch.testing.assert_close(label_smoothed_loss(logits, batch.tgt_out, 0.1), expected)
 
 
 def test_loss_counts_only_target_positions(model, batch):
     lm = lm_batch(model, batch)
-    logits = model.lm_logits(lm.ids, lm.key_mask, lm.positions)[0]
+    logits = model.language_model(lm.ids)[0]
     source = torch.zeros_like(lm.loss_mask)
     source[:, : batch.src.shape[1]] = True
     assert not (lm.loss_mask & source).any()
@@ -140,7 +142,7 @@ def test_save_load_round_trip(model, batch, tmp_path):
     loaded, extra = load_checkpoint(path)
     assert isinstance(loaded, GPT) and extra == {"grammar": "fr"} and loaded.config == model.config
     a, _ = model(batch.src, batch.src_mask, batch.tgt_in)
-    b, _ = loaded(batch.src, batch.src_mask, batch.tgt_in)
+    b, _ = Translator(loaded)(batch.src, batch.src_mask, batch.tgt_in)
     torch.testing.assert_close(a, b)
 
 
@@ -151,8 +153,9 @@ def test_attention_maps_on_request_cut_into_the_three_kinds(model, batch, corpus
     assert {k: [tuple(m.shape) for m in maps] for k, maps in attention.items()} == {
         k: [shape] * model.config.n_layers for k, shape in shapes.items()
     }
-    ids, key_mask, positions = model.sequence(batch.src, batch.src_mask, batch.tgt_in)
-    _, full = model.lm_logits(ids, key_mask, positions, need_weights=True)
+    _, full = model.language_model(lm_batch(model, batch).ids, return_attention=True)
+    assert list(full) == ["self"]  # one self-attention, under its own name
+    full = full["self"]
     torch.testing.assert_close(attention["cross"][1], full[1][:, :, s:, :s])
     assert full[0][:, :, :s, s:].abs().max() == 0  # the source never reads its translation
     assert model(batch.src, batch.src_mask, batch.tgt_in)[1] is None
@@ -178,3 +181,27 @@ def test_training_step_seconds_leaves_the_weights(model, batch):
     assert training_step_seconds(model, batch, repeats=1) > 0
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert not model.training and all(p.grad is None for p in model.parameters())
+
+
+def test_the_gpt_is_a_language_model_over_one_sequence(model, batch):
+    """GPT.forward(ids): next-word logits at every position; padding anywhere in a row (here between
+    the source and its translation) is masked out and not counted, so a row equals its unpadded self."""
+    lm = lm_batch(model, batch)
+    logits, maps = model.language_model(lm.ids)
+    assert logits.shape == (*lm.ids.shape, model.config.tgt_vocab_size) and maps is None
+    for i in (0, 5):
+        alone = lm.ids[i][lm.key_mask[i]][None]  # the row without its padding
+        torch.testing.assert_close(logits[i][lm.key_mask[i]], model.language_model(alone)[0][0], atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="ids"):
+        model.language_model(lm.ids + model.config.vocab_size)
+
+
+def test_interventions_switch_the_gpts_own_heads_off(model, batch):
+    assert model.attention_shape() == {"self": (model.config.n_layers, model.config.n_heads)}
+    plain, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+    off, _ = model(batch.src, batch.src_mask, batch.tgt_in, intervene=ablation(model, [("self", 1, 2)]))
+    assert not torch.allclose(plain, off)
+    with pytest.raises(ValueError, match="no 'cross' attention"):
+        ablation(model, [("cross", 0, 0)])  # the cross view is part of the self-attention: switch "self" heads
+    with pytest.raises(ValueError, match="head_mask"):
+        model(batch.src, batch.src_mask, batch.tgt_in, intervene=Intervention(head_mask={"dec_self": torch.ones(2, 4)}))

@@ -30,7 +30,7 @@ def test_temperature_demo_reacts_to_every_input():
     unscaled = W.temperature_demo(d_k=512, scale=False)
     scaled = W.temperature_demo(d_k=512, scale=True)
     assert unscaled["weights"].max() > 0.9 and unscaled["entropy"] < scaled["entropy"]  # saturation
-    with pytest.raises(ValueError, match="temperature > 0"):
+    with pytest.raises(ValueError, match="temperature must be positive"):
         W.temperature_demo(temperature=0)
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from transformer_lite.model.attention import (
+    LayerIntervention,
     MultiHeadAttention,
     attention_mask,
     causal_mask,
@@ -80,18 +81,15 @@ def test_sdpa_matches_torch_with_bool_mask(s):
 
 @FEW
 @given(shapes)
-def test_sdpa_causal_matches_torch_both_ways(s):
+def test_sdpa_with_a_causal_mask_matches_torchs_is_causal(s):
     g = torch.Generator().manual_seed(s["seed"])
     q = _randn(g, s["batch"], s["heads"], s["lq"], s["e"])
     k = _randn(g, s["batch"], s["heads"], s["lq"], s["e"])  # causal self-attention: Lq == Lk
     v = _randn(g, s["batch"], s["heads"], s["lq"], s["ev"])
     expected = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    by_flag, w_flag = scaled_dot_product_attention(q, k, v, is_causal=True)
     by_mask, w_mask = scaled_dot_product_attention(q, k, v, mask=causal_mask(s["lq"]))
-    torch.testing.assert_close(by_flag, expected, atol=ATOL, rtol=0)
     torch.testing.assert_close(by_mask, expected, atol=ATOL, rtol=0)
-    torch.testing.assert_close(w_flag, w_mask, atol=0, rtol=0)
-    assert (w_flag.triu(1) == 0).all()
+    assert (w_mask.triu(1) == 0).all()
 
 
 def test_sdpa_refuses_float_mask_and_does_causal_with_bool_mask():
@@ -100,11 +98,11 @@ def test_sdpa_refuses_float_mask_and_does_causal_with_bool_mask():
     with pytest.raises(TypeError, match=r"mask must be a bool tensor.*mask == 0"):
         scaled_dot_product_attention(q, k, v, _randn(g, 5, 5))  # one mask rule: bool, True = may attend
     pad = torch.tensor([True, True, True, False, True])
-    out, _ = scaled_dot_product_attention(q, k, v, pad, is_causal=True)
+    out, _ = scaled_dot_product_attention(q, k, v, pad & causal_mask(5))
     expected = F.scaled_dot_product_attention(q, k, v, attn_mask=pad & causal_mask(5))
     torch.testing.assert_close(out, expected, atol=ATOL, rtol=0)
-    fewer_queries = q[:, :3]  # Lq != Lk: both align the causal triangle top-left
-    out, _ = scaled_dot_product_attention(fewer_queries, k, v, is_causal=True)
+    fewer_queries = q[:, :3]  # Lq != Lk: the causal triangle's top-left rows, as torch's is_causal aligns it
+    out, _ = scaled_dot_product_attention(fewer_queries, k, v, causal_mask(5)[:3])
     expected = F.scaled_dot_product_attention(fewer_queries, k, v, is_causal=True)
     torch.testing.assert_close(out, expected, atol=ATOL, rtol=0)
 
@@ -243,17 +241,17 @@ def test_temperature_divides_the_scores():
         scores = q @ k.transpose(-2, -1) / math.sqrt(mha.d_k)
         entropies = []
         for t in (0.25, 1.0, 4.0):
-            out, w = mha(x, x, x, temperature=t)
+            out, w = mha(x, x, x, intervene=LayerIntervention(temperature=t))
             torch.testing.assert_close(w, torch.softmax(scores / t, -1), atol=ATOL, rtol=0)
-            fused, _ = mha(x, x, x, temperature=t, need_weights=False)
+            fused, _ = mha(x, x, x, intervene=LayerIntervention(temperature=t), need_weights=False)
             torch.testing.assert_close(fused, out, atol=ATOL, rtol=0)
             entropies.append(-(w * w.log()).sum(-1).mean().item())
         assert entropies[0] < entropies[1] < entropies[2] <= math.log(5) + 1e-12
-        w_hot, _ = mha(x, x, x, temperature=1e6)[1], None
+        w_hot = mha(x, x, x, intervene=LayerIntervention(temperature=1e6))[1]
         torch.testing.assert_close(w_hot, torch.full_like(w_hot, 1 / 5), atol=1e-5, rtol=0)
     for bad in (0.0, -1.0):
         with pytest.raises(ValueError, match="temperature must be positive"):
-            mha(x, x, x, temperature=bad)
+            mha(x, x, x, intervene=LayerIntervention(temperature=bad))
 
 
 def test_head_mask_switches_heads_off():
@@ -262,18 +260,19 @@ def test_head_mask_switches_heads_off():
     x = torch.randn(2, 5, 8, dtype=D)
     with torch.no_grad():
         plain, w = mha(x, x, x)
-        ones, w_ones = mha(x, x, x, head_mask=torch.ones(4))
+        ones, w_ones = mha(x, x, x, intervene=LayerIntervention(head_mask={"self": torch.ones(4)}))
         torch.testing.assert_close(ones, plain, atol=ATOL, rtol=0)
         torch.testing.assert_close(w_ones, w, atol=0, rtol=0)  # weights are reported before the head mask
         off = torch.tensor([1.0, 0.0, 1.0, 0.0])
-        ablated, _ = mha(x, x, x, head_mask=off)
+        ablated, _ = mha(x, x, x, intervene=LayerIntervention(head_mask={"self": off}))
         # switching a head off == zeroing its d_k columns of W^O
         twin = MultiHeadAttention(8, 4).double().eval()
         twin.load_state_dict(mha.state_dict())
         twin.out_proj.weight[:, 2:4] = 0
         twin.out_proj.weight[:, 6:8] = 0
         torch.testing.assert_close(ablated, twin(x, x, x)[0], atol=ATOL, rtol=0)
-        all_off, _ = mha(x, x, x, head_mask=torch.zeros(4), need_weights=False)
+        off_all = LayerIntervention(head_mask={"self": torch.zeros(4)})
+        all_off, _ = mha(x, x, x, intervene=off_all, need_weights=False)
         torch.testing.assert_close(all_off, mha.out_proj.bias.expand_as(all_off), atol=ATOL, rtol=0)
 
 

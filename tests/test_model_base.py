@@ -1,10 +1,11 @@
-"""What the three models share (model/base.py): one interface, one set of entry checks, the
-decoding state rebuilt from a prefix; and the layers they share (the decoder layer and the GPT
+"""What the models share (model/base.py): one translation interface (the GPT through lm.Translator),
+the decoding state rebuilt from a prefix; and the layers they share (the decoder layer and the GPT
 block build on the encoder layer)."""
 
 import pytest
 import torch
 
+from transformer_lite.lm import Translator
 from transformer_lite.model import GPT, GPTConfig, RNNConfig, Seq2Seq, Transformer, TransformerConfig, build_model
 from transformer_lite.model.attention import masked_softmax
 from transformer_lite.model.base import StackConfig, TranslationModel
@@ -22,8 +23,10 @@ CONFIGS = {
 
 
 def _model(name):
+    """A translation model: the GPT through its adapter."""
     torch.manual_seed(0)
-    return build_model(CONFIGS[name]).eval()
+    model = build_model(CONFIGS[name]).eval()
+    return Translator(model) if name == "gpt" else model
 
 
 def _batch():
@@ -33,8 +36,10 @@ def _batch():
 
 
 @pytest.mark.parametrize("name", CONFIGS)
-def test_every_model_is_a_translation_model(name):
-    assert isinstance(_model(name), TranslationModel)
+def test_every_model_translates_and_only_the_gpt_needs_an_adapter(name):
+    model = build_model(CONFIGS[name])
+    assert isinstance(model, TranslationModel) == (name != "gpt")
+    assert isinstance(model, GPT) == (name == "gpt")
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -56,7 +61,7 @@ def test_step_without_a_state_rebuilds_it_from_the_prefix(name):
 def test_a_model_refuses_another_models_config(name):
     other = CONFIGS["gpt" if name != "gpt" else "transformer"]
     with pytest.raises(TypeError, match=r"config must be a \w+Config"):
-        type(_model(name))(other)
+        type(build_model(CONFIGS[name]))(other)
 
 
 def test_stack_configs_share_their_fields_and_take_sizes_by_name():
@@ -87,4 +92,4 @@ def test_masked_softmax_gives_zeros_where_blocked_and_for_fully_masked_rows():
 
 
 def test_models_are_the_documented_classes():
-    assert {type(_model(n)) for n in CONFIGS} == {Seq2Seq, Transformer, GPT}
+    assert {type(build_model(c)) for c in CONFIGS.values()} == {Seq2Seq, Transformer, GPT}

@@ -1,5 +1,5 @@
-"""Checkpoints (transformer_lite.model.save_checkpoint / load_checkpoint): round trip,
-mismatches, foreign weights, the shipped ones."""
+"""Checkpoints (transformer_lite.checkpoints.save_checkpoint / load_checkpoint): round trip,
+mismatches, foreign or broken weights, the shipped ones."""
 
 import dataclasses
 
@@ -8,15 +8,11 @@ import tiny
 import torch
 from tiny import corpus
 
-from transformer_lite.model import (
-    RNNConfig,
-    Seq2Seq,
-    TransformerConfig,
-    load_checkpoint,
-    save_checkpoint,
-)
+from transformer_lite.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from transformer_lite.lm import Translator
+from transformer_lite.model import GPT, GPTConfig, RNNConfig, Seq2Seq, TransformerConfig
 from transformer_lite.model.attention import padding_mask
-from transformer_lite.recipes import RECIPES, checkpoint_path
+from transformer_lite.recipes import GRAMMARS, RECIPES, checkpoint_path
 
 
 def test_rnn_checkpoint_round_trip_and_mismatch(tmp_path):
@@ -85,3 +81,37 @@ def test_a_checkpoint_saved_before_the_encoder_layer_rename_still_loads(tmp_path
     loaded, _ = load_checkpoint(path)
     for k, v in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[k], v), k
+
+
+def test_a_checkpoint_with_nan_weights_is_refused_naming_the_tensor(tmp_path):
+    path = save_checkpoint(tiny.tiny_transformer(corpus("fr")), tmp_path / "m.pt")
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["state_dict"]["decoder_layers.0.ff.linear1.weight"][0, 0] = float("nan")
+    torch.save(ckpt, path)
+    with pytest.raises(CheckpointError, match=r"NaN or inf weights in decoder_layers\.0\.ff\.linear1\.weight"):
+        load_checkpoint(path)
+
+
+def test_a_folder_that_cannot_be_written_is_named(tmp_path):
+    target = tmp_path / "a_file"
+    target.write_text("not a folder")
+    with pytest.raises(OSError, match=r"path: cannot write the checkpoint .*a_file"):
+        save_checkpoint(tiny.tiny_transformer(corpus("fr")), target / "m.pt")
+
+
+def test_a_gpt_saves_as_a_gpt_through_its_translator(tmp_path):
+    torch.manual_seed(0)
+    gpt = GPT(GPTConfig(20, 15, d_model=16, n_heads=2, n_layers=1, d_ff=32))
+    path = save_checkpoint(Translator(gpt), tmp_path / "gpt.pt")
+    assert torch.load(path, weights_only=True)["model"] == "GPT"
+    loaded, _ = load_checkpoint(path)
+    assert isinstance(loaded, GPT) and list(loaded.state_dict()) == list(gpt.state_dict())
+
+
+@pytest.mark.parametrize("name", RECIPES)
+@pytest.mark.parametrize("grammar", GRAMMARS)
+def test_every_shipped_checkpoint_stores_exactly_the_models_parameters(name, grammar):
+    path = checkpoint_path(name, grammar)
+    stored = torch.load(path, weights_only=True)["state_dict"]
+    model, _ = load_checkpoint(path)
+    assert set(stored) == set(model.state_dict())  # the same names (older files list them in another order)

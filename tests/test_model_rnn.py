@@ -104,7 +104,7 @@ def _decoder_logits(model, src, mask, tgt_in, edit_position=None):
             states[:, edit_position].shape, generator=torch.Generator().manual_seed(0)
         )
         keys = model.attn.project_keys(states) if model.config.attention == "additive" else states
-    memory = (states, final, keys)
+    memory = type(memory)(states, final, keys)  # an RNNMemory
     out = []
     for t in range(tgt_in.shape[1]):
         log_probs, state = model.step(memory, mask, tgt_in[:, : t + 1], state)

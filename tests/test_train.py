@@ -42,3 +42,32 @@ def test_fit_learns_and_callbacks_can_stop(tiny):
     assert len(history.steps) == 20 and "batch" in seen
     assert history.steps[-1] < history.steps[0]
     assert "valid_loss" in history.epochs[-1] and math.isfinite(history.epochs[-1]["valid_loss"])
+
+
+def test_the_paper_schedule_needs_a_model_width_and_says_so(tiny):
+    """Eq. 3 scales by d_model: an RNN (hidden_dim, no d_model) trains on the constant schedule, and
+    asking it for "warmup" is refused by name instead of guessing a width."""
+    from tiny import tiny_rnn
+
+    corpus, ds = tiny
+    with pytest.raises(ValueError, match=r"schedule 'warmup'.*d_model.*schedule='constant'"):
+        train.fit(tiny_rnn(corpus), ds, None, train.TrainConfig(steps=2, batch_size=8), progress=False)
+    history = train.fit(
+        tiny_rnn(corpus), ds, None, train.TrainConfig(steps=2, batch_size=8, schedule="constant"), progress=False
+    )
+    assert len(history.steps) == 2
+
+
+def test_freed_memory_is_kept_for_the_next_tensors_unless_the_environment_says_no(monkeypatch):
+    """config.reuse_freed_memory (run at import): glibc keeps freed blocks, so a large tensor is not
+    faulted in afresh at every training or attention step; TRANSFORMER_LITE_KEEP_MEMORY=0 opts out."""
+    import platform
+    import sys
+
+    from transformer_lite import config
+
+    monkeypatch.setenv(config.KEEP_MEMORY_ENV_VAR, "0")
+    assert config.reuse_freed_memory() is False
+    monkeypatch.delenv(config.KEEP_MEMORY_ENV_VAR)
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert config.reuse_freed_memory() is glibc

@@ -3,10 +3,12 @@
 Four layers, each importing only the ones before it (checked by ``tests/test_layout.py``):
 
 * ``model/``: what a student reads, the paper's model: ``attention`` (and the masks),
-  ``layers``, ``transformer``, ``rnn`` (the RNN baselines), checkpoints. Only torch.
-* top-level modules, the task and the training around the model: ``config``, ``lexicon`` and
-  ``grammar`` (the toy task), ``data`` (vocabularies, batches), ``train``, ``decode``,
-  ``metrics``, ``recipes`` (the course's training settings), ``claims``, ``hosted``, ``i18n`` (every
+  ``layers``, ``transformer``, ``rnn`` (the RNN baselines), ``gpt``; the checks at its doors in
+  ``_doors``. Only torch.
+* top-level modules, the task and the training around the model: ``checks``, ``checkpoints``,
+  ``config``, ``lexicon`` and ``grammar`` (the toy task), ``data`` (vocabularies, batches), ``train``,
+  ``decode``, ``lm`` (the GPT as a translator), ``sample``, ``metrics``, ``recipes`` (the course's
+  training settings), ``claims``, ``hosted``, ``i18n`` (every
   sentence a student reads, in English or Korean).
 * ``measure/``: what the notebooks measure (``rnn_limits``, ``scaling``, ``stacks``,
   ``heads``, ``complexity``).

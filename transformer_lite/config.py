@@ -8,19 +8,22 @@ and nowhere else. Students never need it: the default is the full course.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .model import checks as check
+from . import checks as check
 
 FAST_ENV_VAR = "TRANSFORMER_LITE_FAST"
 THREADS_ENV_VAR = "TRANSFORMER_LITE_THREADS"
 HUB_CPU_LIMIT_ENV_VAR = "CPU_LIMIT"  # set by JupyterHub's spawner from the hub's per-user cpu_limit
+KEEP_MEMORY_ENV_VAR = "TRANSFORMER_LITE_KEEP_MEMORY"  # "0": leave glibc's allocator as it comes
 
 
 def _data_dir() -> Path:
@@ -183,4 +186,32 @@ def single_thread():
         torch.set_num_threads(threads)
 
 
+# glibc's mallopt parameters (malloc.h): allocations up to this size come from the heap, and up to
+# this much freed memory stays with the process instead of going back to the kernel.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+HEAP_ALLOCATIONS_UP_TO, KEEP_FREED_UP_TO = 256 * 2**20, 1024 * 2**20
+
+
+def reuse_freed_memory() -> bool:
+    """Let the C allocator keep the memory of freed tensors for the next ones: allocations up to
+    256 MiB come from the heap and up to 1 GiB of freed memory stays with the process. By default
+    glibc maps every block over 32 MiB afresh and hands it back when freed, so a large tensor (an
+    attention map of a long sentence) is faulted in 4 KB page by page at every call, which can cost
+    more than the arithmetic: the explicit attention of notebooks 03 and 09 ran at 2.2x the time of
+    PyTorch's fused kernel at L = 1024, 1.0-1.1x with this (benchmarks/attention.py). The price is
+    memory: freed blocks are returned later, and a heap that cannot always reuse them grows (that
+    attention's forward and backward peaked at 521 MiB instead of 396). Linux with glibc only, and
+    not when ``TRANSFORMER_LITE_KEEP_MEMORY=0``. Returns whether it applied."""
+    if os.environ.get(KEEP_MEMORY_ENV_VAR, "").strip() == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, HEAP_ALLOCATIONS_UP_TO)) and bool(
+            libc.mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_UP_TO)
+        )
+    except (OSError, AttributeError):  # another C library (musl): nothing to tune
+        return False
+
+
 apply_thread_cap()  # at package import: every notebook kernel starts within its CPU quota
+reuse_freed_memory()

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from . import checks as check
 from .config import DATA_DIR
 from .grammar import (
     CORPUS_DIR_NAME,
@@ -35,7 +36,6 @@ from .grammar import (
     parse_pair,
 )
 from .lexicon import lexicon
-from .model import checks as check
 from .model.attention import padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID, SPECIALS
 
@@ -166,7 +166,7 @@ def load_corpus(grammar: str = "fr", data_dir: Path | str | None = None) -> Corp
 
 
 def translate_reference(sentence: str | list[str], grammar: str = "fr") -> Pair | None:
-    """The gold translation of a source sentence if it is in the corpus, else None. Taught in notebook 00."""
+    """The gold translation of a source sentence if it is in the corpus, else None."""
     if grammar not in _CORPUS_CACHE:
         _CORPUS_CACHE[grammar] = load_corpus(grammar)
     return _CORPUS_CACHE[grammar].reference(sentence)
@@ -250,7 +250,7 @@ def batches(dataset: TranslationDataset, batch_size: int, shuffle: bool = True, 
 
     Shuffles, sorts within chunks of 50 batches by source length, then shuffles the
     batches; deterministic for a seed.
-    Taught in notebook 06.
+    Taught in notebook 10.
     """
     g = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(dataset), generator=g).tolist() if shuffle else list(range(len(dataset)))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import torch
 
+from . import checks as check
 from .data import Vocab, pad
-from .model import checks as check
 from .model.attention import NO_INTERVENTION, Intervention, padding_mask
 from .model.specials import BOS_ID, EOS_ID, PAD_ID
+
+MAX_DECODE_LEN = 10_000  # words: 200 times the corpus's longest sentence; more is a typo, not a translation
 
 
 def default_max_len(src_mask: torch.Tensor) -> int:
@@ -24,16 +26,16 @@ def _max_len(max_len: int | None, src: torch.Tensor, src_mask: torch.Tensor) -> 
     length; otherwise a whole number >= 1 (0 and negatives are refused, not read as "no limit")."""
     check.tensor("src", src, dims=(2,), floating=False)
     check.key_mask("src_mask", src_mask, src)
-    return default_max_len(src_mask) if max_len is None else check.integer("max_len", max_len)
+    return default_max_len(src_mask) if max_len is None else check.integer("max_len", max_len, maximum=MAX_DECODE_LEN)
 
 
-def _reorder(x, index: torch.Tensor):
-    """Select rows (dim 0) of a tensor, or of every tensor in a tuple; None stays None."""
-    if x is None:
-        return None
-    if isinstance(x, (tuple, list)):
-        return type(x)(_reorder(t, index) for t in x)
-    return x.index_select(0, index)
+def _rows(x, index: torch.Tensor):
+    """The rows ``index`` (dim 0) of a batch-first tensor, or of every tensor in a (named) tuple or
+    list of them: what a model's ``start`` and ``step`` return is made of these."""
+    if isinstance(x, torch.Tensor):
+        return x.index_select(0, index)
+    rows = [_rows(t, index) for t in x]
+    return type(x)(*rows) if hasattr(x, "_fields") else type(x)(rows)
 
 
 def write_step_by_step(
@@ -42,6 +44,7 @@ def write_step_by_step(
     src_mask: torch.Tensor,
     choose,
     max_len: int | None = None,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The one left-to-right writing loop: ``choose(log_probs (batch, V)) -> next ids (batch,)`` picks
@@ -52,12 +55,12 @@ def write_step_by_step(
     """
     model.eval()
     max_len = _max_len(max_len, src, src_mask)
-    memory, state = model.start(src, src_mask, intervene)
+    source, state = model.start(src, src_mask, intervene=intervene)  # what the model read of the source, once
     tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
     scores = torch.zeros(src.shape[0], device=src.device)
     done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
     for _ in range(max_len):
-        log_probs, state = model.step(memory, src_mask, tokens, state, intervene)  # (batch, V)
+        log_probs, state = model.step(source, src_mask, tokens, state, intervene=intervene)  # (batch, V)
         nxt = choose(log_probs)
         scores += log_probs.gather(1, nxt[:, None]).squeeze(1).masked_fill(done, 0.0)
         nxt = nxt.masked_fill(done, PAD_ID)
@@ -74,6 +77,7 @@ def greedy_decode(
     src: torch.Tensor,
     src_mask: torch.Tensor,
     max_len: int | None = None,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Pick the most probable next word at every step.
@@ -81,7 +85,9 @@ def greedy_decode(
     src (batch, S), src_mask (batch, S) -> tokens (batch, T), log-probability of each output (batch,)
     Taught in notebook 07.
     """
-    return write_step_by_step(model, src, src_mask, lambda log_probs: log_probs.argmax(dim=-1), max_len, intervene)
+    return write_step_by_step(
+        model, src, src_mask, lambda log_probs: log_probs.argmax(dim=-1), max_len, intervene=intervene
+    )
 
 
 def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -99,6 +105,7 @@ def beam_search(
     beam_size: int = 4,
     alpha: float = 0.6,
     max_len: int | None = None,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Keep the ``beam_size`` most probable prefixes at every step; return, per sentence,
@@ -113,16 +120,16 @@ def beam_search(
     model.eval()
     max_len = _max_len(max_len, src, src_mask)
     batch, k = src.shape[0], beam_size
-    memory, state = model.start(src, src_mask, intervene)
+    source, state = model.start(src, src_mask, intervene=intervene)
     expand = torch.arange(batch, device=src.device).repeat_interleave(k)  # each sentence k times
-    memory, state, beam_src_mask = _reorder(memory, expand), _reorder(state, expand), src_mask[expand]
+    source, state, beam_src_mask = _rows(source, expand), _rows(state, expand), src_mask[expand]
     tokens = torch.full((batch * k, 1), BOS_ID, dtype=torch.long, device=src.device)
     scores = torch.full((batch, k), float("-inf"), device=src.device)
     scores[:, 0] = 0.0  # all beams start identical: keep one alive so the first step does not repeat
     done = torch.zeros(batch * k, dtype=torch.bool, device=src.device)
     lengths = torch.zeros(batch * k, dtype=torch.long, device=src.device)
     for _ in range(max_len):
-        log_probs, state = model.step(memory, beam_src_mask, tokens, state, intervene)  # (batch*k, V)
+        log_probs, state = model.step(source, beam_src_mask, tokens, state, intervene=intervene)  # (batch*k, V)
         vocab = log_probs.shape[-1]
         # A finished hypothesis may only be extended by <pad>, at no cost.
         finished_row = torch.full_like(log_probs, float("-inf"))
@@ -133,7 +140,7 @@ def beam_search(
         parent = (flat // vocab + torch.arange(batch, device=src.device)[:, None] * k).view(-1)
         nxt = (flat % vocab).view(-1)
         tokens = torch.cat([tokens[parent], nxt[:, None]], dim=1)
-        state, done, lengths = _reorder(state, parent), done[parent], lengths[parent]
+        state, done, lengths = _rows(state, parent), done[parent], lengths[parent]
         lengths = lengths + (~done).long()
         done = done | (nxt == EOS_ID)
         if done.all():
@@ -152,6 +159,7 @@ def translate_ids(
     beam_size: int = 1,
     alpha: float = 0.6,
     batch_size: int = 256,
+    *,
     intervene: Intervention = NO_INTERVENTION,
     device=None,
 ) -> list[list[int]]:
@@ -227,6 +235,7 @@ def translate(
     tgt_vocab: Vocab,
     beam_size: int = 1,
     alpha: float = 0.6,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> list[list[str]] | list[str]:
     """Translate one sentence (str -> list of words) or a list of them (-> list of lists).
@@ -241,7 +250,7 @@ def translate(
 
 @torch.no_grad()
 def translate_with_attention(
-    model, src_ids: list[int], beam_size: int = 1, intervene: Intervention = NO_INTERVENTION
+    model, src_ids: list[int], beam_size: int = 1, *, intervene: Intervention = NO_INTERVENTION
 ) -> tuple[list[int], dict[str, list[torch.Tensor]]]:
     """Translate one source (ids, no specials), then read every attention map while the model
     reads its own output (teacher forcing on ``<bos>`` + output): each row is the query that

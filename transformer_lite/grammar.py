@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import checks as check
 from .config import DATA_DIR
 from .grammar_ko import korean
 from .lexicon import (
@@ -201,8 +202,9 @@ def pair_of(s: Sentence, grammar: str) -> Pair:
 
 
 def generate_sentences(n: int, seed: int = SEED) -> list[Sentence]:
-    """``n`` random sentence trees of every complexity (deterministic for a seed)."""
-    rng = random.Random(seed)
+    """``n`` random sentence trees of every complexity (deterministic for a seed: a whole number)."""
+    rng = random.Random(check.seed(seed))
+    n = check.integer("n", n, minimum=0)
     return [_Sampler(rng, rng.random()).sentence() for _ in range(n)]
 
 
@@ -211,9 +213,9 @@ def build_splits(seed: int = SEED) -> dict[str, list[Sentence]]:
 
     Each source length gets up to ``PER_LENGTH_CAP`` distinct sentences, split
     84/8/8 into train/valid/test, so long sentences are well represented and no
-    source sentence appears in two splits.
+    source sentence appears in two splits. ``seed``: a whole number (None would give another corpus each call).
     """
-    rng = random.Random(seed)
+    rng = random.Random(check.seed(seed))
     by_length: dict[int, dict[str, Sentence]] = {}
     need = {**{n: PER_LENGTH_CAP for n in SHORT_LENGTHS}, **{n: LONG_PER_LENGTH for n in LONG_LENGTHS}}
     for _ in range(8):  # rounds of sampling; the shortest lengths saturate (few distinct sentences)
@@ -263,19 +265,23 @@ def build(out_dir: Path | str = DATA_DIR, seed: int = SEED, overwrite: bool = Fa
             f"out_dir {out_dir} already holds a corpus folder with files; pass overwrite=True to replace "
             "them (python -m transformer_lite.data build --overwrite) or choose an empty out_dir"
         )
-    splits = build_splits(seed)
     written = []
-    for grammar in GRAMMARS:
-        (root / grammar).mkdir(parents=True, exist_ok=True)
-        for name in SPLITS:
-            path = root / grammar / f"{name}.tsv"
-            lines = [format_pair(pair_of(s, grammar)) for s in splits[name]]
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        root.mkdir(parents=True, exist_ok=True)  # first: a folder that cannot be written is named before the work
+        splits = build_splits(seed)
+        for grammar in GRAMMARS:
+            (root / grammar).mkdir(parents=True, exist_ok=True)
+            for name in SPLITS:
+                path = root / grammar / f"{name}.tsv"
+                lines = [format_pair(pair_of(s, grammar)) for s in splits[name]]
+                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                written.append(path)
+        for language in ("en",) + GRAMMARS:
+            path = root / f"vocab.{language}.txt"
+            path.write_text("\n".join(SPECIALS + tuple(lexicon(language))) + "\n", encoding="utf-8")
             written.append(path)
-    for language in ("en",) + GRAMMARS:
-        path = root / f"vocab.{language}.txt"
-        path.write_text("\n".join(SPECIALS + tuple(lexicon(language))) + "\n", encoding="utf-8")
-        written.append(path)
+    except OSError as e:  # a read-only folder, a full disk: say which folder, not a stdlib traceback
+        raise type(e)(e.errno, f"out_dir: cannot write the corpus under {root} ({e.strerror})") from None
     return written
 
 

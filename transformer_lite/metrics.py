@@ -6,11 +6,11 @@ from __future__ import annotations
 import sacrebleu
 import torch
 
+from .checks import show
 from .data import TranslationDataset, Vocab, collate
 from .decode import translate_ids
 from .grammar import Pair
 from .model.attention import NO_INTERVENTION, Intervention
-from .model.checks import show
 
 # Source-length buckets used in every table and plot. The last is the `long` split.
 LENGTH_BUCKETS = ((3, 9), (10, 19), (20, 30), (31, 50))
@@ -50,7 +50,7 @@ def corpus_bleu(hypotheses, references) -> float:
 def sentence_score(hypothesis, reference) -> dict[str, float]:
     """Scores (0-100) of ONE sentence against its reference: {"bleu": sacrebleu's sentence BLEU
     with effective order (only the n-gram orders the sentence has, so a perfect 1-3 word
-    sentence scores 100), "chrf": chrF (character n-grams, no order problem)}. Taught in notebook 08."""
+    sentence scores 100), "chrf": chrF (character n-grams, no order problem)}."""
     hyp, ref = _sentence("hypothesis", hypothesis), _sentence("reference", reference)
     if not ref.split():
         raise ValueError("reference is empty: a score needs at least one reference word")
@@ -94,6 +94,7 @@ def evaluate(
     tgt_vocab: Vocab,
     beam_size: int = 1,
     alpha: float = 0.6,
+    *,
     intervene: Intervention = NO_INTERVENTION,
 ) -> dict:
     """Translate ``pairs`` (optionally under an :class:`Intervention`: temperature, heads
@@ -127,19 +128,19 @@ def alignment_error_rate(predicted: list[set], gold: list[set]) -> float:
 
 def attention_aer(attention: list[torch.Tensor], pairs: list[Pair]) -> float:
     """AER of attention maps, one ``(tgt_len(+1), src_len)`` tensor per pair (rows for the
-    target words; an extra final row for ``<eos>`` is ignored). Taught in notebook 02."""
+    target words; an extra final row for ``<eos>`` is ignored). Taught in notebook 10."""
     predicted = [attention_links(w[: len(p.tgt), : len(p.src)]) for w, p in zip(attention, pairs)]
     return alignment_error_rate(predicted, [set(p.alignment) for p in pairs])
 
 
 def uniform_attention(pair: Pair) -> torch.Tensor:
-    """The no-information baseline: every source word equally weighted, (tgt_len, src_len). Taught in notebook 02."""
+    """The no-information baseline: every source word equally weighted, (tgt_len, src_len). Taught in notebook 10."""
     return torch.full((len(pair.tgt), len(pair.src)), 1.0 / len(pair.src))
 
 
 def diagonal_attention(pair: Pair) -> torch.Tensor:
     """The monotone baseline: target word t looks at source word t * S / T, (tgt_len, src_len).
-    Taught in notebook 02; used again in 08."""
+    Taught in notebook 08; used again in 10."""
     t, s = len(pair.tgt), len(pair.src)
     w = torch.zeros(t, s)
     w[torch.arange(t), (torch.arange(t) * s // t).clamp(max=s - 1)] = 1.0
@@ -158,7 +159,7 @@ def aer_against_baselines(maps: list[torch.Tensor], pairs: list[Pair]) -> dict[s
 
 
 @torch.no_grad()
-def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, intervene=NO_INTERVENTION, batch_size=128):
+def teacher_forced_maps(model, pairs: list[Pair], src_vocab, tgt_vocab, *, intervene=NO_INTERVENTION, batch_size=128):
     """Every attention map of ``model`` reading each pair's gold target, one dict per pair:
     kind -> list over layers of (heads, Lq, Lk), cropped to the pair's lengths
     (enc_self (S, S), dec_self (T+1, T+1), cross (T+1, S); row T is the ``<eos>`` step). Taught in notebook 08."""

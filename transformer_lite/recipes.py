@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from .checkpoints import load_checkpoint, save_checkpoint
 from .config import DATA_DIR, autograding, budget, pick_device, seed_everything
 from .data import Corpus, TranslationDataset, load_corpus
 from .grammar import GRAMMARS, check_grammar
-from .model import GPTConfig, RNNConfig, TransformerConfig, build_model, load_checkpoint, save_checkpoint
+from .lm import Translator
+from .model import GPTConfig, RNNConfig, TransformerConfig, build_model
 from .train import History, TrainConfig, fit
 
 CHECKPOINT_DIR = DATA_DIR / "checkpoints"
@@ -37,12 +40,13 @@ class Recipe:
     model_config: dict  # fields of the model's config, except the vocabulary sizes
     train: TrainConfig
     fast_steps: int  # the step budget under fast mode (CI)
+    translator: Callable = lambda model: model  # the GPT, a language model, translates through lm.Translator
 
     def build(self, corpus: Corpus):
         config = self.config_class(
             src_vocab_size=len(corpus.src_vocab), tgt_vocab_size=len(corpus.tgt_vocab), **self.model_config
         )
-        return build_model(config)
+        return self.translator(build_model(config))
 
     def train_config(self, seed: int | None = None) -> TrainConfig:
         """The TrainConfig a run uses: the recipe's, or under fast mode fewer steps with the
@@ -82,6 +86,7 @@ RECIPES = {
         {"d_model": 64, "n_heads": 4, "n_layers": 3, "d_ff": 256, "dropout": 0.0},
         TrainConfig(steps=800, batch_size=64, schedule="warmup", warmup=200, cooldown=600, label_smoothing=0.1),
         fast_steps=300,
+        translator=Translator,
     ),
 }
 
@@ -102,8 +107,7 @@ def train_recipe(
     name: str, grammar: str = "fr", progress: bool = True, callbacks=(), device=None, seed=None, data_dir=None
 ):
     """Train a recipe on a grammar's train split (``seed``: the training seed, default the
-    recipe's; ``data_dir``: another corpus). Returns (model, history, corpus).
-    Taught in notebook 01; used again in 02, 07."""
+    recipe's; ``data_dir``: another corpus). Returns (model, history, corpus)."""
     recipe = get_recipe(name)
     corpus = load_corpus(grammar, data_dir)
     config = recipe.train_config(seed)
@@ -140,12 +144,16 @@ def checkpoint_path(name: str, grammar: str) -> Path:
 def load_pretrained(name: str, grammar: str = "fr", device=None):
     """The shipped checkpoint of a recipe for a grammar. Returns (model, extra).
     Taught in notebook 02; used again in 07."""
-    get_recipe(name)
+    recipe = get_recipe(name)
     path = checkpoint_path(name, check_grammar(grammar))
     if not path.exists():
         raise FileNotFoundError(f"no shipped checkpoint {path}; build it with: python -m transformer_lite.recipes")
+    try:
+        device = pick_device(device)
+    except ValueError as e:  # a device this machine lacks ('tpu', 'cuda:3'): say so for this argument
+        raise ValueError(f"device={device!r} for load_pretrained: {e}") from None
     model, extra = load_checkpoint(path)
-    return model.to(device or pick_device()), extra
+    return recipe.translator(model).to(device), extra
 
 
 def build_checkpoints(names=None, grammars=None) -> list[Path]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from . import checks as check
 from .decode import decode_in_batches, write_step_by_step
-from .model import checks as check
 
 
 def _check_options(temperature, top_k, top_p) -> tuple[float, int | None, float | None]:

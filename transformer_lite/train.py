@@ -1,6 +1,6 @@
 """One training loop for every model: teacher forcing, label smoothing, the paper's warmup
 schedule with a cooldown, gradient clipping, a step budget with one progress bar, callbacks and
-a clean stop on interrupt. (Checkpoints are saved and loaded by :mod:`transformer_lite.model`.)"""
+a clean stop on interrupt. (Checkpoints are saved and loaded by :mod:`transformer_lite.checkpoints`.)"""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from . import checks as check
 from .config import pick_device, seed_everything, single_thread
 from .data import TranslationDataset, batches
-from .model import checks as check
 from .model.specials import PAD_ID
 
 
@@ -183,11 +183,34 @@ class _InterruptFlag:
 
 
 def _optimizer(model, cfg: TrainConfig):
-    """Adam as in the paper (Sec. 5.3) with :func:`learning_rate` applied per step."""
-    d_model = getattr(model.config, "d_model", getattr(model.config, "hidden_dim", 128))
+    """Adam as in the paper (Sec. 5.3) with :func:`learning_rate` applied per step. Eq. 3 scales by the
+    model's width d_model: the "warmup" schedule needs a model that has one (a Transformer)."""
+    d_model = getattr(model.config, "d_model", None)
+    if cfg.schedule == "warmup" and d_model is None:
+        raise ValueError(
+            f"schedule 'warmup' (the paper's Eq. 3) scales by d_model, which a {type(model.config).__name__} "
+            "has not; use TrainConfig(schedule='constant', lr=...)"
+        )
     optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate(s + 1, cfg, d_model))
     return optimizer, scheduler
+
+
+@dataclass
+class _Run:
+    """What one training run keeps while it goes from batch to batch: the model and its data, the
+    settings, the optimizer and its schedule, the history so far, the progress bar, the callbacks
+    and the interrupt flag."""
+
+    model: torch.nn.Module
+    train_set: TranslationDataset
+    config: TrainConfig
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    history: History
+    bar: tqdm
+    callbacks: tuple
+    interrupt: _InterruptFlag = field(default_factory=_InterruptFlag)
 
 
 def fit(
@@ -200,7 +223,7 @@ def fit(
     device=None,
 ) -> History:
     """Train ``model`` with teacher forcing for ``config.steps`` steps (epoch after epoch);
-    returns a :class:`History`. Taught in notebook 07.
+    returns a :class:`History`.
 
     On the CPU it runs on one thread: for models this small a second thread costs more in
     synchronisation than it gains, and far more on a busy machine (benchmarks/training_reliability.py).
@@ -218,22 +241,22 @@ def fit(
     device = torch.device(device) if device else pick_device()
     model.to(device)
     optimizer, scheduler = _optimizer(model, cfg)
-    history = History(budget=cfg.steps)
     bar = tqdm(total=cfg.steps, desc="training", unit="step", disable=not progress)
-    start = time.perf_counter()
+    run = _Run(model, train_set, cfg, optimizer, scheduler, History(budget=cfg.steps), bar, tuple(callbacks))
+    history, start = run.history, time.perf_counter()
     threads = single_thread() if device.type == "cpu" else contextlib.nullcontext()
     try:
-        with threads, _InterruptFlag() as interrupt:
+        with threads, run.interrupt:
             for epoch in itertools.count(1):
-                stop = _epoch(model, train_set, cfg, epoch, optimizer, scheduler, history, bar, callbacks, interrupt)
-                valid = None if interrupt.raised else valid_set  # stopping: no validation pass
+                stop = _epoch(run, epoch)
+                valid = None if run.interrupt.raised else valid_set  # stopping: no validation pass
                 record = _end_epoch(model, valid, epoch, history, start)
                 if progress:
                     bar.write(
                         " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items())
                     )
-                history.interrupted = interrupt.raised
-                if any(cb("epoch", record) for cb in callbacks) or stop or interrupt.raised:
+                history.interrupted = run.interrupt.raised
+                if any(cb("epoch", record) for cb in run.callbacks) or stop or run.interrupt.raised:
                     break
     except KeyboardInterrupt:  # raised by a second interrupt, or by code the flag does not cover
         history.interrupted = True
@@ -249,21 +272,22 @@ def fit(
     return history
 
 
-def _epoch(model, train_set, cfg, epoch, optimizer, scheduler, history, bar, callbacks, interrupt) -> bool:
+def _epoch(run: _Run, epoch: int) -> bool:
     """One pass over the (shuffled) training set, ending early at the step budget, when a
     callback asks, or on an interrupt. Returns True when training should stop."""
+    model, cfg, history = run.model, run.config, run.history
     model.train()
     device = next(model.parameters()).device
-    for batch in batches(train_set, cfg.batch_size, seed=cfg.seed + epoch):
+    for batch in batches(run.train_set, cfg.batch_size, seed=cfg.seed + epoch):
         batch = batch.to(device)
         logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
         loss = label_smoothed_loss(logits, batch.tgt_out, cfg.label_smoothing)
-        optimizer.zero_grad(set_to_none=True)
+        run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-        lr = optimizer.param_groups[0]["lr"]
-        optimizer.step()
-        scheduler.step()
+        lr = run.optimizer.param_groups[0]["lr"]
+        run.optimizer.step()
+        run.scheduler.step()
         value = loss.item()
         if not math.isfinite(value):
             raise FloatingPointError(
@@ -271,10 +295,10 @@ def _epoch(model, train_set, cfg, epoch, optimizer, scheduler, history, bar, cal
                 "the learning rate (lr or lr_factor) or check the data; the weights are no longer usable"
             )
         history.steps.append(value)
-        bar.update(1)
-        bar.set_postfix(epoch=epoch, loss=f"{history.steps[-1]:.3f}", refresh=False)
+        run.bar.update(1)
+        run.bar.set_postfix(epoch=epoch, loss=f"{history.steps[-1]:.3f}", refresh=False)
         info = {"step": history.steps_done, "loss": history.steps[-1], "lr": lr}
-        if any(cb("batch", info) for cb in callbacks) or history.steps_done >= cfg.steps or interrupt.raised:
+        if any(cb("batch", info) for cb in run.callbacks) or history.steps_done >= cfg.steps or run.interrupt.raised:
             return True
     return False
 

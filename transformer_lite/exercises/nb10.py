@@ -7,7 +7,7 @@ import functools
 import torch
 
 from ..data import TranslationDataset, collate, load_corpus
-from ..lm import lm_batch
+from ..lm import Translator, lm_batch
 from ..measure.kv_cache import decode_steps
 from ..model.gpt import GPT, GPTConfig
 from ..model.specials import BOS_ID, EOS_ID
@@ -23,7 +23,7 @@ def _tiny_gpt_and_batch(n_pairs: int = 4, first: int = 0):
     corpus = load_corpus("fr")
     torch.manual_seed(0)
     config = GPTConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=16, n_heads=2, n_layers=2, d_ff=32)
-    model = GPT(config).eval()
+    model = Translator(GPT(config)).eval()
     with torch.no_grad():
         model.generator_bias.normal_(0, 3.0)  # clear-cut choices from an untrained model
     data = TranslationDataset(corpus["test"][first : first + n_pairs], corpus.src_vocab, corpus.tgt_vocab)
@@ -242,10 +242,10 @@ def _steps(fn, n):
         def __getattr__(self, name):
             return getattr(model, name)
 
-        def step(self, memory, src_mask, tokens, state, *args):
+        def step(self, memory, src_mask, tokens, state, **kwargs):
             if state is None:
                 uncached.append(tokens.shape[1])
-            return model.step(memory, src_mask, tokens, state, *args)
+            return model.step(memory, src_mask, tokens, state, **kwargs)
 
     memory, state = model.start(batch.src, batch.src_mask)
     tokens = torch.full((batch.src.shape[0], 1), BOS_ID)

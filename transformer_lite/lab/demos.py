@@ -23,6 +23,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
+from .. import checks as check
 from ..data import Vocab
 from ..lexicon import lexicon
 from ..measure.scaling import entropy
@@ -56,8 +57,9 @@ def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, sca
     Returns dict(scores, weights, entropy, max_entropy, fig, text: the picture in words).
     Taught in notebook 03.
     """
-    if d_k < 1 or temperature <= 0 or n_keys < 1:
-        raise ValueError(f"need d_k >= 1, temperature > 0, n_keys >= 1; got {d_k}, {temperature}, {n_keys}")
+    temperature = check.temperature(temperature)  # the model's rule: 0, NaN or 1e-320 would draw NaN weights
+    if d_k < 1 or n_keys < 1:
+        raise ValueError(f"need d_k >= 1, n_keys >= 1; got {d_k}, {n_keys}")
     g = torch.Generator().manual_seed(seed)
     q = torch.randn(1, d_k, generator=g, dtype=torch.float64)
     k = torch.randn(n_keys, d_k, generator=g, dtype=torch.float64)

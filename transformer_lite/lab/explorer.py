@@ -20,13 +20,13 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from .. import checks as check
 from ..config import single_thread
 from ..data import Corpus, alignment_matrix, load_corpus, tokenize
 from ..decode import translate_with_attention
 from ..grammar import SPLITS, Pair
 from ..measure.heads import ablation
 from ..metrics import sentence_score
-from ..model import checks as check
 from ..model.attention import Intervention
 from ..model.specials import EOS
 from ..recipes import load_pretrained, train_recipe
@@ -236,7 +236,7 @@ class AttentionExplorer:
         intervene = self.intervention(s)
         src_ids = corpus.src_vocab.encode(list(s.sentence))
         with single_thread():  # one sentence: threads only add synchronisation
-            out_ids, maps = translate_with_attention(model, src_ids, s.beam_size, intervene)
+            out_ids, maps = translate_with_attention(model, src_ids, s.beam_size, intervene=intervene)
         output = corpus.tgt_vocab.decode(out_ids)
         reference = corpus.reference(s.sentence)
         # One sentence: corpus BLEU would be 0 for any perfect sentence under 4 words.

@@ -29,7 +29,6 @@ def attend(model, corpus: Corpus, sentence) -> dict:
     Returns {"source": words, "output": words then "<eos>", "weights": (len(output),
     len(source)) tensor: row i is what output word i attended to (last layer, mean of heads)}.
     Raises ``ValueError`` (from ``Vocab.validate``) for an empty sentence or unknown words.
-    Taught in notebook 02.
     """
     source = corpus.src_vocab.validate(sentence)
     out_ids, maps = translate_with_attention(model, corpus.src_vocab.encode(source))

@@ -245,7 +245,7 @@ def plot_mask(
     or "blocked" (``nn.Transformer``, ``nn.MultiheadAttention``). The colours follow the meaning, and
     small masks write the flag (T/F) in each cell, so two conventions draw the same picture with
     opposite letters. Returns the axes.
-    Taught in notebook 03; used again in 06.
+    Taught in notebook 06; used again in 10.
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch

@@ -33,7 +33,7 @@ def head_aer_table(model, pairs: list[Pair], src_vocab, tgt_vocab, maps=None) ->
 def previous_token_share(weights: torch.Tensor) -> float:
     """How much a decoder self-attention head looks at the word written just before the one being
     written: the mean of ``weights[i, i]`` over rows i >= 1 of a square map (L, L); 1.0 for a
-    perfect previous-word head. Taught in notebook 08.
+    perfect previous-word head.
 
     Row i is the query that writes target word i; the columns are the decoder's inputs, ``<bos>``
     then the target shifted right, so column i holds word i - 1: the previous word sits on the
@@ -96,7 +96,7 @@ def long_jump_share(attention: list[torch.Tensor], pairs: list[Pair], min_jump: 
 
 def jump_accuracy(maps, pairs: list[Pair], layer: int, head: int, min_jump: int = 3) -> float:
     """:func:`long_jump_share` of one cross-attention head. ``maps`` from
-    :func:`teacher_forced_maps`. Taught in notebook 08."""
+    :func:`teacher_forced_maps`."""
     return long_jump_share([m["cross"][layer][head] for m in maps], pairs, min_jump)
 
 

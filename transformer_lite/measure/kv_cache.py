@@ -28,14 +28,14 @@ class WithoutCache:
         self.model.eval()
         return self
 
-    def start(self, src: torch.Tensor, src_mask: torch.Tensor, *intervene):
-        """Nothing is kept: the "memory" is the source itself (batch, S), the state None."""
-        return src, None
+    def start(self, src: torch.Tensor, src_mask: torch.Tensor, **intervene):
+        """Nothing is kept: what is read of the source is the source itself (batch, S); the state is empty."""
+        return src, ()
 
-    def step(self, memory: torch.Tensor, src_mask: torch.Tensor, tokens: torch.Tensor, state, *intervene):
-        """tokens (batch, t) -> next-word log-probs (batch, V) from a full forward pass, None"""
-        logits, _ = self.model(memory, src_mask, tokens, False, *intervene)  # (batch, t, V): all of it again
-        return torch.log_softmax(logits[:, -1], dim=-1), None
+    def step(self, src: torch.Tensor, src_mask: torch.Tensor, tokens: torch.Tensor, state, **intervene):
+        """tokens (batch, t) -> next-word log-probs (batch, V) from a full forward pass, an empty state"""
+        logits, _ = self.model(src, src_mask, tokens, **intervene)  # (batch, t, V): all of it again
+        return torch.log_softmax(logits[:, -1], dim=-1), ()
 
 
 @torch.no_grad()
@@ -43,10 +43,10 @@ def decode_steps(model, src: torch.Tensor, src_mask: torch.Tensor, n_steps: int)
     """Greedy decoding of exactly ``n_steps`` words, never stopping at <eos> (to time a given
     output length). src (batch, S), src_mask (batch, S) -> tokens (batch, n_steps)"""
     model.eval()
-    memory, state = model.start(src, src_mask)
+    source, state = model.start(src, src_mask)
     tokens = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
     for _ in range(n_steps):
-        log_probs, state = model.step(memory, src_mask, tokens, state)
+        log_probs, state = model.step(source, src_mask, tokens, state)
         tokens = torch.cat([tokens, log_probs.argmax(-1, keepdim=True)], dim=1)
     return tokens[:, 1:]
 
@@ -57,7 +57,7 @@ def predicted_operations(config, src_len: int, out_len: int, cached: bool) -> in
     (feed-forward) + 2 d n (scores and weighted sum over the n keys it may see); each written
     word costs d V in the output projection. With the cache the source runs once and each step
     feeds one new position; without it each step runs all S + t positions again and projects
-    all t target positions. Taught in notebook 10."""
+    all t target positions."""
     d, layers, vocab = config.d_model, config.n_layers, config.tgt_vocab_size
     per_position = 4 * d * d + 2 * d * config.d_ff
 

@@ -1,15 +1,18 @@
-"""What the course's three models share: the interface training and decoding rely on, and the
-fields of the two Transformer configs.
+"""What the course's models share: the interface training and decoding rely on, and the fields of
+the two Transformer configs.
 
-Every model (``Seq2Seq``, ``Transformer``, ``GPT``) is a :class:`TranslationModel`:
+The two translation models (``Seq2Seq``, ``Transformer``) are :class:`TranslationModel` s; the GPT is a
+language model, which :class:`transformer_lite.lm.Translator` gives the same interface:
 
 * ``model.config``: the dataclass that builds it (stored in checkpoints);
 * ``model(src, src_mask, tgt_in, return_attention=False, intervene=...) -> (logits, attention)``:
   teacher-forced logits (batch, T, tgt_vocab) and, if asked, a dict {"enc_self", "dec_self",
   "cross"} of lists over layers of (batch, heads, Lq, Lk) maps;
 * ``model.start(src, src_mask) -> (memory, state)`` and
-  ``model.step(memory, src_mask, tokens, state) -> (log_probs, state)`` for decoding, one new
-  word per step; ``state=None`` rebuilds the state from the prefix (:meth:`replay`);
+  ``model.step(memory, src_mask, tokens, state) -> (log_probs, state)`` for decoding, one new word
+  per step: ``memory`` is what the model read from the source once (the encoder's output, the GPT's
+  cached source), ``state`` what it keeps of the words written so far; both hold batch-first tensors,
+  so beam search can pick rows of them. ``state=None`` rebuilds the state from the prefix (:func:`replay`);
 * ``model.attention_shape() -> {kind: (layers, heads)}``, which an ``Intervention`` must fit.
 """
 
@@ -21,17 +24,15 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from . import checks as check
+from . import _doors
 from .attention import NO_INTERVENTION, Intervention
-from .specials import SPECIALS
 
 
 @dataclass
 class StackConfig:
     """The fields every Transformer-style config has (``TransformerConfig``, ``GPTConfig``); each
     adds its layer counts, named in ``LAYER_FIELDS``. Only the two vocabulary sizes may be given
-    by position: a field list that differs between the two configs must not shift silently.
-    Taught in notebook 06."""
+    by position: a field list that differs between the two configs must not shift silently."""
 
     LAYER_FIELDS: ClassVar[tuple[str, ...]] = ()
 
@@ -48,28 +49,11 @@ class StackConfig:
     learned_positions: bool = False  # False: the paper's sinusoids; True: one learned vector per position (GPT)
 
     def __new__(cls, *args, **kwargs):
-        if len(args) > 2:  # the generated __init__ would say only "takes 3 positional arguments"
-            raise TypeError(
-                f"{cls.__name__} takes the two vocabulary sizes by position and every other field by name, e.g. "
-                f"{cls.__name__}(src_vocab_size, tgt_vocab_size, d_model=64, n_heads=4); got {len(args)} positional "
-                f"values {check.show(args)}"
-            )
+        _doors.positional_sizes(cls, args)
         return super().__new__(cls)
 
     def __post_init__(self):
-        for name in ("src_vocab_size", "tgt_vocab_size"):  # at least one word besides the specials
-            check.integer(name, getattr(self, name), minimum=len(SPECIALS) + 1)
-        for name in ("d_model", "n_heads", "d_ff", "max_len"):
-            check.integer(name, getattr(self, name))
-        for name in self.LAYER_FIELDS:
-            check.integer(name, getattr(self, name), minimum=0)
-        check.probability("dropout", self.dropout)
-        for name in ("norm_first", "tie_embeddings", "learned_positions"):
-            check.flag(name, getattr(self, name))
-        if self.d_model % self.n_heads:
-            raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
-        if self.d_model % 2:
-            raise ValueError(f"d_model={self.d_model} must be even (sinusoidal positions come in sin/cos pairs)")
+        _doors.config(self)
 
 
 def count_parameters(*modules: nn.Module) -> int:
@@ -86,19 +70,14 @@ def xavier_init(model: nn.Module) -> None:
 
 
 class TranslationModel(nn.Module):
-    """The base of the three models: their shared entry checks and the decoding state's replay.
-    Each subclass defines ``forward``, ``start``, ``step``, ``empty_state`` and ``attention_shape``
-    (see the module docstring)."""
+    """The base of the two translation models. Each defines ``forward``, ``start``, ``step``,
+    ``empty_state`` and ``attention_shape`` (see the module docstring)."""
 
     config_class: ClassVar[type] = object  # the dataclass that builds the model
 
     def __init__(self, config):
         super().__init__()
-        if not isinstance(config, self.config_class):
-            raise TypeError(
-                f"config must be a {self.config_class.__name__}; got {check.show(config)} ({type(config).__name__}). "
-                "transformer_lite.model.build_model(config) builds the model a config describes"
-            )
+        _doors.model_config(self, config)
         self.config = config
 
     def attention_shape(self) -> dict[str, tuple[int, int]]:
@@ -109,24 +88,11 @@ class TranslationModel(nn.Module):
         """The decoding state before the first word."""
         raise NotImplementedError
 
-    def check_inputs(self, src, src_mask, tgt_in=None, intervene: Intervention = NO_INTERVENTION) -> None:
-        """Entry-point checks (one scan of the ids): ids inside the vocabularies, bool masks of
-        their ids' shape, one target per source, head masks that fit :meth:`attention_shape`."""
-        check.key_mask("src_mask", src_mask, check.ids("src", src, self.config.src_vocab_size))
-        if tgt_in is not None:
-            self.check_target(src, tgt_in)
-        intervene.check_shape(self.attention_shape())
 
-    def check_target(self, src: torch.Tensor, tgt_in) -> None:
-        """tgt_in (batch, T): ids inside the target vocabulary, one row per row of the (checked) src."""
-        check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
-        if tgt_in.shape[0] != src.shape[0]:
-            raise ValueError(f"tgt_in has {tgt_in.shape[0]} rows but src has {src.shape[0]}: one target per source")
-
-    def replay(self, memory, src_mask: torch.Tensor, tokens: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
-        """The state after feeding ``tokens[:, :-1]`` one word at a time (what ``step`` does when
-        called without a state). tokens (batch, t), <bos> first."""
-        state = self.empty_state(memory)
-        for i in range(1, tokens.shape[1]):
-            _, state = self.step(memory, src_mask, tokens[:, :i], state, intervene)
-        return state
+def replay(model, memory, src_mask: torch.Tensor, tokens: torch.Tensor, *, intervene: Intervention = NO_INTERVENTION):
+    """The state after feeding ``tokens[:, :-1]`` one word at a time (what ``model.step`` does when
+    called without a state). tokens (batch, t), <bos> first."""
+    state = model.empty_state(memory)
+    for i in range(1, tokens.shape[1]):
+        _, state = model.step(memory, src_mask, tokens[:, :i], state, intervene=intervene)
+    return state

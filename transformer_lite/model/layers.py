@@ -11,18 +11,18 @@ then needs one final LayerNorm.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
-from .attention import NO_LAYER_INTERVENTION, LayerAttention, LayerIntervention, MultiHeadAttention
+from . import _doors
+from .attention import NO_LAYER_INTERVENTION, KeysValues, LayerAttention, LayerIntervention, MultiHeadAttention
 
 
 def sinusoid_rates(d_model: int, dtype=torch.float64) -> torch.Tensor:
-    """The angular frequency of each sin/cos pair, 1 / 10000^(2i/d_model): (d_model/2,).
-    Taught in notebook 05."""
-    if d_model % 2:
-        raise ValueError(f"d_model={d_model} must be even for sin/cos pairs")
+    """The angular frequency of each sin/cos pair, 1 / 10000^(2i/d_model): (d_model/2,)."""
+    _doors.even(d_model)
     return torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=dtype) / d_model)
 
 
@@ -53,32 +53,24 @@ class PositionalEncoding(nn.Module):
             self.register_buffer("table", sinusoidal_encoding(max_len, d_model), persistent=False)
 
     def encoding(self, length: int) -> torch.Tensor:
-        """(length, d_model). Sinusoids extend to any length; a learned table cannot."""
-        if length > self.table.shape[0]:
-            if self.learned:
-                raise ValueError(
-                    f"sequence of length {length} is longer than the learned positional table "
-                    f"(max_len={self.max_len}): learned positions cannot extrapolate"
-                )
-            return sinusoidal_encoding(length, self.d_model).to(self.table.device)
-        return self.table[:length]
+        """(length, d_model). Sinusoids extend to any length; a learned table cannot (refused)."""
+        if length <= self.table.shape[0]:
+            return self.table[:length]
+        _doors.extrapolation(self, length)
+        return sinusoidal_encoding(length, self.d_model).to(self.table.device)
 
     def forward(self, x: torch.Tensor, offset: int = 0, positions: torch.Tensor | None = None) -> torch.Tensor:
         """(batch, L, d_model) -> (batch, L, d_model); ``offset``: position of x's first row
         (incremental decoding feeds one new position at a time); or ``positions`` (batch, L):
         each vector's own position (GPT counts positions over each row's real tokens)."""
-        if x.dim() != 3 or x.shape[-1] != self.d_model:
-            raise ValueError(f"expected (batch, L, d_model={self.d_model}); got {tuple(x.shape)}")
+        _doors.positions(self, x, positions)
         if positions is None:
             return self.dropout(x + self.encoding(offset + x.shape[1])[offset:].to(x.dtype))
-        if positions.shape != x.shape[:2]:
-            raise ValueError(f"positions must be (batch, L) = {tuple(x.shape[:2])}; got {tuple(positions.shape)}")
         return self.dropout(x + self.encoding(int(positions.max()) + 1).to(x.dtype)[positions])
 
 
 class FeedForward(nn.Module):
-    """FFN(x) = max(0, x W1 + b1) W2 + b2, applied to each position separately (Sec. 3.3).
-    Taught in notebook 06."""
+    """FFN(x) = max(0, x W1 + b1) W2 + b2, applied to each position separately (Sec. 3.3)."""
 
     def __init__(self, d_model: int, d_ff: int, dropout: float = 0.0):
         super().__init__()
@@ -116,32 +108,25 @@ class AddNorm(nn.Module):
         return self.norm(x + self.dropout(sublayer_out))
 
 
-KeysValues = tuple[torch.Tensor, torch.Tensor]  # (batch, heads, L, d_k) each
-
-
 class EncoderLayer(nn.Module):
     """Self-attention then feed-forward, each inside Add & Norm. Taught in notebook 06."""
 
+    attention_kind = "enc_self"  # what an Intervention calls this layer's self-attention
+
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
         super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, kind=self.attention_kind)
         self.ff = FeedForward(d_model, d_ff, dropout)
         self.sub_self = AddNorm(d_model, dropout, norm_first)
         self.sub_ff = AddNorm(d_model, dropout, norm_first)
 
     def forward(
-        self,
-        x: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        need_weights: bool = False,
-        intervene: LayerIntervention = NO_LAYER_INTERVENTION,
-    ) -> tuple[torch.Tensor, LayerAttention]:
+        self, x: Tensor, mask: Tensor | None = None, *, need_weights=False, intervene=NO_LAYER_INTERVENTION
+    ) -> tuple[Tensor, LayerAttention]:
         """x (batch, S, d_model), mask broadcastable to (batch, heads, S, S)
         -> (batch, S, d_model), LayerAttention(self_attn=(batch, heads, S, S) or None)"""
         h = self.sub_self.prepare(x)
-        attended, weights = self.self_attn(
-            h, h, h, mask, need_weights, intervene.temperature, intervene.heads("enc_self"), check_values=False
-        )  # Multi-Head Attention (its inputs come from this model: no scan for NaN)
+        attended, weights = self.self_attn(h, h, h, mask, need_weights=need_weights, intervene=intervene)  # MHA
         x = self.sub_self(x, attended)  # Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, LayerAttention(self_attn=weights)
@@ -149,12 +134,13 @@ class EncoderLayer(nn.Module):
 
 def cached_self_attention(
     layer: EncoderLayer,
-    x: torch.Tensor,
-    past: KeysValues | None,
-    mask: torch.Tensor | None,
-    need_weights: bool,
-    intervene: LayerIntervention,
-) -> tuple[torch.Tensor, torch.Tensor | None, KeysValues]:
+    x: Tensor,
+    *,
+    past: KeysValues | None = None,
+    mask: Tensor | None = None,
+    need_weights: bool = False,
+    intervene: LayerIntervention = NO_LAYER_INTERVENTION,
+) -> tuple[Tensor, Tensor | None, KeysValues]:
     """A layer's masked self-attention sub-layer, Add & Norm included, for n new positions after m
     cached ones (decoding: the decoder layer's step, a GPT block). x (batch, n, d_model); past:
     the earlier positions' keys and values (batch, heads, m, d_k) or None; mask broadcastable to
@@ -166,9 +152,18 @@ def cached_self_attention(
     if past is not None:
         k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)  # (batch, heads, m + n, d_k)
     attended, weights = layer.self_attn.attend(
-        h, k, v, mask, need_weights, intervene.temperature, intervene.heads("dec_self")
+        h, (k, v), mask, need_weights=need_weights, intervene=intervene
     )  # Masked Multi-Head Attention
     return layer.sub_self(x, attended), weights, (k, v)  # Add & Norm
+
+
+class LayerCache(NamedTuple):
+    """What a decoder layer keeps while it decodes: the keys and values of its self-attention over
+    the t words written so far (batch, heads, t, d_k), and those of its cross-attention over the
+    encoder output (batch, heads, S, d_k), computed once."""
+
+    self_attn: KeysValues
+    cross: KeysValues
 
 
 class DecoderLayer(EncoderLayer):
@@ -176,65 +171,52 @@ class DecoderLayer(EncoderLayer):
     them: cross-attention over the encoder output ("memory"); each inside Add & Norm.
     Taught in notebook 06."""
 
+    attention_kind = "dec_self"
+
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False):
         super().__init__(d_model, n_heads, d_ff, dropout, norm_first)
-        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout)
+        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, kind="cross")
         self.sub_cross = AddNorm(d_model, dropout, norm_first)
 
     def forward(
         self,
-        x: torch.Tensor,
-        memory: torch.Tensor,
-        self_mask: torch.Tensor | None = None,
-        memory_mask: torch.Tensor | None = None,
+        x: Tensor,
+        memory: Tensor,
+        self_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        *,
         need_weights: bool = False,
         intervene: LayerIntervention = NO_LAYER_INTERVENTION,
-    ) -> tuple[torch.Tensor, LayerAttention]:
+    ) -> tuple[Tensor, LayerAttention]:
         """x (batch, T, d_model), memory (batch, S, d_model); self_mask broadcastable to
         (batch, heads, T, T) (causal), memory_mask to (batch, heads, T, S)
         -> (batch, T, d_model), LayerAttention(self_attn (batch, heads, T, T), cross (batch, heads, T, S))"""
-        t, heads = intervene.temperature, intervene.heads
         h = self.sub_self.prepare(x)
-        attended, self_w = self.self_attn(
-            h, h, h, self_mask, need_weights, t, heads("dec_self"), check_values=False
-        )  # Masked MHA
-        x = self.sub_self(x, attended)  # Add & Norm
+        attended, self_w = self.self_attn(h, h, h, self_mask, need_weights=need_weights, intervene=intervene)
+        x = self.sub_self(x, attended)  # Masked Multi-Head Attention, Add & Norm
         h = self.sub_cross.prepare(x)
-        read, cross_w = self.cross_attn(
-            h, memory, memory, memory_mask, need_weights, t, heads("cross"), check_values=False
-        )  # MHA over the encoder output
-        x = self.sub_cross(x, read)  # Add & Norm
+        read, cross_w = self.cross_attn(h, memory, memory, memory_mask, need_weights=need_weights, intervene=intervene)
+        x = self.sub_cross(x, read)  # Multi-Head Attention over the encoder output, Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
         return x, LayerAttention(self_w, cross_w)
 
-    def start_cache(self, memory: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """The cache :meth:`step` starts from: no decoded position yet, and the cross-attention
-        keys and values of the encoder output, computed once for every step. memory (batch, S,
-        d_model) -> self K, self V (batch, heads, 0, d_k), cross K, cross V (batch, heads, S, d_k)"""
-        cross_k, cross_v = self.cross_attn.keys_values(memory, memory)
-        empty = cross_k[:, :, :0]
-        return empty, empty, cross_k, cross_v
+    def start_cache(self, memory: Tensor) -> LayerCache:
+        """The cache :meth:`step` starts from: no word written yet, and the cross-attention keys and
+        values of the encoder output (batch, S, d_model), computed once for every step."""
+        cross = self.cross_attn.keys_values(memory, memory)  # (batch, heads, S, d_k) each
+        empty = cross[0][:, :, :0]  # (batch, heads, 0, d_k)
+        return LayerCache((empty, empty), cross)
 
     def step(
-        self,
-        x: torch.Tensor,
-        cache: tuple[torch.Tensor, ...],
-        memory_mask: torch.Tensor | None = None,
-        intervene: LayerIntervention = NO_LAYER_INTERVENTION,
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
-        """Incremental decoding: x (batch, 1, d_model) is the newest position only; ``cache``
-        (from :meth:`start_cache` or the previous step) holds the self-attention keys and values
-        of the t earlier positions, (batch, heads, t, d_k), and the cross-attention ones.
-        -> (batch, 1, d_model), the cache with this position's keys and values appended.
-
-        Earlier positions never see later ones, so neither their outputs nor their keys and
-        values change: each is computed once, which makes a step O(t) instead of O(t^2)."""
-        self_k, self_v, cross_k, cross_v = cache
-        x, _, (self_k, self_v) = cached_self_attention(self, x, (self_k, self_v), None, False, intervene)
+        self, x: Tensor, cache: LayerCache, memory_mask: Tensor | None = None, *, intervene=NO_LAYER_INTERVENTION
+    ) -> tuple[Tensor, LayerCache]:
+        """Incremental decoding: x (batch, 1, d_model) is the newest position only; ``cache`` (from
+        :meth:`start_cache` or the previous step) -> (batch, 1, d_model), the cache with this
+        position's keys and values appended. Earlier positions never see later ones, so neither
+        their outputs nor their keys and values change: a step is O(t) instead of O(t^2)."""
+        x, _, self_kv = cached_self_attention(self, x, past=cache.self_attn, intervene=intervene)  # Masked MHA
         h = self.sub_cross.prepare(x)
-        read, _ = self.cross_attn.attend(
-            h, cross_k, cross_v, memory_mask, False, intervene.temperature, intervene.heads("cross")
-        )  # MHA over the cached encoder keys and values
-        x = self.sub_cross(x, read)  # Add & Norm
+        read, _ = self.cross_attn.attend(h, cache.cross, memory_mask, need_weights=False, intervene=intervene)
+        x = self.sub_cross(x, read)  # MHA over the cached encoder keys and values, Add & Norm
         x = self.sub_ff(x, self.ff(self.sub_ff.prepare(x)))  # Feed Forward, Add & Norm
-        return x, (self_k, self_v, cross_k, cross_v)
+        return x, LayerCache(self_kv, cache.cross)

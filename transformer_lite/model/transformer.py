@@ -14,10 +14,10 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
-from . import checks as check
+from . import _doors
 from .attention import NO_INTERVENTION, Intervention, attention_mask, padding_mask
-from .base import StackConfig, TranslationModel, count_parameters, xavier_init
-from .layers import DecoderLayer, EncoderLayer, PositionalEncoding
+from .base import StackConfig, TranslationModel, count_parameters, replay, xavier_init
+from .layers import DecoderLayer, EncoderLayer, LayerCache, PositionalEncoding
 from .specials import PAD_ID
 
 
@@ -81,95 +81,89 @@ class Transformer(TranslationModel):
             "cross": (c.n_decoder_layers, c.n_heads),
         }
 
-    def embed(self, embedding: nn.Embedding, ids: torch.Tensor, offset: int = 0) -> torch.Tensor:
+    def embed(self, embedding: nn.Embedding, ids: Tensor, offset: int = 0) -> Tensor:
         """ids (batch, L) -> (batch, L, d_model): the embeddings scaled by sqrt(d_model) (Sec. 3.4)
         plus positions ``offset`` .. ``offset + L - 1``."""
         return self.positions(embedding(ids) * math.sqrt(self.config.d_model), offset=offset)
 
     def encode(
-        self,
-        src: torch.Tensor,
-        src_mask: torch.Tensor,
-        need_weights: bool = False,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        self, src: Tensor, src_mask: Tensor, *, need_weights: bool = False, intervene: Intervention = NO_INTERVENTION
+    ) -> tuple[Tensor, list[Tensor]]:
         """src (batch, S) ids, src_mask (batch, S) True = real token
         -> memory (batch, S, d_model), encoder self-attention [(batch, heads, S, S)] per layer"""
-        self.check_inputs(src, src_mask, intervene=intervene)
         x = self.embed(self.src_embed, src)
         mask = attention_mask(src_mask)  # (batch, 1, 1, S)
         maps = []
         for i, layer in enumerate(self.encoder_layers):
-            x, weights = layer(x, mask, need_weights, intervene.layer(i))
+            x, weights = layer(x, mask, need_weights=need_weights, intervene=intervene.layer(i))
             maps.append(weights.self_attn)
         return self.encoder_norm(x), maps if need_weights else []
 
     def decode(
         self,
-        memory: torch.Tensor,
-        src_mask: torch.Tensor,
-        tgt_in: torch.Tensor,
+        memory: Tensor,
+        src_mask: Tensor,
+        tgt_in: Tensor,
+        *,
         need_weights: bool = False,
         intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    ) -> tuple[Tensor, list[Tensor], list[Tensor]]:
         """memory (batch, S, d_model), src_mask (batch, S), tgt_in (batch, T) ids starting with <bos>
         -> logits (batch, T, tgt_vocab), decoder self [(batch, heads, T, T)], cross [(batch, heads, T, S)]"""
-        check.ids("tgt_in", tgt_in, self.config.tgt_vocab_size)
-        check.key_mask("src_mask", src_mask, memory[..., 0])
         x = self.embed(self.tgt_embed, tgt_in)
         self_mask = attention_mask(padding_mask(tgt_in), causal=True)  # (batch, 1, T, T): no peeking ahead
         memory_mask = attention_mask(src_mask)  # (batch, 1, 1, S)
         self_maps, cross_maps = [], []
         for i, layer in enumerate(self.decoder_layers):
-            x, weights = layer(x, memory, self_mask, memory_mask, need_weights, intervene.layer(i))
+            x, weights = layer(
+                x, memory, self_mask, memory_mask, need_weights=need_weights, intervene=intervene.layer(i)
+            )
             self_maps.append(weights.self_attn)
             cross_maps.append(weights.cross)
         logits = self.generator(self.decoder_norm(x))
         return (logits, self_maps, cross_maps) if need_weights else (logits, [], [])
 
-    def forward(self, src: Tensor, src_mask: Tensor, tgt_in: Tensor, return_attention=False, intervene=NO_INTERVENTION):
+    def forward(
+        self, src: Tensor, src_mask: Tensor, tgt_in: Tensor, *, return_attention=False, intervene=NO_INTERVENTION
+    ):
         """src (batch, S), src_mask (batch, S) bool, tgt_in (batch, T)
         -> logits (batch, T, tgt_vocab) and, if asked, {"enc_self", "dec_self", "cross"}:
         lists over layers of (batch, heads, Lq, Lk)"""
-        memory, enc_maps = self.encode(src, src_mask, return_attention, intervene)
-        logits, self_maps, cross_maps = self.decode(memory, src_mask, tgt_in, return_attention, intervene)
+        _doors.translation_inputs(self, src, src_mask, tgt_in, intervene)
+        memory, enc_maps = self.encode(src, src_mask, need_weights=return_attention, intervene=intervene)
+        logits, self_maps, cross_maps = self.decode(
+            memory, src_mask, tgt_in, need_weights=return_attention, intervene=intervene
+        )
         attention = {"enc_self": enc_maps, "dec_self": self_maps, "cross": cross_maps} if return_attention else None
         return logits, attention
 
     # ---- the interface used by decode.py (shared with the RNN models) --------------------
-    def start(self, src: torch.Tensor, src_mask: torch.Tensor, intervene: Intervention = NO_INTERVENTION):
+    def start(self, src: Tensor, src_mask: Tensor, *, intervene: Intervention = NO_INTERVENTION):
         """Encode once for step-by-step decoding.
-        -> memory (batch, S, d_model), state: per decoder layer its cache (:meth:`DecoderLayer.start_cache`)"""
+        -> memory (batch, S, d_model), state: per decoder layer its :class:`LayerCache`"""
+        _doors.translation_inputs(self, src, src_mask, intervene=intervene)
         memory, _ = self.encode(src, src_mask, intervene=intervene)
         return memory, self.empty_state(memory)
 
-    def empty_state(self, memory: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
+    def empty_state(self, memory: Tensor) -> list[LayerCache]:
         """The decoding state before the first word: one :meth:`DecoderLayer.start_cache` per layer."""
         return [layer.start_cache(memory) for layer in self.decoder_layers]
 
-    def step(
-        self,
-        memory: torch.Tensor,
-        src_mask: torch.Tensor,
-        tokens: torch.Tensor,
-        state: list[tuple[torch.Tensor, ...]] | None,
-        intervene: Intervention = NO_INTERVENTION,
-    ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, ...]]]:
-        """tokens (batch, t): the prefix so far, <bos> first; state from :meth:`start` or the
-        previous step (None: build it here from the prefix) -> next-token log-probs
+    def step(self, memory: Tensor, src_mask: Tensor, tokens: Tensor, state, *, intervene=NO_INTERVENTION):
+        """tokens (batch, t): the prefix so far, <bos> first; state (a :class:`LayerCache` per layer) from
+        :meth:`start` or the previous step (None: build it here from the prefix) -> next-token log-probs
         (batch, tgt_vocab), new state.
 
         Only the newest token goes through the decoder. Each layer keeps the keys and values
         of the earlier positions, and of the encoder output (a "KV cache"), so a step costs
         O(t), not O(t^2). Equal to ``decode`` on the whole prefix (tested)."""
-        t = tokens.shape[1]
         if state is None:  # no cache yet: feed the earlier words one at a time
-            state = self.replay(memory, src_mask, tokens, intervene)
-        x = self.embed(self.tgt_embed, tokens[:, -1:], offset=t - 1)  # (batch, 1, d_model)
+            state = replay(self, memory, src_mask, tokens, intervene=intervene)
+        x = self.embed(self.tgt_embed, tokens[:, -1:], offset=tokens.shape[1] - 1)  # (batch, 1, d_model)
         memory_mask = attention_mask(src_mask)
         new_state = []
         for i, (layer, cache) in enumerate(zip(self.decoder_layers, state)):
-            x, cache = layer.step(x, cache, memory_mask, intervene.layer(i))
+            x, cache = layer.step(x, cache, memory_mask, intervene=intervene.layer(i))
             new_state.append(cache)
         logits = self.generator(self.decoder_norm(x[:, -1]))
         return torch.log_softmax(logits, dim=-1), new_state

@@ -41,7 +41,7 @@ from .lexicon import (
     lexicon,
 )
 from .model.specials import SPECIALS
-from .trees import NP, PP, VP, Rel, Sentence, W, english
+from .trees import NP, PP, VP, Rel, Sentence, W, english, indefinite_article
 
 GRAMMARS = ("fr", "sov", "ko")
 SPLITS = ("train", "valid", "test", "long")
@@ -75,6 +75,9 @@ class _Sampler:
         if r.random() < self.p_adj:
             c = r.choice(COLOUR_ADJECTIVES)
             node.colour = (W(c[0]), c)
+        if node.det.text == "a":  # "an old dog": the article agrees with the next word (no draw: the same trees)
+            following = [a[0] for a in (node.size, node.colour) if a] + [node.noun]
+            node.det.text = indefinite_article(following[0].text)
         if depth < 3 and r.random() < self.p_mod / (depth + 1):
             if animate and r.random() < 0.5:
                 node.mod = Rel(that=W("that"), vp=self.vp(depth + 1))
@@ -107,7 +110,7 @@ class _Sampler:
 def _fr_np(n: NP) -> list:
     gender = n.lex[2]
     adj = 1 if gender == "m" else 2
-    out = [(FR_DETERMINERS[(n.det.text, gender)], (n.det,))]
+    out = [(FR_DETERMINERS[("a" if n.det.text == "an" else n.det.text, gender)], (n.det,))]
     if n.size:
         out.append((n.size[1][adj], (n.size[0],)))
     out.append((n.lex[1], (n.noun,)))

@@ -181,7 +181,7 @@ def lexicon(language: str) -> list[str]:
     verbs = TRANSITIVE_VERBS + INTRANSITIVE_VERBS
     if language == "en":
         words |= {n[0] for n in nouns} | {a[0] for a in adjs} | {p[0] for p in PREPOSITIONS}
-        words |= {v[0] for v in verbs} | {v[1] for v in verbs} | {"the", "a", "and", "that", "does", "not"}
+        words |= {v[0] for v in verbs} | {v[1] for v in verbs} | {"the", "a", "an", "and", "that", "does", "not"}
     elif language == "fr":
         words |= {n[1] for n in nouns} | {a[1] for a in adjs} | {a[2] for a in adjs}
         words |= {w for p in PREPOSITIONS for w in p[1]} | {v[2] for v in verbs} | set(FR_DETERMINERS.values())

@@ -58,6 +58,12 @@ class Sentence:
 
 
 # ---- English (source) ------------------------------------------------------------------
+def indefinite_article(next_word: str) -> str:
+    """"an" before a vowel sound ("an old dog", "an apple"), else "a": the toy English's words that start with a
+    vowel letter all start with a vowel sound."""
+    return "an" if next_word[:1] in "aeiou" else "a"
+
+
 def _en_np(n: NP) -> list[W]:
     out = [n.det] + [a[0] for a in (n.size, n.colour) if a] + [n.noun]
     if isinstance(n.mod, PP):

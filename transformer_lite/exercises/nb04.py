@@ -286,7 +286,10 @@ def _mha_probes():
     return [(mha, query, key, value, mask), (mha, query, key, value)]
 
 
-def _mha_case(d, h, b, lq, lk, seed, fn, masked=False, self_attention=False):
+def _mha_case(sizes, seed, fn, masked=False, self_attention=False):
+    """sizes: (d_model, heads, batch, Lq, Lk)."""
+    d, h, b, lq, lk = sizes
+
     def run():
         torch.manual_seed(seed)
         mha = MultiHeadAttention(d, h).eval()
@@ -309,20 +312,20 @@ def check_multi_head(fn, hidden: bool = False):
     """Notebook 04, Your turn 2: ``fn(mha, query, key, value, mask=None) -> (output, weights)`` with
     ``mha.q_proj/k_proj/v_proj/out_proj`` and ``mha.n_heads``; must equal ``mha(query, key, value, mask)``."""
     cases = [
-        Case("one head (d_model=4)", _mha_case(4, 1, 1, 3, 3, 0, fn, self_attention=True)),
-        Case("2 heads, self-attention", _mha_case(8, 2, 2, 5, 5, 1, fn, self_attention=True)),
+        Case("one head (d_model=4)", _mha_case((4, 1, 1, 3, 3), 0, fn, self_attention=True)),
+        Case("2 heads, self-attention", _mha_case((8, 2, 2, 5, 5), 1, fn, self_attention=True)),
         Case(
             "4 heads, cross-attention (Lq=3, Lk=6)",
-            _mha_case(16, 4, 2, 3, 6, 2, fn),
+            _mha_case((16, 4, 2, 3, 6), 2, fn),
             "the query comes from one sequence, key and value from another; weights are (batch, heads, Lq, Lk)",
         ),
         Case(
             "4 heads with a padding mask",
-            _mha_case(16, 4, 2, 4, 5, 3, fn, masked=True),
+            _mha_case((16, 4, 2, 4, 5), 3, fn, masked=True),
             "pass the mask on to the attention",
         ),
     ]
-    hidden_cases = [Case("8 heads of width 1, a padding mask", _mha_case(8, 8, 3, 2, 4, 4, fn, masked=True))]
+    hidden_cases = [Case("8 heads of width 1, a padding mask", _mha_case((8, 8, 3, 2, 4), 4, fn, masked=True))]
     return MULTI_HEAD.check(fn, cases, hidden_cases, hidden)
 
 

@@ -10,7 +10,7 @@
   its keys from JupyterLab's notebook shortcuts and names its sliders.
 
 Every sentence a student reads is a whole template in ``TEXT`` (gettext-ready: no sentence is
-built from fragments). Taught in notebook 08; used by every widget of ``lab``.
+built from fragments). Every widget of ``lab`` uses it (notebooks 00 and 02-10).
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def focus_style():
     """A widget (anywidget) to put in a box whose class is ``FOCUS_CLASS``: it gives every
     control of the box a visible focus ring, keeps the keys typed in the box for its controls
     (arrows in lists and on sliders) and names each slider handle by its label.
-    Taught in notebook 08; in every widget of lab."""
+    Every widget of lab uses it."""
     return _keyboard_class()(layout={"display": "none"})
 
 
@@ -208,7 +208,7 @@ def _keyboard_class():
 def named_image(**kwargs):
     """An ipywidgets ``Image`` whose ``tooltip`` becomes the picture's accessible name (its title
     attribute). ipywidgets 8.1's page code reads a ``description`` that Image lacks and fails
-    to draw an Image with a tooltip; this one carries an empty description. Taught in notebook 08."""
+    to draw an Image with a tooltip; this one carries an empty description. The explorer of notebook 08 draws with it."""
     return _named_image_class()(**kwargs)
 
 

@@ -104,7 +104,7 @@ def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "slee
     longer), and the weights it produces on random queries/keys.
 
     kind: "none", "padding", "causal" or "padding + causal". Returns dict(mask, weights, fig, text).
-    Taught in notebook 03.
+    The picture of notebook 03's mask widget (:func:`mask_widget`).
     """
     if kind not in MASK_KINDS:
         raise ValueError(f"unknown mask kind {kind!r}: choose one of {', '.join(MASK_KINDS)}")

@@ -109,8 +109,8 @@ def time_layers(kinds, ns, d: int, kernel: int = 3, batch: int = 4, repeats: int
     """Median seconds of one forward pass of each layer kind at each n, on one CPU thread, no gradients:
     {kind: [seconds per n]}. The runs are interleaved, one round visiting every (kind, n) once, so a burst
     of load elsewhere on the machine slows every measurement a little instead of one of them a lot.
-    Notebooks 01 and 09 both time their layers here, with the same settings. Taught in notebook 01; used
-    again in 09."""
+    Notebooks 01 and 09 both time their layers here, with the same settings (through
+    :func:`~transformer_lite.measure.rnn_limits.forward_time` and :func:`time_crossover`)."""
     torch.manual_seed(0)
     cells = [(kind, n, make_layer(kind, d, kernel), torch.randn(batch, n, d)) for kind in kinds for n in ns]
     runs = {(kind, n): [] for kind, n, _, _ in cells}

@@ -38,7 +38,7 @@ I18N = ROOT / "i18n"
 NOTEBOOKS = ROOT / "notebooks"
 PACKAGE = ROOT / "transformer_lite"
 LANGUAGES = ("ko",)
-KEYWORDS = {"_": None, "tr": (1,), "say": (1,)}  # the package's translation functions, message first
+KEYWORDS = {"_": None, "N_": None, "tr": (1,), "say": (1,)}  # the translation functions, message first
 MARKDOWN = {"README": ROOT / "README.md", "TEACHING": NOTEBOOKS / "TEACHING.md"}
 PROJECT = "transformer-lite"
 

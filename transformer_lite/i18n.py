@@ -53,6 +53,12 @@ def _(text: str) -> str:
     return catalog(language()).get(text, text) if text else text
 
 
+def N_(text: str) -> str:  # noqa: N802 (gettext's name for it)
+    """Mark ``text`` for the catalog without translating it now: for a sentence kept as data (a table's key) and
+    translated where it is shown, with ``_()`` or ``tr()``."""
+    return text
+
+
 def tr(text: str, **fields) -> str:
     """``text`` translated, then its ``{fields}`` filled: ``tr("BLEU on {split}: {bleu:.1f}", split=s, bleu=b)``.
     The fields are named, so a translation may put them in another order. Taught in notebook 00."""

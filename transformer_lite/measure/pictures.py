@@ -16,6 +16,7 @@ import torch
 
 from ..data import alignment_matrix
 from ..grammar import Pair
+from ..i18n import N_
 
 GOLD = "(gold)"  # peak_shares' key for "a source word the gold alignment links to this target word"
 
@@ -68,8 +69,8 @@ def lm_mask_blocks(mask: torch.Tensor, source_len: int) -> dict[str, bool]:
     lower = lambda n: torch.ones(n, n, dtype=torch.bool).tril()  # noqa: E731
     t = mask.shape[0] - s
     return {
-        "source reads the source causally": bool(torch.equal(mask[:s, :s], lower(s))),
-        "source never reads the translation": not bool(mask[:s, s:].any()),
-        "translation reads all the source": bool(mask[s:, :s].all()),
-        "translation reads itself causally": bool(torch.equal(mask[s:, s:], lower(t))),
+        N_("source reads the source causally"): bool(torch.equal(mask[:s, :s], lower(s))),
+        N_("source never reads the translation"): not bool(mask[:s, s:].any()),
+        N_("translation reads all the source"): bool(mask[s:, :s].all()),
+        N_("translation reads itself causally"): bool(torch.equal(mask[s:, s:], lower(t))),
     }

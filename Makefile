@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab lab-teacher restore test lint assignments student report slides html checkpoints data clean hub-deps
+.PHONY: lab lab-teacher restore test lint assignments student report slides html checkpoints data clean hub-deps \
+	i18n ko-notebooks lab-ko lab-teacher-ko restore-ko student-ko slides-ko html-ko
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -64,6 +65,36 @@ lab-teacher: $(STAMP)  ## the teacher's copy, notebooks/: worked solutions, hidd
 restore: $(NBGRADER_STAMP)  ## one pristine student notebook: make restore NB=03 (yours goes to work/backups/)
 	@test -n "$(NB)" || { echo "which notebook? make restore NB=03"; exit 2; }
 	$(BIN)/python -m tools.workspace restore $(NB) --work $(WORK)
+
+# ---- 한국어판: the Korean edition. Its notebooks are built from the English ones and i18n/ko/ (tools/translate.py):
+# the code cells are the English ones, the markdown comes from the catalogs; its kernels print, label and grade in
+# Korean (TRANSFORMER_LITE_LANG=ko).
+KO := build/ko/notebooks
+i18n: $(DEV_STAMP)  ## after changing English text: refresh the catalogs (changed entries turn fuzzy) and README.ko.md, TEACHING.ko.md
+	$(BIN)/python -m tools.translate update
+	$(BIN)/python -m tools.translate markdown
+
+ko-notebooks: $(STAMP)  ## the Korean teacher's notebooks in build/ko/notebooks/
+	$(BIN)/python -m tools.translate notebooks --out $(KO)
+
+lab-ko: $(NBGRADER_STAMP)  ## 한국어 학생용: the Korean student edition in work-ko/, made once, never overwritten
+	$(call serve_lab,work-ko,한국어 학생용 work-ko/,$(BIN)/python -m tools.workspace open --edition ko || exit 1; export TRANSFORMER_LITE_LANG=ko;)
+
+lab-teacher-ko: ko-notebooks  ## 한국어 교사용: the Korean teacher's copy (solutions shown)
+	$(call serve_lab,$(KO),한국어 교사용: solutions shown,export TRANSFORMER_LITE_LANG=ko;)
+
+restore-ko: $(NBGRADER_STAMP)  ## one pristine Korean student notebook: make restore-ko NB=03
+	@test -n "$(NB)" || { echo "which notebook? make restore-ko NB=03"; exit 2; }
+	$(BIN)/python -m tools.workspace restore $(NB) --edition ko
+
+student-ko: ko-notebooks $(DEV_STAMP)  ## nbgrader's Korean release: build/course-ko/release/<notebook stem>/
+	$(BIN)/python -m tools.assignments --src $(KO) --out build/course-ko
+
+slides-ko: ko-notebooks $(DEV_STAMP)  ## Korean reveal.js slides into build/slides-ko/
+	$(BIN)/python -m tools.editions --src $(KO) slides --out build/slides-ko
+
+html-ko: ko-notebooks $(DEV_STAMP)  ## Korean executed reading copy into build/html-ko/
+	$(BIN)/python -m tools.editions --src $(KO) html --out build/html-ko
 
 test: $(DEV_STAMP) $(PROXY) $(AXE)  ## lint, then the whole test suite (notebooks in full mode, claims of docs/claims.md asserted)
 	$(BIN)/ruff check transformer_lite tests benchmarks tools notebooks deploy

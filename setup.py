@@ -7,7 +7,7 @@ from setuptools import find_namespace_packages, find_packages, setup
 
 DATA = "transformer_lite._data"
 DATA_PACKAGES = [DATA] + [f"{DATA}.{sub}" for sub in find_namespace_packages(where="data")]
-DATA_FILES = ["*.md", "*.txt", "*.tsv", "*.pt", "*.png"]
+DATA_FILES = ["*.md", "*.txt", "*.tsv", "*.pt", "*.png", "*.json"]
 I18N = "transformer_lite._i18n"  # i18n/ (the translation catalogs) -> transformer_lite/_i18n
 I18N_PACKAGES = [I18N] + [f"{I18N}.{sub}" for sub in find_namespace_packages(where="i18n")]
 

@@ -1,6 +1,10 @@
 """Every notebook runs top to bottom in a fresh kernel, in FULL mode, exactly as a student runs it, and every
 claim of docs/claims.md holds on the values it records (issue 11); every notebook is committed clean.
 
+Both editions run: the English notebooks, and the Korean ones built from them and the catalogs (issue 21), in a
+kernel whose language is Korean. The claims are numbers, not words: the same rows, the same margins. In the Korean
+run a Hangul glyph missing from the figures' fonts is an error (matplotlib's warning is turned into one).
+
 TRANSFORMER_LITE_NOTEBOOKS_FAST=1 runs them in fast mode for local iteration only: the claims are then not checked."""
 
 import json
@@ -29,6 +33,24 @@ def student_env() -> dict:
     return env
 
 
+EDITIONS = [("en", path) for path in NOTEBOOKS] + [("ko", path) for path in NOTEBOOKS]
+MISSING_GLYPH = "Glyph"  # matplotlib: "Glyph 44032 (\\N{HANGUL SYLLABLE GA}) missing from font(s) DejaVu Sans."
+
+
+def _hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+@pytest.fixture(scope="session")
+def korean_notebooks(tmp_path_factory) -> Path:
+    """The Korean edition's notebooks, built as `make ko-notebooks` builds them."""
+    from tools import translate
+
+    out = tmp_path_factory.mktemp("ko") / "notebooks"
+    translate.build_notebooks(out, "ko")
+    return out
+
+
 def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks found in notebooks/"
 
@@ -45,22 +67,35 @@ def test_committed_without_outputs(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path, artifacts):
+@pytest.mark.parametrize(("edition", "path"), EDITIONS, ids=lambda v: v if isinstance(v, str) else v.stem)
+def test_notebook_runs_top_to_bottom(edition, path, artifacts, request):
+    env = student_env()
+    if edition != "en":
+        path = request.getfixturevalue("korean_notebooks") / path.name
+        env["TRANSFORMER_LITE_LANG"] = edition
+        env["PYTHONWARNINGS"] = f"error:{MISSING_GLYPH}:UserWarning"  # a Hangul glyph drawn as a box fails the cell
     nb = nbformat.read(path, as_version=4)
-    nbrun.run_notebook(path, nb=nb, env=student_env(), timeout=600)  # fails fast on a stall (issue 13)
-    errors = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
-    ]
+    nbrun.run_notebook(path, nb=nb, env=env, timeout=600)  # fails fast on a stall (issue 13)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [o for o in outputs if o.get("output_type") == "error"]
     assert not errors, errors
-    # The solutions in the notebook pass their own checks (a package change can break them); ✗ = exercises.FAILED.
-    failed = [
-        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "✗" in o.get("text", "")
+    missing = [o["text"] for o in outputs if "missing from font" in o.get("text", "")]
+    assert not missing, missing
+    # The solutions in the notebook pass their own checks (a package change can break them): every check's record.
+    checks = [
+        o["data"]["application/json"]["check"]
+        for o in outputs
+        if "check" in o.get("data", {}).get("application/json", {})
     ]
-    assert not failed, failed
-    nbformat.write(nb, artifacts / f"executed-{path.name}")
+    assert all(c["status"] == "passed" for c in checks), [c for c in checks if c["status"] != "passed"]
+    if edition == "ko":  # the Korean edition speaks Korean: its markdown, and what its code prints
+        assert any(_hangul(c.source) for c in nb.cells if c.cell_type == "markdown"), "no Korean markdown"
+        printed = [o.get("text", "") for o in outputs if o.get("name") == "stdout"]
+        assert not printed or any(_hangul(t) for t in printed), "the kernel printed no Korean"
+    nbformat.write(nb, artifacts / f"executed-{edition}-{path.name}")
+    key = path.name[:2] if edition == "en" else f"{edition}-{path.name[:2]}"
+    RECORDS[key] = read_claims(nb)
     # Every claim of docs/claims.md for this notebook holds on what it recorded (full mode only).
-    RECORDS[path.name[:2]] = read_claims(nb)
     if not NOTEBOOKS_FAST:
         problems = failed_claims(load_claims_table(CLAIMS_TABLE), path.name[:2], read_claims(nb))
         assert not problems, "\n".join(problems)

@@ -76,6 +76,9 @@ def execute(nb, path: Path, timeout: int = 900):
     directory is the notebook's folder, in full mode as a student runs it (the training cells train their
     whole step budgets): nothing a reader sees comes from fast mode. A stall report names ``path``."""
     env = {k: v for k, v in os.environ.items() if k != "TRANSFORMER_LITE_FAST"}  # the kernel's environment
+    language = nb.metadata.get("transformer_lite", {}).get("language")
+    if language:  # a translated notebook (tools/translate.py) prints, labels and grades in its language
+        env["TRANSFORMER_LITE_LANG"] = language
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures into the page, even if Agg is set
     from . import nbrun  # the one notebook runner: fails fast on a stall (issue 13); needs the package
 

@@ -39,7 +39,11 @@ class Edition(NamedTuple):
     work: str
 
 
-EDITIONS = {"en": Edition(source="notebooks", work="work")}  # a translation adds e.g. "ko": ("notebooks/ko", "work/ko")
+EDITIONS = {
+    "en": Edition(source="notebooks", work="work"),
+    # The Korean notebooks are built from the English ones and the catalogs (tools/translate.py), never edited.
+    "ko": Edition(source="build/ko/notebooks", work="work-ko"),
+}
 
 
 def _sha256(path: Path) -> str:
@@ -203,6 +207,10 @@ def main(argv: list[str] | None = None) -> None:
     src = Path(args.src) if args.src else ROOT / edition.source
     work = Path(args.work) if args.work else ROOT / edition.work
     build = ROOT / "build" / "workspace" / args.edition
+    if args.edition != "en" and not args.src:  # a translation: its notebooks are built afresh from the catalogs
+        from .translate import build_notebooks
+
+        build_notebooks(src, args.edition)
     if args.command == "open":
         open_workspace(src, work, build)
     elif args.command == "restore":

@@ -48,9 +48,14 @@ def catalog(lang: str) -> dict[str, str]:
     return {m.id: m.string for m in messages if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
+def translate(text: str, lang: str) -> str:
+    """``text`` in ``lang`` (English when there is no translation): for tools that build an edition."""
+    return catalog(lang).get(text, text) if text else text
+
+
 def _(text: str) -> str:
     """``text`` in the course's language (English when there is no translation)."""
-    return catalog(language()).get(text, text) if text else text
+    return translate(text, language())
 
 
 def N_(text: str) -> str:  # noqa: N802 (gettext's name for it)

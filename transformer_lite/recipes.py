@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,17 @@ def train_or_load(
 
 def checkpoint_path(name: str, grammar: str) -> Path:
     return CHECKPOINT_DIR / f"{name}-{grammar}.pt"
+
+
+SEED_SPREAD = DATA_DIR / "seed_spread.json"
+
+
+def seed_spread() -> dict:
+    """How each recipe scores over 3 training seeds (seed 0 trained the shipped checkpoints), and which of the
+    course's model rankings hold for every seed: written by ``benchmarks/seed_comparisons.py``, shipped with the
+    corpus. {"bleu": {recipe: {"test", "long", "long_every_2nd", "test_20_30": [one per seed]}}, "rankings": {...}}.
+    Taught in notebook 07; used again in 02, 10."""
+    return json.loads(SEED_SPREAD.read_text(encoding="utf-8"))
 
 
 def load_pretrained(name: str, grammar: str = "fr", device=None):

@@ -208,7 +208,7 @@ def _keyboard_class():
 def named_image(**kwargs):
     """An ipywidgets ``Image`` whose ``tooltip`` becomes the picture's accessible name (its title
     attribute). ipywidgets 8.1's page code reads a ``description`` that Image lacks and fails
-    to draw an Image with a tooltip; this one carries an empty description. The explorer of notebook 08 draws with it."""
+    to draw an Image with a tooltip; this one carries an empty description. Notebook 08's explorer uses it."""
     return _named_image_class()(**kwargs)
 
 

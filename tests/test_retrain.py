@@ -36,3 +36,14 @@ def test_retraining_the_transformer_recipe_gives_the_shipped_checkpoint(monkeypa
         if identical:
             assert a == b
     print(f"retrained == shipped, bitwise: {identical}")
+
+
+def test_the_seed_spread_the_notebooks_print_is_the_benchmarks_record():
+    import json
+    from pathlib import Path
+
+    from benchmarks.seed_comparisons import RESULTS, spread
+
+    recorded = json.loads(Path(RESULTS).read_text(encoding="utf-8"))
+    assert spread(recorded) == recipes.seed_spread()
+    assert recorded["seeds"] == [0, 1, 2] and recorded["grammar"] == "fr"

@@ -139,7 +139,8 @@ def diagnose(fn, known, probes: Sequence[tuple], call=None) -> tuple[Mistake | N
     """The first mistake one of whose variants reproduces the student's result on every probe. Failing
     that, when the reference is known, the variant that reproduces it on the most probes and never
     contradicts it (a second mistake may show where the variant agrees with the reference, as a missing
-    special case does; where both raise, written another way, they may raise differently), or None; with the student's outcomes on the probes. ``known``: :func:`known_outcomes`."""
+    special case does; where both raise, written another way, they may raise differently), or None; with
+    the student's outcomes on the probes. ``known``: :func:`known_outcomes`."""
     variants, right = known
     if not probes:
         return None, []

@@ -117,6 +117,12 @@ RNN_STEP = Exercise(
             _step(parts=("bi", "h", "bh")),
         ),
         Mistake(
+            "biases_outside_tanh",
+            "the biases are added after the tanh; they belong inside it, tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).",
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + h @ c.T) + b + d,
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + h @ c.T + b) + d,
+        ),
+        Mistake(
             "tanh_per_term",
             "tanh is applied to part of the sum; it squashes the whole sum of the four terms.",
             lambda x, h, a, b, c, d: torch.tanh(x @ a.T + b) + torch.tanh(h @ c.T + d),

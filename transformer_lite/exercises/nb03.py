@@ -164,6 +164,12 @@ ATTENTION = Exercise(
             _attend(softmax=lambda s: s),
         ),
         Mistake(
+            "softmax_sum_without_keepdim",
+            "the hand-written softmax divides by sum(-1) without keepdim=True, so each row is divided by the wrong "
+            "sums: exp(s) / exp(s).sum(-1, keepdim=True), or torch.softmax.",
+            _attend(softmax=lambda s: s.exp() / s.exp().sum(-1)),
+        ),
+        Mistake(
             "log_softmax",
             "log_softmax gives log-weights; the weights themselves come from torch.softmax.",
             _attend(softmax=lambda s: torch.log_softmax(s, dim=-1)),

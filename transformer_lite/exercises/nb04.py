@@ -8,7 +8,14 @@ from ..model.attention import MultiHeadAttention, merge_heads, split_heads
 from .diagnosis import Mistake
 from .help import Hints, Solutions
 from .nb04_variants import mha as _mha
-from .nb04_variants import scale_missing, scaled_by_d_model, scaled_twice, split_directly, split_no_transpose
+from .nb04_variants import (
+    out_proj_first,
+    scale_missing,
+    scaled_by_d_model,
+    scaled_twice,
+    split_directly,
+    split_no_transpose,
+)
 from .runner import Case, Exercise
 
 
@@ -55,6 +62,7 @@ SPLIT_HEADS = Exercise(
             "the wrong axes are swapped: exchange the positions (1) and the heads (2), transpose(1, 2).",
             lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(2, 3),
             lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(1, 3),
+            lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(0, 2),
         ),
         Mistake(
             "heads_interleaved",
@@ -154,6 +162,12 @@ MERGE_HEADS = Exercise(
             lambda x: torch.cat(x.unbind(1), dim=1),
         ),
         Mistake(
+            "positions_flattened",
+            "each head's positions are glued together, (batch, heads, L * d_k); move the positions in front of "
+            "the heads first, then glue the heads of each position: (batch, L, heads * d_k).",
+            lambda x: x.flatten(2),
+        ),
+        Mistake(
             "shape_read_wrong",
             "the shape is read in the wrong order: x is (batch, heads, L, d_k), so b, h, length, d_k = x.shape.",
             lambda x: x.transpose(1, 2).reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]),
@@ -213,7 +227,7 @@ MULTI_HEAD = Exercise(
         Mistake(
             "key_value_swapped",
             "key and value are swapped: the scores come from the key (mha.k_proj), the output mixes the value.",
-            _mha(k_from="value", v_from="key"),
+            _mha(inputs=("query", "value", "key")),
         ),
         Mistake(
             "query_key_projections_swapped",
@@ -223,7 +237,7 @@ MULTI_HEAD = Exercise(
         Mistake(
             "self_attention_only",
             "every projection reads the query: in cross-attention the key and value come from the other sequence.",
-            _mha(k_from="query", v_from="query"),
+            _mha(inputs=("query", "query", "query")),
         ),
         Mistake(
             "heads_not_split",
@@ -266,11 +280,11 @@ MULTI_HEAD = Exercise(
             "wrong_input_projected",
             "a projection reads the wrong input (a copy-paste slip?): mha.q_proj(query), mha.k_proj(key), "
             "mha.v_proj(value).",
-            _mha(k_from="query"),
-            _mha(v_from="query"),
-            _mha(v_from="key"),
-            _mha(k_from="value"),
-            _mha(q_from="key"),
+            _mha(inputs=("query", "query", "value")),
+            _mha(inputs=("query", "key", "query")),
+            _mha(inputs=("query", "key", "key")),
+            _mha(inputs=("query", "value", "value")),
+            _mha(inputs=("key", "key", "value")),
         ),
         Mistake(
             "split_without_transpose",
@@ -278,6 +292,12 @@ MULTI_HEAD = Exercise(
             "(batch, L, d_model) -> (batch, heads, L, d_k).",
             _mha(split=split_directly),
             _mha(split=split_no_transpose),
+        ),
+        Mistake(
+            "out_proj_before_merge",
+            "the output projection is applied before the heads are merged; it mixes the merged heads: "
+            "mha.out_proj(merge_heads(out)).",
+            out_proj_first,
         ),
         Mistake(
             "scaled_twice",

@@ -26,9 +26,7 @@ def split_no_transpose(t, n_heads):
 
 
 def mha(
-    q_from="query",
-    k_from="key",
-    v_from="value",
+    inputs=("query", "key", "value"),
     use_mask=lambda m: m,
     project_out=True,
     split=split_heads,
@@ -37,11 +35,12 @@ def mha(
     layers=PROJECTIONS,
 ):
     """A multi-head forward a student might write: the right one with the defaults, a known mistake otherwise.
-    ``layers``: the projections applied to the query, key and value; ``split=None``: heads not split."""
+    ``inputs``: what the query, key and value projections read; ``layers``: the projections applied to
+    them; ``split=None``: heads not split."""
 
     def forward(module, query, key, value, mask=None):
-        inputs = {"query": query, "key": key, "value": value}
-        q, k, v = (getattr(module, p)(inputs[n]) for p, n in zip(layers, (q_from, k_from, v_from)))
+        given = {"query": query, "key": key, "value": value}
+        q, k, v = (getattr(module, p)(given[n]) for p, n in zip(layers, inputs))
         if split:
             q, k, v = (split(t, module.n_heads) for t in (q, k, v))
         m = None if mask is None else use_mask(mask)
@@ -63,6 +62,13 @@ def scaled_by_d_model(module, query, key, value, mask=None):
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     return module.out_proj(merge_heads(weights @ v)), weights
+
+
+def out_proj_first(module, query, key, value, mask=None):
+    """The output projection applied to each head before the heads are merged."""
+    q, k, v = (split_heads(getattr(module, p)(t), module.n_heads) for p, t in zip(PROJECTIONS, (query, key, value)))
+    out, weights = scaled_dot_product_attention(q, k, v, mask)
+    return merge_heads(module.out_proj(out)), weights
 
 
 def scaled_twice(module, query, key, value, mask=None):

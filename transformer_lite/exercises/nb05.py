@@ -126,6 +126,11 @@ SINUSOIDAL_ENCODING = Exercise(
             _precedence(lambda pos, j, d: pos * torch.exp(-math.log(10000.0) * j) / d),
         ),
         Mistake(
+            "odd_column_exponent",
+            "the exponent reads the odd column 2i+1; both columns of a pair use the even one, 10000^(2i/d_model).",
+            _table(exponent=lambda j, d: (j + 1) / d),
+        ),
+        Mistake(
             "exponent_integer_division",
             "two_i // d_model is a whole-number division, 0 for every column here: every pair gets the same "
             "wavelength; divide with /, 10000 ** (two_i / d_model).",

@@ -269,6 +269,11 @@ GREEDY_STEP = Exercise(
             _greedy(join=lambda t, w: w),
         ),
         Mistake(
+            "tokens_not_extended",
+            "the tokens are returned as they came in; append the new word to them: torch.cat([tokens, word], dim=1).",
+            _greedy(join=lambda t, w: t),
+        ),
+        Mistake(
             "concatenated_on_batch",
             "the new word is concatenated along the batch (dim 0); it goes along the time axis, dim=1.",
             _greedy(join=lambda t, w: torch.cat([t, w], 0)),

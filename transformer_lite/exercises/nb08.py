@@ -37,6 +37,8 @@ def _rows_counted(hit):
 # a map whose diagonal wins in some rows and not in others (rows counted then differ from weights averaged)
 _STRONG_DIAGONAL = torch.tensor([[1, 0, 0, 0], [0.3, 0.7, 0, 0], [0.1, 0.2, 0.7, 0], [0.4, 0.2, 0.2, 0.2]])
 
+_UNIFORM = torch.full((3, 3), 1 / 3)  # row 0's weight is not 1 here
+
 PREVIOUS_TOKEN_SHARE = Exercise(
     "08",
     "previous_token_share",
@@ -88,6 +90,12 @@ PREVIOUS_TOKEN_SHARE = Exercise(
             _share(rows=lambda n: torch.arange(1, n - 1)),
         ),
         Mistake(
+            "row_zero_assumed_one",
+            "you took 1 off the diagonal's sum for row 0, as if its weight were always 1; leave row 0 out by "
+            "reading rows 1 .. L-1 only.",
+            lambda w: 0.0 if min(w.shape) < 2 else float((w.diagonal().sum() - 1) / (min(w.shape) - 1)),
+        ),
+        Mistake(
             "rows_from_two",
             "row 1 is left out as well as row 0: the rows are 1 .. L-1, torch.arange(1, L).",
             _share(rows=lambda n: torch.arange(2, n)),
@@ -116,7 +124,13 @@ PREVIOUS_TOKEN_SHARE = Exercise(
             _share(cols=lambda i: torch.zeros_like(i)),
         ),
     ],
-    probes=lambda: [(_causal_map(5, 2),), (torch.ones(1, 1),), (_causal_map(4, 3),), (_STRONG_DIAGONAL,)],
+    probes=lambda: [
+        (_causal_map(5, 2),),
+        (torch.ones(1, 1),),
+        (_causal_map(4, 3),),
+        (_STRONG_DIAGONAL,),
+        (_UNIFORM,),
+    ],
     reference=previous_token_share,
 )
 
@@ -143,6 +157,7 @@ def check_previous_token_share(fn, hidden: bool = False):
         Case("the stripe below the diagonal (share 0)", _share_case(below, fn)),
         Case("a random causal head", _share_case(_causal_map(6, 0), fn), "average over rows 1 .. L-1 only"),
         Case("a one-word map (L = 1): no previous word, share 0.0", _share_case(torch.ones(1, 1), fn)),
+        Case("uniform weights 1/3, row 0 included (share 1/3)", _share_case(_UNIFORM, fn), "leave row 0 out"),
     ]
     hidden_cases = [
         Case("uniform weights 0.25 (share 0.25)", _share_case(torch.full((4, 4), 0.25), fn)),
@@ -154,13 +169,14 @@ def check_previous_token_share(fn, hidden: bool = False):
 OTHER_KINDS = "an Intervention that also switches off heads of {kinds}"
 
 
-def _mask_of(got):
-    """What an ablation answer is compared by: its 'cross' head mask, or what it is instead."""
+def _mask_of(got, keys=True):
+    """What an ablation answer is compared by: its 'cross' head mask, or what it is instead (with the keys
+    it has, unless ``keys`` is false: a diagnosis compares the mistake, not the names chosen)."""
     if not isinstance(got, Intervention):
         return f"a {type(got).__name__}, not an Intervention"
     mask = (got.head_mask or {}).get("cross")
     if mask is None:
-        return f"head_mask without a 'cross' entry (keys: {sorted(got.head_mask)})"
+        return f"head_mask without a 'cross' entry (keys: {sorted(got.head_mask) if keys else '...'})"
     others = sorted(k for k, m in got.head_mask.items() if k != "cross" and bool((torch.as_tensor(m) != 1).any()))
     if others:
         return OTHER_KINDS.format(kinds=", ".join(others))
@@ -272,7 +288,7 @@ HEAD_ABLATION = Exercise(
         ),
     ],
     probes=lambda: [(3, 3, 1, 2), (2, 4, 1, 2), (2, 3, 0, 1)],
-    call=lambda fn, args: _mask_of(fn(*args)),
+    call=lambda fn, args: _mask_of(fn(*args), keys=False),
     reference=_off(),
 )
 

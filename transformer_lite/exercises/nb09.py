@@ -130,6 +130,17 @@ LAYER_COST = Exercise(
             }[kind],
         ),
         Mistake(
+            "positions_missing",
+            "the cost of one position is given; the layer runs over n positions, so multiply by n.",
+            _cost(
+                attention=lambda n, d, k: 2 * n * d,
+                recurrent=lambda n, d, k: 2 * d * d,
+                convolution=lambda n, d, k: k * d * d,
+            ),
+            _cost(recurrent=lambda n, d, k: 2 * d * d),
+            _cost(convolution=lambda n, d, k: k * d * d),
+        ),
+        Mistake(
             "kernel_squared",
             "the convolution's k is squared; each position has k taps: k n d^2.",
             _cost(convolution=lambda n, d, k: k * k * n * d * d),
@@ -243,6 +254,7 @@ CONV_PATH_LENGTH = Exercise(
             "dividing; put each operand in parentheses, (n - 1) / ((k - 1) // 2).",
             lambda n, k: math.ceil(n - 1 / ((k - 1) // 2)),
             lambda n, k: math.ceil((n - 1) / (k - 1) // 2),
+            lambda n, k: math.ceil((n - 1) / (k - 1) / 2),
         ),
         Mistake(
             "rounded_to_nearest",

@@ -158,9 +158,10 @@ TOP_K = Exercise(
         ),
         Mistake(
             "k_of_the_whole_batch",
-            "the threshold is the k-th best score of the whole batch; each row keeps its own k best words: "
-            "topk along dim=-1.",
+            "one threshold serves the whole batch (the k-th best of all its scores, or the lowest of every row's "
+            "k best); each row keeps its own k best words: compare it with its own k-th best, values[:, -1:].",
             whole_batch_threshold,
+            _top(kth=lambda lg, k: lg.topk(k, dim=-1).values.min()),
             _top(kth=lambda lg, k: lg.flatten().sort(descending=True).values[k - 1]),
         ),
         Mistake(
@@ -295,6 +296,11 @@ CACHED_STEP = Exercise(
             _cached(join=overwritten),
         ),
         Mistake(
+            "tokens_not_extended",
+            "the tokens are returned as they came in; append the new word to them: torch.cat([tokens, word], dim=1).",
+            _cached(join=lambda t, w: t),
+        ),
+        Mistake(
             "tokens_and_state_swapped",
             "the results are swapped: return (tokens, state), the tokens first.",
             _cached(swap=True),
@@ -342,7 +348,7 @@ CACHED_STEP = Exercise(
         ),
     ],
     probes=lambda: [(1,), (3,)],
-    call=lambda fn, args: run_steps(fn, *args),
+    call=lambda fn, args: run_steps(fn, *args, whole=True),
     reference=_cached(),
 )
 

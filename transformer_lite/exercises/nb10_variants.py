@@ -94,9 +94,10 @@ def tiny_gpt_and_batch(n_pairs: int = 4, first: int = 0):
     return model, collate([data[i] for i in range(len(data))])
 
 
-def run_steps(fn, n):
+def run_steps(fn, n, whole=False):
     """Run ``fn`` for ``n`` greedy steps from <bos> on the tiny GPT: (the words written, the cache length
-    of each layer, how many steps were given no cache after the first)."""
+    of each layer, how many steps were given no cache after the first); ``whole``: the tokens with <bos>
+    (a diagnosis then tells a word written over <bos> from no word at all)."""
     model, batch = tiny_gpt_and_batch()
     uncached = []
 
@@ -114,4 +115,4 @@ def run_steps(fn, n):
     for _ in range(n):
         tokens, state = fn(Spy(), memory, batch.src_mask, tokens, state)
     lengths = tuple(int(k.shape[2]) for k, _ in state)
-    return tokens[:, 1:], lengths, len(uncached)
+    return (tokens if whole else tokens[:, 1:]), lengths, len(uncached)

@@ -29,7 +29,8 @@ For whoever writes a notebook's module (``nbNN.py``; docs/CONTRIBUTING-NOTEBOOKS
   ("scale_missing"), the sentence that names it, and the wrong answer(s) written as a student would. A
   failed check names the first mistake one of whose variants gives what the student's function gives on
   every probe (``probes()``: argument tuples that tell the mistakes apart); else a generic mistake
-  (:data:`.diagnosis.GENERIC`: a tensor for a number, a transposed or rescaled result, ...).
+  (:data:`.generic.GENERIC`: a tensor for a number, a transposed or rescaled result, a float used as a
+  size, ...).
 - Graders are named ``check_<exercise>(fn, hidden=False)`` in notebook order; their docstring names the
   notebook and the "Your turn"; ``hidden=True`` runs only the cases the notebook's hidden test cell adds.
 - Each module has ``EXERCISES`` ({key: Exercise}), ``hint = Hints(...)`` and ``solution = Solutions(...)``.
@@ -38,7 +39,8 @@ For whoever writes a notebook's module (``nbNN.py``; docs/CONTRIBUTING-NOTEBOOKS
 """
 
 from .compare import describe, mismatch
-from .diagnosis import GENERIC, Mistake
+from .diagnosis import Mistake
+from .generic import GENERIC
 from .help import Hints, Solutions
 from .runner import FAILED, NOT_DONE, PASSED, RECORD_MIME, Case, Exercise, Verdict
 

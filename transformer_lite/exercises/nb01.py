@@ -58,11 +58,46 @@ RNN_STEP = Exercise(
             "relu_not_tanh", "the sum goes through a ReLU; nn.RNNCell's default is tanh.", _step(squash=torch.relu)
         ),
         Mistake(
+            "clipped_not_tanh",
+            "the sum is clipped or squashed by another function; nn.RNNCell squashes it with torch.tanh.",
+            _step(squash=lambda s: s.clamp(-1, 1)),
+            _step(squash=torch.nn.functional.hardtanh),
+            _step(squash=torch.nn.functional.softsign),
+        ),
+        Mistake(
             "weights_not_transposed",
-            "the weights are not transposed: nn.RNNCell stores W_ih as (hidden, input), so use W_ih.T.",
+            "neither weight is transposed: nn.RNNCell stores them (out, in), so multiply by W_ih.T and W_hh.T.",
             _step(w=lambda m: m),
+        ),
+        Mistake(
+            "w_ih_not_transposed",
+            "W_ih is not transposed: nn.RNNCell stores it (hidden, input), so multiply the input by W_ih.T.",
             lambda x, h, a, b, c, d: torch.tanh(x @ a + b + h @ c.T + d),
+        ),
+        Mistake(
+            "w_hh_not_transposed",
+            "W_hh is not transposed: it is square, so h @ W_hh runs, but nn.RNNCell stores it (out, in): use W_hh.T.",
             lambda x, h, a, b, c, d: torch.tanh(x @ a.T + b + h @ c + d),
+        ),
+        Mistake(
+            "column_vector_formula",
+            "you wrote the column-vector formula W x, which gives (hidden, batch); here each row is one sentence, "
+            "so the step is x @ W_ih.T + h @ W_hh.T, (batch, hidden).",
+            lambda x, h, a, b, c, d: torch.tanh(a @ x.T + c @ h.T + (b + d)[:, None]),
+            lambda x, h, a, b, c, d: torch.tanh(a @ x.T + b[:, None] + c @ h.T + d[:, None]),
+        ),
+        Mistake(
+            "same_weight_twice",
+            "one weight matrix serves both terms (a copy-paste slip?): W_ih multiplies the input x, W_hh the old "
+            "state h.",
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + b + h @ a.T + d),
+            lambda x, h, a, b, c, d: torch.tanh(x @ c.T + b + h @ c.T + d),
+        ),
+        Mistake(
+            "same_bias_twice",
+            "one bias is added twice (a copy-paste slip?): the step adds b_ih once and b_hh once.",
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + b + h @ c.T + b),
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + d + h @ c.T + d),
         ),
         Mistake(
             "weights_swapped",
@@ -80,6 +115,12 @@ RNN_STEP = Exercise(
             "the input x is left out: the new state depends on x @ W_ih.T + b_ih too.",
             _step(parts=("h", "bh")),
             _step(parts=("bi", "h", "bh")),
+        ),
+        Mistake(
+            "biases_outside_tanh",
+            "the biases are added after the tanh; they belong inside it, tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).",
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + h @ c.T) + b + d,
+            lambda x, h, a, b, c, d: torch.tanh(x @ a.T + h @ c.T + b) + d,
         ),
         Mistake(
             "tanh_per_term",
@@ -154,6 +195,47 @@ GRADIENT_RATIO = Exercise(
             lambda n, d: float(n[-1 - d] / n[-1]),
             lambda n, d: float(n[-1] / n[-1 - d]),
             lambda n, d: float(n[-d] / n[-1]),
+        ),
+        Mistake(
+            "counted_from_the_end",
+            "norms is indexed by the distance T - t, so the norm `distance` steps back is norms[distance]; you "
+            "counted from the end of the list.",
+            lambda n, d: float(n[-d] / n[0]),
+            lambda n, d: float(n[-1 - d] / n[0]),
+            lambda n, d: float(n[len(n) - d - 1] / n[0]),
+        ),
+        Mistake(
+            "distance_ignored",
+            "the ratio always reads the last entry of norms, the farthest step; read the entry `distance` steps "
+            "back, norms[distance].",
+            lambda n, d: float(n[-1] / n[0]),
+        ),
+        Mistake(
+            "per_step_ratio",
+            "you divided by the neighbouring step's norm (a one-step ratio); divide by the last state's norm, "
+            "norms[0].",
+            lambda n, d: float(n[d] / n[d - 1]),
+            lambda n, d: float(n[d] / n[max(d - 1, 0)]),
+            lambda n, d: float(n[d + 1] / n[d]),
+        ),
+        Mistake(
+            "per_step_rate",
+            "you gave the average shrink per step (the distance-th root of the ratio); give the whole ratio, "
+            "norms[distance] / norms[0].",
+            lambda n, d: float((n[d] / n[0]) ** (1 / d)) if d else 1.0,
+        ),
+        Mistake(
+            "relative_change",
+            "you gave the relative change (ratio - 1, or 1 - ratio); give the plain ratio.",
+            lambda n, d: float(n[d] / n[0] - 1),
+            lambda n, d: float(1 - n[d] / n[0]),
+            lambda n, d: float((n[0] - n[d]) / n[0]),
+        ),
+        Mistake(
+            "rounded_to_int",
+            "the ratio is rounded to a whole number (int() or round()); return it as a float.",
+            lambda n, d: int(n[d] / n[0]),
+            lambda n, d: round(float(n[d] / n[0])),
         ),
         Mistake(
             "index_off_by_one",

@@ -72,9 +72,42 @@ ADDITIVE_SCORE = Exercise(
             _score(swap=True),
         ),
         Mistake(
+            "same_projection_twice",
+            "one projection serves both inputs (a copy-paste slip?): attn.w_q takes the decoder state s, "
+            "attn.w_k the encoder states h.",
+            lambda s, h, a: a.v(torch.tanh(a.w_q(s)[:, None, :] + a.w_q(h))).squeeze(-1),
+            lambda s, h, a: a.v(torch.tanh(a.w_k(s)[:, None, :] + a.w_k(h))).squeeze(-1),
+        ),
+        Mistake(
             "tanh_after_v",
             "tanh comes after attn.v; it squashes W_q s + W_k h_j, and attn.v scores the result.",
             _score(squash=lambda t: t, out=lambda a, t: torch.tanh(a.v(t)).squeeze(-1)),
+        ),
+        Mistake(
+            "energy_returned",
+            "you returned tanh(W_q s + W_k h_j), a vector per source word; attn.v turns each into one score.",
+            _score(out=lambda a, t: t),
+        ),
+        Mistake(
+            "tanh_per_term",
+            "tanh squashes each projection apart; it squashes their sum, tanh(W_q s + W_k h_j).",
+            _score(combine=lambda q, k: torch.tanh(q[:, None, :]) + torch.tanh(k), squash=lambda t: t),
+            _score(combine=lambda q, k: torch.tanh(q[:, None, :]) + k, squash=lambda t: t),
+            _score(combine=lambda q, k: q[:, None, :] + torch.tanh(k), squash=lambda t: t),
+        ),
+        Mistake(
+            "scaled_like_dot_product",
+            "the scores are divided by a square root, as in scaled dot-product attention; the additive score "
+            "has no scale: v^T tanh(W_q s + W_k h_j).",
+            _score(out=lambda a, t: a.v(t).squeeze(-1) / t.shape[-1] ** 0.5),
+            _score(combine=lambda q, k: (q[:, None, :] + k) / q.shape[-1] ** 0.5),
+            lambda s, h, a: _score()(s, h, a) / s.shape[-1] ** 0.5,
+            lambda s, h, a: _score()(s, h, a) / h.shape[-1] ** 0.5,
+        ),
+        Mistake(
+            "squeezed_every_axis",
+            "squeeze() without a dimension also drops the batch or source axis when it has length 1: squeeze(-1).",
+            _score(out=lambda a, t: a.v(t).squeeze()),
         ),
         Mistake(
             "softmax_applied",
@@ -101,7 +134,8 @@ def _score_probes():
     torch.manual_seed(3)
     attn, square = AdditiveAttention(3, 3, 4), AdditiveAttention(4, 4, 4)  # equal widths: a projection may be left out
     probes = [(torch.randn(3, 3), torch.randn(3, 3, 3), attn), (torch.randn(2, 3), torch.randn(2, 5, 3), attn)]
-    return probes + [(torch.randn(2, 4), torch.randn(2, 3, 4), square)]
+    one = (torch.randn(1, 3), torch.randn(1, 1, 3), attn)  # squeeze() drops every axis here
+    return probes + [(torch.randn(2, 4), torch.randn(2, 3, 4), square), one]
 
 
 def _score_case(seed, batch, src_len, q_dim, k_dim, hid, fn):
@@ -184,6 +218,11 @@ CONTEXT_VECTOR = Exercise(
             "hard_attention",
             "only the state with the largest weight is kept; the context mixes every state by its weight.",
             lambda w, h: h[torch.arange(h.shape[0]), w.argmax(1)],
+        ),
+        Mistake(
+            "max_not_sum",
+            "the largest weighted state is kept; the context adds them all up over the source words.",
+            lambda w, h: (w[:, :, None] * h).max(1).values,
         ),
         Mistake(
             "weights_renormalised",

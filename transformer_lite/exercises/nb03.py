@@ -31,6 +31,8 @@ def _attend(
             scores = scores.masked_fill(~mask, 0.0)
         elif mask is not None and masking == "multiplied":
             scores = scores * mask
+        elif mask is not None and masking == "added":
+            scores = scores + mask
         weights = softmax(scores)
         if mask is not None and masking == "after":
             weights = weights.masked_fill(~mask, 0.0)
@@ -46,6 +48,24 @@ def _scaled_after_softmax(q, k, v, mask=None):
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1) / math.sqrt(q.shape[-1])
+    return weights @ v, weights
+
+
+def _scores_returned(scaled=True, masked=True):
+    def attend(q, k, v, mask=None):
+        scores = q @ k.transpose(-2, -1) / (math.sqrt(q.shape[-1]) if scaled else 1.0)
+        if mask is not None and masked:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        return _attend()(q, k, v, mask)[0], scores
+
+    return attend
+
+
+def _scores_transposed(q, k, v, mask=None):
+    scores = (k @ q.transpose(-2, -1)) / math.sqrt(q.shape[-1])  # (..., Lk, Lq)
+    if mask is not None:
+        scores = scores.masked_fill(~mask.transpose(-2, -1), float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
     return weights @ v, weights
 
 
@@ -77,6 +97,12 @@ ATTENTION = Exercise(
             "scale_by_d_k",
             "the scores are divided by d_k; divide by its square root, sqrt(d_k).",
             _attend(scale=lambda q, k, v: 1 / q.shape[-1]),
+        ),
+        Mistake(
+            "scale_precedence",
+            "operator precedence: d_k ** -1/2 is (1/d_k)/2, and x / d_k ** 1/2 is x/d_k/2; write d_k ** -0.5 or "
+            "math.sqrt(d_k).",
+            _attend(scale=lambda q, k, v: q.shape[-1] ** -1 / 2),
         ),
         Mistake(
             "scale_multiplied",
@@ -138,6 +164,12 @@ ATTENTION = Exercise(
             _attend(softmax=lambda s: s),
         ),
         Mistake(
+            "softmax_sum_without_keepdim",
+            "the hand-written softmax divides by sum(-1) without keepdim=True, so each row is divided by the wrong "
+            "sums: exp(s) / exp(s).sum(-1, keepdim=True), or torch.softmax.",
+            _attend(softmax=lambda s: s.exp() / s.exp().sum(-1)),
+        ),
+        Mistake(
             "log_softmax",
             "log_softmax gives log-weights; the weights themselves come from torch.softmax.",
             _attend(softmax=lambda s: torch.log_softmax(s, dim=-1)),
@@ -152,6 +184,40 @@ ATTENTION = Exercise(
             "values_not_used",
             "the weights multiply the keys; the output mixes the values: weights @ v.",
             _attend(values=lambda w, k, v: w @ k),
+        ),
+        Mistake(
+            "queries_mixed",
+            "the weights multiply the queries; the output mixes the values: weights @ v.",
+            lambda q, k, v, mask=None: _attend()(q, k, q, mask),
+        ),
+        Mistake(
+            "scores_from_values",
+            "the scores compare the queries with the values; they compare them with the keys: q @ k.transpose(-2, -1).",
+            lambda q, k, v, mask=None: _attend()(q, v, v, mask),
+        ),
+        Mistake(
+            "scores_from_queries",
+            "the queries are compared with themselves (q @ q^T); compare them with the keys: q @ k.transpose(-2, -1).",
+            lambda q, k, v, mask=None: _attend()(q, q, v, mask),
+        ),
+        Mistake(
+            "scores_transposed",
+            "the scores are k q^T, one row per key; compute q k^T so that each row is one query's scores.",
+            _scores_transposed,
+        ),
+        Mistake(
+            "scores_returned_as_weights",
+            "the scores are returned as the weights; the weights are their softmax (each row sums to 1).",
+            _scores_returned(),
+            _scores_returned(masked=False),
+            _scores_returned(scaled=False, masked=False),
+            _scores_returned(scaled=False),
+        ),
+        Mistake(
+            "mask_added",
+            "the boolean mask is added to the scores (True counts as 1); block with it instead: "
+            "scores.masked_fill(~mask, float('-inf')).",
+            _attend(masking="added"),
         ),
         Mistake("mask_ignored", "the mask is ignored: blocked keys must get zero weight.", _attend(masking="none")),
         Mistake(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from ..model.attention import MultiHeadAttention, merge_heads, scaled_dot_product_attention, split_heads
+from ..model.attention import MultiHeadAttention, merge_heads, split_heads
 from .diagnosis import Mistake
 from .help import Hints, Solutions
+from .nb04_variants import mha as _mha
+from .nb04_variants import (
+    out_proj_first,
+    scale_missing,
+    scaled_by_d_model,
+    scaled_twice,
+    split_directly,
+    split_no_transpose,
+)
 from .runner import Case, Exercise
 
 
@@ -55,6 +62,7 @@ SPLIT_HEADS = Exercise(
             "the wrong axes are swapped: exchange the positions (1) and the heads (2), transpose(1, 2).",
             lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(2, 3),
             lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(1, 3),
+            lambda x, h: x.view(x.shape[0], x.shape[1], h, x.shape[2] // h).transpose(0, 2),
         ),
         Mistake(
             "heads_interleaved",
@@ -66,6 +74,20 @@ SPLIT_HEADS = Exercise(
             "heads_and_width_swapped",
             "n_heads and d_k are swapped in the view: the last axis holds d_k = d_model // n_heads numbers.",
             lambda x, h: x.view(x.shape[0], x.shape[1], x.shape[2] // h, h).transpose(1, 2),
+        ),
+        Mistake(
+            "transposed_before_view",
+            "you transposed before cutting the width into heads: cut each position's vector first, view "
+            "(batch, L, heads, d_k), then transpose(1, 2).",
+            lambda x, h: x.transpose(1, 2).reshape(x.shape[0], h, x.shape[1], x.shape[2] // h),
+            lambda x, h: x.transpose(1, 2).reshape(x.shape[0], h, x.shape[2] // h, x.shape[1]),
+        ),
+        Mistake(
+            "split_along_positions",
+            "the positions are cut into heads; each head takes a slice of the width, d_k = d_model // n_heads "
+            "numbers of every position.",
+            lambda x, h: torch.stack(x.chunk(h, dim=1), dim=1),
+            lambda x, h: x.view(x.shape[0], h, x.shape[1] // h, x.shape[2]),
         ),
     ],
     probes=_split_probes,
@@ -140,6 +162,18 @@ MERGE_HEADS = Exercise(
             lambda x: torch.cat(x.unbind(1), dim=1),
         ),
         Mistake(
+            "positions_flattened",
+            "each head's positions are glued together, (batch, heads, L * d_k); move the positions in front of "
+            "the heads first, then glue the heads of each position: (batch, L, heads * d_k).",
+            lambda x: x.flatten(2),
+        ),
+        Mistake(
+            "shape_read_wrong",
+            "the shape is read in the wrong order: x is (batch, heads, L, d_k), so b, h, length, d_k = x.shape.",
+            lambda x: x.transpose(1, 2).reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]),
+            lambda x: x.transpose(1, 2).reshape(x.shape[0], x.shape[3], x.shape[1] * x.shape[2]),
+        ),
+        Mistake(
             "not_flattened",
             "the heads are moved back but not glued: flatten (batch, L, heads, d_k) to (batch, L, heads * d_k).",
             lambda x: x.transpose(1, 2),
@@ -167,50 +201,6 @@ def check_merge_heads(fn, hidden: bool = False):
     return MERGE_HEADS.check(fn, cases, hidden_cases, hidden)
 
 
-def _mha(
-    q_from="query",
-    k_from="key",
-    v_from="value",
-    use_mask=True,
-    project_out=True,
-    split=True,
-    merge=merge_heads,
-    weights=lambda w: w,
-):
-    """A multi-head forward a student might write: the right one with the defaults, a known mistake otherwise."""
-
-    def forward(mha, query, key, value, mask=None):
-        inputs = {"query": query, "key": key, "value": value}
-        q, k, v = mha.q_proj(inputs[q_from]), mha.k_proj(inputs[k_from]), mha.v_proj(inputs[v_from])
-        if split:
-            q, k, v = (split_heads(t, mha.n_heads) for t in (q, k, v))
-        m = mask if use_mask else None
-        out, w = scaled_dot_product_attention(q, k, v, m) if split else _one_head(q, k, v, m)
-        out = merge(out) if split else out
-        return (mha.out_proj(out) if project_out else out), weights(w)
-
-    return forward
-
-
-def _one_head(q, k, v, mask):
-    return scaled_dot_product_attention(q, k, v, None if mask is None else mask[:, 0])
-
-
-def _mha_swapped_qk(mha, query, key, value, mask=None):
-    q, k = split_heads(mha.k_proj(query), mha.n_heads), split_heads(mha.q_proj(key), mha.n_heads)
-    out, weights = scaled_dot_product_attention(q, k, split_heads(mha.v_proj(value), mha.n_heads), mask)
-    return mha.out_proj(merge_heads(out)), weights
-
-
-def _scaled_by_d_model(mha, query, key, value, mask=None):
-    q, k, v = (split_heads(p(t), mha.n_heads) for p, t in ((mha.q_proj, query), (mha.k_proj, key), (mha.v_proj, value)))
-    scores = q @ k.transpose(-2, -1) / math.sqrt(query.shape[-1])
-    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
-    return mha.out_proj(merge_heads(weights @ v)), weights
-
-
 MULTI_HEAD = Exercise(
     "04",
     "multi_head",
@@ -228,7 +218,7 @@ MULTI_HEAD = Exercise(
         "result = mha.____(mha.merge_heads(out))",
     ),
     mistakes=[
-        Mistake("mask_not_passed", "the mask is not passed on to the attention.", _mha(use_mask=False)),
+        Mistake("mask_not_passed", "the mask is not passed on to the attention.", _mha(use_mask=lambda m: None)),
         Mistake(
             "out_proj_missing",
             "the output projection is missing: apply mha.out_proj to the merged heads.",
@@ -237,22 +227,22 @@ MULTI_HEAD = Exercise(
         Mistake(
             "key_value_swapped",
             "key and value are swapped: the scores come from the key (mha.k_proj), the output mixes the value.",
-            _mha(k_from="value", v_from="key"),
+            _mha(inputs=("query", "value", "key")),
         ),
         Mistake(
             "query_key_projections_swapped",
             "the query and key projections are swapped: mha.q_proj takes the query, mha.k_proj the key.",
-            _mha_swapped_qk,
+            _mha(layers=("k_proj", "q_proj", "v_proj")),
         ),
         Mistake(
             "self_attention_only",
             "every projection reads the query: in cross-attention the key and value come from the other sequence.",
-            _mha(k_from="query", v_from="query"),
+            _mha(inputs=("query", "query", "query")),
         ),
         Mistake(
             "heads_not_split",
             "the heads are not split: attention runs once over the full width; split q, k and v into heads.",
-            _mha(split=False),
+            _mha(split=None),
         ),
         Mistake(
             "merged_without_transpose",
@@ -263,7 +253,66 @@ MULTI_HEAD = Exercise(
         Mistake(
             "scaled_by_d_model",
             "the scores are divided by sqrt(d_model); each head scales by sqrt(d_k) = sqrt(d_model / heads).",
-            _scaled_by_d_model,
+            scaled_by_d_model,
+        ),
+        Mistake(
+            "query_wrong_projection",
+            "the query goes through another projection than mha.q_proj (a copy-paste slip?): q_proj takes the "
+            "query, k_proj the key, v_proj the value.",
+            _mha(layers=("k_proj", "k_proj", "v_proj")),
+            _mha(layers=("v_proj", "k_proj", "v_proj")),
+        ),
+        Mistake(
+            "key_wrong_projection",
+            "the key goes through another projection than mha.k_proj (a copy-paste slip?): q_proj takes the "
+            "query, k_proj the key, v_proj the value.",
+            _mha(layers=("q_proj", "q_proj", "v_proj")),
+            _mha(layers=("q_proj", "v_proj", "v_proj")),
+        ),
+        Mistake(
+            "value_wrong_projection",
+            "the value goes through another projection than mha.v_proj (a copy-paste slip?): q_proj takes the "
+            "query, k_proj the key, v_proj the value.",
+            _mha(layers=("q_proj", "k_proj", "k_proj")),
+            _mha(layers=("q_proj", "k_proj", "q_proj")),
+        ),
+        Mistake(
+            "wrong_input_projected",
+            "a projection reads the wrong input (a copy-paste slip?): mha.q_proj(query), mha.k_proj(key), "
+            "mha.v_proj(value).",
+            _mha(inputs=("query", "query", "value")),
+            _mha(inputs=("query", "key", "query")),
+            _mha(inputs=("query", "key", "key")),
+            _mha(inputs=("query", "value", "value")),
+            _mha(inputs=("key", "key", "value")),
+        ),
+        Mistake(
+            "split_without_transpose",
+            "the heads are split without moving the heads axis in front of the positions: use split_heads, "
+            "(batch, L, d_model) -> (batch, heads, L, d_k).",
+            _mha(split=split_directly),
+            _mha(split=split_no_transpose),
+        ),
+        Mistake(
+            "out_proj_before_merge",
+            "the output projection is applied before the heads are merged; it mixes the merged heads: "
+            "mha.out_proj(merge_heads(out)).",
+            out_proj_first,
+        ),
+        Mistake(
+            "scaled_twice",
+            "the scores are scaled twice: scaled_dot_product_attention divides by sqrt(d_k) itself.",
+            scaled_twice,
+        ),
+        Mistake(
+            "scale_missing",
+            "the scores are not divided by sqrt(d_k), the width of one head.",
+            scale_missing,
+        ),
+        Mistake(
+            "mask_inverted",
+            "the mask is inverted before it is passed on: True already means 'may attend'.",
+            _mha(use_mask=lambda m: ~m),
         ),
         Mistake(
             "weights_averaged",

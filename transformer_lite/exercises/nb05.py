@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..model.attention import MultiHeadAttention
@@ -37,6 +39,19 @@ def _table(
             return torch.cat([even(a), odd(a)], dim=1).float()
         pe = torch.zeros(max_len, d_model, dtype=torch.float64)
         pe[:, 0::2], pe[:, 1::2] = even(a), odd(a)
+        return pe.float()
+
+    return table
+
+
+def _precedence(angle):
+    """A table whose angle ``angle(pos, two_i, d_model)`` is written without the exponent's parentheses."""
+
+    def table(max_len, d_model):
+        pos = torch.arange(max_len, dtype=torch.float64)[:, None]
+        a = angle(pos, torch.arange(0, d_model, 2, dtype=torch.float64), d_model)
+        pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(a), torch.cos(a)
         return pe.float()
 
     return table
@@ -97,6 +112,29 @@ SINUSOIDAL_ENCODING = Exercise(
             _table(base=1000.0),
             _table(base=100000.0),
             _table(base=2.718281828459045),
+            _table(base=10.0),
+            _table(base=math.exp(4.0)),  # exp(-log10(10000) * 2i / d_model)
+        ),
+        Mistake(
+            "exponent_precedence",
+            "operator precedence: 10000 ** two_i / d_model raises 10000 to two_i and then divides; put the "
+            "exponent in parentheses, 10000 ** (two_i / d_model).",
+            _precedence(lambda pos, j, d: pos / 10000**j / d),
+            _precedence(lambda pos, j, d: pos / (10000**j / d)),
+            _precedence(lambda pos, j, d: pos * 10000**-j / d),
+            _precedence(lambda pos, j, d: pos / 10000**2 * (j / 2) / d),
+            _precedence(lambda pos, j, d: pos * torch.exp(-math.log(10000.0) * j) / d),
+        ),
+        Mistake(
+            "odd_column_exponent",
+            "the exponent reads the odd column 2i+1; both columns of a pair use the even one, 10000^(2i/d_model).",
+            _table(exponent=lambda j, d: (j + 1) / d),
+        ),
+        Mistake(
+            "exponent_integer_division",
+            "two_i // d_model is a whole-number division, 0 for every column here: every pair gets the same "
+            "wavelength; divide with /, 10000 ** (two_i / d_model).",
+            _table(exponent=lambda j, d: j // d),
         ),
         Mistake(
             "positions_from_one",
@@ -181,6 +219,8 @@ EQUIVARIANCE_GAP = Exercise(
             _gap(reduce=lambda d: d.abs().mean().item()),
             _gap(reduce=lambda d: d.abs().sum().item()),
             _gap(reduce=lambda d: d.norm().item()),
+            _gap(reduce=lambda d: d.abs().mean(0).max().item()),
+            _gap(reduce=lambda d: d.abs().max(-1).values.mean().item()),
         ),
         Mistake(
             "output_not_shuffled",
@@ -193,6 +233,38 @@ EQUIVARIANCE_GAP = Exercise(
             "inverse_permutation",
             "the output is shuffled back with the inverse permutation; shuffle it the same way as the input.",
             _gap(shuffle_out=lambda y, p: y[:, p.argsort()]),
+            _gap(shuffle_in=lambda x, p: x[:, p.argsort()]),
+        ),
+        Mistake(
+            "relative_gap",
+            "the gap is divided by the size of the output (a relative gap); the exercise asks for the absolute "
+            "one, the largest |difference| itself.",
+            lambda layer, x, p: _gap()(layer, x, p) / layer(x).abs().max().item(),
+            lambda layer, x, p: _gap()(layer, x, p) / layer(x[:, p]).abs().max().item(),
+            lambda layer, x, p: _gap()(layer, x, p) / layer(x).norm().item(),
+            lambda layer, x, p: _gap()(layer, x, p) / layer(x).abs().mean().item(),
+        ),
+        Mistake(
+            "squared_gap",
+            "the differences are squared; the gap is the largest absolute difference, .abs().max().",
+            _gap(reduce=lambda d: (d**2).max().item()),
+            _gap(reduce=lambda d: (d**2).mean().item()),
+        ),
+        Mistake(
+            "compared_not_measured",
+            "the function says whether the two sides are close (True or False); return how far apart they are, "
+            "a float.",
+            lambda layer, x, p: torch.allclose(layer(x[:, p]), layer(x)[:, p]),
+            lambda layer, x, p: bool((layer(x[:, p]) - layer(x)[:, p]).abs().max() < 1e-5),
+            lambda layer, x, p: torch.equal(layer(x[:, p]), layer(x)[:, p]),
+            lambda layer, x, p: float(torch.allclose(layer(x[:, p]), layer(x)[:, p])),
+        ),
+        Mistake(
+            "max_before_difference",
+            "the largest entries of the two sides are compared; subtract the two tensors first, then take the "
+            "largest absolute entry.",
+            lambda layer, x, p: (layer(x[:, p]).abs().max() - layer(x)[:, p].abs().max()).abs().item(),
+            lambda layer, x, p: (layer(x[:, p]).max() - layer(x)[:, p].max()).item(),
         ),
         Mistake(
             "same_side_twice",
@@ -208,13 +280,15 @@ EQUIVARIANCE_GAP = Exercise(
 
 def _gap_probes():
     """A running sum (not equivariant) with a permutation that is not its own inverse; then a layer that
-    mixes the features and scales each position by its index, with as many positions as features."""
+    mixes the features and scales each position by its index, with as many positions as features; then an
+    equivariant one (gap 0, so a True/False answer shows apart from a gap that is always 0)."""
     g = torch.Generator().manual_seed(5)
     w = torch.randn(4, 4, generator=g)
     cumsum = lambda t: t.cumsum(dim=1)  # noqa: E731
     mixed = lambda t: (t @ w) * torch.arange(1, t.shape[1] + 1, dtype=t.dtype)[:, None]  # noqa: E731
     first = (cumsum, torch.randn(2, 5, 6, generator=g), torch.tensor([2, 0, 4, 1, 3]))
-    return [first, (mixed, torch.randn(3, 4, 4, generator=g), torch.tensor([3, 0, 1, 2]))]
+    doubled = (lambda t: 2 * t, torch.randn(2, 3, 4, generator=g), torch.tensor([1, 2, 0]))  # equivariant: gap 0
+    return [first, (mixed, torch.randn(3, 4, 4, generator=g), torch.tensor([3, 0, 1, 2])), doubled]
 
 
 def _gap_case(kind, seed, fn):

@@ -9,7 +9,7 @@ from ..model.base import count_parameters
 from ..model.layers import DecoderLayer, EncoderLayer
 from .diagnosis import Mistake
 from .help import Hints, Solutions
-from .nb06_variants import count, encoder, pre_norm, random_norm_layer, tuple_not_unpacked
+from .nb06_variants import count, decoder_mask_sized_by_batch, encoder, pre_norm, random_norm_layer, tuple_not_unpacked
 from .runner import Case, Exercise
 
 ENCODER_LAYER = Exercise(
@@ -66,6 +66,18 @@ ENCODER_LAYER = Exercise(
             encoder(norm=(False, False)),
             encoder(norm=(False, True)),
             encoder(norm=(True, False)),
+        ),
+        Mistake(
+            "same_norm_twice",
+            "one LayerNorm serves both sub-layers (a copy-paste slip?): layer.sub_self.norm follows the "
+            "attention, layer.sub_ff.norm the FFN.",
+            encoder(same_norm="self"),
+            encoder(same_norm="ff"),
+        ),
+        Mistake(
+            "mask_inverted",
+            "the mask is inverted before the attention: True already means 'may attend'; pass it as it is.",
+            encoder(mask_inverted=True),
         ),
         Mistake(
             "norm_inside_residual",
@@ -221,6 +233,11 @@ DECODER_MASK = Exercise(
             lambda t: _keys(t) & torch.ones(t.shape[1], t.shape[1]).tril(),
         ),
         Mistake(
+            "length_from_batch",
+            "the causal part is sized by tgt_in.shape[0], the batch; the length is tgt_in.shape[1].",
+            decoder_mask_sized_by_batch,
+        ),
+        Mistake(
             "wrong_pad_id",
             "the padding id is wrong: <pad> is id 0 (id 1 is <bos>, id 2 <eos>).",
             lambda t: (t != 1)[:, None, None, :] & _tril(t),
@@ -318,6 +335,29 @@ LAYER_PARAMETERS = Exercise(
             "the attention has four projections: query, key, value and the output projection.",
             count(attention=(3, 3)),
             count(attention=(3, 4)),
+        ),
+        Mistake(
+            "ffn_bias_sizes",
+            "the FFN's biases have the wrong sizes: the first Linear's bias has d_ff numbers, the second's d_model.",
+            count(ffn=(2, 2, 0)),
+            count(ffn=(2, 0, 2)),
+        ),
+        Mistake(
+            "attention_bias_count",
+            "the attention has four biases, one of d_model numbers for each projection (query, key, value, output).",
+            count(attention=(4, 1)),
+            count(attention=(4, 3)),
+        ),
+        Mistake(
+            "decoder_doubled",
+            "a decoder layer is not two encoder layers: it has two attentions but one FFN and three LayerNorms.",
+            count(decoder_parts=(2, 4), ffns=(1, 2)),
+        ),
+        Mistake(
+            "xor_for_power",
+            "^ is bitwise XOR in Python, not a power: write d_model ** 2 (or d_model * d_model).",
+            lambda d, f, dec: (2 if dec else 1) * (4 * d ^ 2 + 4 * d) + 2 * d * f + f + d + (3 if dec else 2) * 2 * d,
+            lambda d, f, dec: (2 if dec else 1) * (4 * (d ^ 2) + 4 * d) + 2 * d * f + f + d + (3 if dec else 2) * 2 * d,
         ),
         Mistake(
             "one_ffn_matrix",

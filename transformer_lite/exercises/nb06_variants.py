@@ -38,7 +38,7 @@ def add_norm(t, out, residual: bool, norm, inside: bool):
 
 
 RIGHT_ENCODER = {"first": "attn", "res": (True, True), "norm": (True, True), "masked": True, "swap_norms": False}
-RIGHT_ENCODER.update(ff_reads="x1", second_residual="x1", inside=False)
+RIGHT_ENCODER.update(ff_reads="x1", second_residual="x1", inside=False, same_norm=None, mask_inverted=False)
 
 
 def encoder(**wrong):
@@ -48,7 +48,9 @@ def encoder(**wrong):
     def encoder(layer, x, mask):
         n1, n2 = layer.sub_self.norm, layer.sub_ff.norm
         n1, n2 = (n2, n1) if o["swap_norms"] else (n1, n2)
-        sub1, sub2 = (lambda t: attend(layer, t, mask if o["masked"] else None)), layer.ff
+        n1, n2 = {None: (n1, n2), "self": (n1, n1), "ff": (n2, n2)}[o["same_norm"]]
+        m = (~mask if o["mask_inverted"] else mask) if o["masked"] else None
+        sub1, sub2 = (lambda t: attend(layer, t, m)), layer.ff
         sub1, sub2 = (sub2, sub1) if o["first"] == "ff" else (sub1, sub2)
         x1 = add_norm(x, sub1(x), o["res"][0], n1 if o["norm"][0] else None, o["inside"])
         out2 = sub2(x1 if o["ff_reads"] == "x1" else x)
@@ -58,19 +60,26 @@ def encoder(**wrong):
     return encoder
 
 
+def decoder_mask_sized_by_batch(t):
+    """The causal part built from tgt_in.shape[0], the batch, instead of the length."""
+    n = t.shape[0]
+    return (t != 0)[:, None, None, :] & torch.ones(n, n, dtype=torch.bool).tril()
+
+
 def tuple_not_unpacked(layer, x, mask):
     h = layer.self_attn(x, x, x, mask)
     x = layer.sub_self.norm(x + h)
     return layer.sub_ff.norm(x + layer.ff(x))
 
 
-def count(attention=(4, 4), ffn=(2, 1, 1), norm=2, decoder_parts=(2, 3), encoder_parts=(1, 2)):
-    """A parameter count a student might write (right with the defaults): (matrices, vectors) per part."""
+def count(attention=(4, 4), ffn=(2, 1, 1), norm=2, decoder_parts=(2, 3), encoder_parts=(1, 2), ffns=(1, 1)):
+    """A parameter count a student might write (right with the defaults): (matrices, vectors) per part;
+    ``ffns``: how many FFNs (encoder, decoder)."""
 
     def count(d_model, d_ff, decoder):
         att = attention[0] * d_model * d_model + attention[1] * d_model
         ff = ffn[0] * d_model * d_ff + ffn[1] * d_ff + ffn[2] * d_model
         attentions, norms = decoder_parts if decoder else encoder_parts
-        return attentions * att + ff + norms * norm * d_model
+        return attentions * att + ffns[decoder] * ff + norms * norm * d_model
 
     return count

@@ -8,26 +8,11 @@ from ..model.transformer import Transformer, TransformerConfig
 from ..train import warmup_lr
 from .diagnosis import Mistake
 from .help import Hints, Solutions
+from .nb07_variants import greedy as _greedy
+from .nb07_variants import lr as _lr
+from .nb07_variants import nothing_spread, one_hot_targets, overwritten, sampled
+from .nb07_variants import smooth as _smooth
 from .runner import Case, Exercise
-
-
-def _lr(
-    scale=lambda d: d**-0.5, decay=lambda s: s**-0.5, rise=lambda s, w: s * w**-1.5, pick=min, shift=0, where="all"
-):
-    """A learning rate a student might write: Eq. 3 with the defaults, a known mistake otherwise."""
-
-    def lr(step, d_model, warmup):
-        s = step + shift
-        if where == "decay":
-            return scale(d_model) * decay(s)
-        if where == "rise":
-            return scale(d_model) * rise(s, warmup)
-        if where == "first":
-            return pick(scale(d_model) * decay(s), rise(s, warmup))
-        return scale(d_model) * pick(decay(s), rise(s, warmup))
-
-    return lr
-
 
 WARMUP_LR = Exercise(
     "07",
@@ -69,11 +54,25 @@ WARMUP_LR = Exercise(
             "the warm-up branch has the wrong exponent: it is step * warmup ** -1.5.",
             _lr(rise=lambda s, w: s / w),
             _lr(rise=lambda s, w: (s * w) ** -1.5),
+            _lr(rise=lambda s, w: s * w**-0.5),
+            _lr(rise=lambda s, w: s * w**-2.5),
         ),
         Mistake(
             "decay_exponent",
             "the decay branch has the wrong exponent: it is step ** -0.5.",
             _lr(decay=lambda s: 1 / s),
+            _lr(decay=lambda s: s**0.5),
+            _lr(decay=lambda s: s**-1.5),
+        ),
+        Mistake(
+            "exponent_precedence",
+            "operator precedence: x ** -1/2 is (x ** -1) / 2, not 1/sqrt(x) (and x ** -3/2 is (x ** -3) / 2); "
+            "write the exponents as -0.5 and -1.5, or put them in parentheses.",
+            _lr(scale=lambda d: d**-1 / 2),
+            _lr(decay=lambda s: s**-1 / 2),
+            _lr(rise=lambda s, w: s * w**-3 / 2),
+            _lr(scale=lambda d: d**-1 / 2, decay=lambda s: s**-1 / 2),
+            _lr(scale=lambda d: d**-1 / 2, decay=lambda s: s**-1 / 2, rise=lambda s, w: s * w**-3 / 2),
         ),
         Mistake(
             "warmup_missing", "only the decay branch is there: the rate first grows during warm-up.", _lr(where="decay")
@@ -86,7 +85,9 @@ WARMUP_LR = Exercise(
             _lr(shift=-1),
         ),
     ],
-    probes=lambda: [(100, 512, 4000), (20000, 64, 200), (30, 16, 50)],
+    # the last two: a warm-up branch step * warmup ** -0.5 is the smaller one (step < warmup^(1/3)), and a
+    # decay branch step ** 0.5 too (step > warmup^3), so either exponent slip shows apart from a missing branch
+    probes=lambda: [(100, 512, 4000), (20000, 64, 200), (30, 16, 50), (5, 64, 4000), (30, 16, 3)],
     reference=_lr(),
 )
 
@@ -107,22 +108,6 @@ def check_warmup_lr(fn, hidden: bool = False):
         Case("long after", _lr_case(10**6, 128, 50, fn), atol=1e-12),
     ]
     return WARMUP_LR.check(fn, cases, hidden_cases, hidden)
-
-
-def _smooth(base=lambda v, eps, n: eps / v, right="add", bonus=lambda eps, v: 1 - eps, rows="each"):
-    """Smoothed targets a student might write: the right ones with the defaults, a known mistake otherwise."""
-
-    def smooth(target, vocab_size, eps):
-        n = len(target)
-        out = torch.full((n, vocab_size), base(vocab_size, eps, n))
-        where = (torch.arange(n), target) if rows == "each" else (slice(None), target)
-        if right == "add":
-            out[where] += bonus(eps, vocab_size)
-        else:
-            out[where] = bonus(eps, vocab_size)
-        return out
-
-    return smooth
 
 
 SMOOTHED_TARGETS = Exercise(
@@ -151,6 +136,25 @@ SMOOTHED_TARGETS = Exercise(
             "Transformer's LabelSmoothing); here it goes over all V words: eps/V everywhere, plus 1 - eps.",
             _smooth(base=lambda v, eps, n: eps / (v - 2), right="set"),
             _smooth(base=lambda v, eps, n: eps / (v - 2)),
+        ),
+        Mistake(
+            "nothing_spread",
+            "the table starts from zeros, so only the right word gets probability; eps is spread over every "
+            "word first, eps / V each, and the right word gets 1 - eps on top.",
+            nothing_spread(lambda eps, v: 1 - eps),
+            nothing_spread(lambda eps, v: 1 - eps + eps / v),
+        ),
+        Mistake(
+            "one_hot_width",
+            "F.one_hot(target) is only as wide as the largest id + 1: pass num_classes=vocab_size.",
+            one_hot_targets,
+        ),
+        Mistake(
+            "division_precedence",
+            "operator precedence: eps / vocab_size - 1 is (eps / vocab_size) - 1; eps is shared out over the V "
+            "words, eps / vocab_size each.",
+            _smooth(base=lambda v, eps, n: eps / v - 1),
+            _smooth(base=lambda v, eps, n: eps / v - 1, right="set"),
         ),
         Mistake(
             "not_smoothed",
@@ -217,16 +221,6 @@ def check_smoothed_targets(fn, hidden: bool = False):
     return SMOOTHED_TARGETS.check(fn, cases, hidden_cases, hidden)
 
 
-def _greedy(feed=lambda t: t, choose=lambda lp: lp.argmax(-1, keepdim=True), join=lambda t, w: torch.cat([t, w], 1)):
-    """A greedy step a student might write: the right one with the defaults, a known mistake otherwise."""
-
-    def step(model, memory, src_mask, tokens):
-        log_probs, _ = model.step(memory, src_mask, feed(tokens), None)
-        return join(tokens, choose(log_probs))
-
-    return step
-
-
 GREEDY_STEP = Exercise(
     "07",
     "greedy_step",
@@ -275,9 +269,24 @@ GREEDY_STEP = Exercise(
             _greedy(join=lambda t, w: w),
         ),
         Mistake(
+            "tokens_not_extended",
+            "the tokens are returned as they came in; append the new word to them: torch.cat([tokens, word], dim=1).",
+            _greedy(join=lambda t, w: t),
+        ),
+        Mistake(
             "concatenated_on_batch",
             "the new word is concatenated along the batch (dim 0); it goes along the time axis, dim=1.",
             _greedy(join=lambda t, w: torch.cat([t, w], 0)),
+        ),
+        Mistake(
+            "last_word_overwritten",
+            "the new word is written over the last one; it goes after it: torch.cat([tokens, word], dim=1).",
+            _greedy(join=overwritten),
+        ),
+        Mistake(
+            "sampled_not_argmax",
+            "the next word is drawn at random (sampling); greedy decoding takes the most probable word, argmax.",
+            _greedy(choose=sampled),
         ),
         Mistake(
             "last_word_only",

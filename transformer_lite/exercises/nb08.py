@@ -24,6 +24,21 @@ def _share(rows=lambda n: torch.arange(1, n), cols=lambda i: i, reduce=lambda v:
     return share
 
 
+def _rows_counted(hit):
+    """The share of rows 1 .. L-1 where ``hit(weights, rows)`` holds: rows counted instead of weights averaged."""
+
+    def share(weights):
+        n = min(weights.shape)
+        return 0.0 if n < 2 else float(hit(weights, torch.arange(1, n)).float().mean())
+
+    return share
+
+
+# a map whose diagonal wins in some rows and not in others (rows counted then differ from weights averaged)
+_STRONG_DIAGONAL = torch.tensor([[1, 0, 0, 0], [0.3, 0.7, 0, 0], [0.1, 0.2, 0.7, 0], [0.4, 0.2, 0.2, 0.2]])
+
+_UNIFORM = torch.full((3, 3), 1 / 3)  # row 0's weight is not 1 here
+
 PREVIOUS_TOKEN_SHARE = Exercise(
     "08",
     "previous_token_share",
@@ -75,6 +90,17 @@ PREVIOUS_TOKEN_SHARE = Exercise(
             _share(rows=lambda n: torch.arange(1, n - 1)),
         ),
         Mistake(
+            "row_zero_assumed_one",
+            "you took 1 off the diagonal's sum for row 0, as if its weight were always 1; leave row 0 out by "
+            "reading rows 1 .. L-1 only.",
+            lambda w: 0.0 if min(w.shape) < 2 else float((w.diagonal().sum() - 1) / (min(w.shape) - 1)),
+        ),
+        Mistake(
+            "rows_from_two",
+            "row 1 is left out as well as row 0: the rows are 1 .. L-1, torch.arange(1, L).",
+            _share(rows=lambda n: torch.arange(2, n)),
+        ),
+        Mistake(
             "sum_not_mean",
             "the diagonal entries are summed, or divided by L; the share is their mean over the L - 1 rows.",
             _share(reduce=lambda v: v.sum()),
@@ -86,12 +112,25 @@ PREVIOUS_TOKEN_SHARE = Exercise(
             _share(reduce=lambda v: v.max()),
         ),
         Mistake(
+            "rows_counted_not_weights",
+            "you counted the rows whose diagonal weight is the largest (or above a threshold); the share is the "
+            "mean weight on the diagonal over rows 1 .. L-1.",
+            _rows_counted(lambda w, i: w[i].argmax(-1) == i),
+            _rows_counted(lambda w, i: w[i, i] > 0.5),
+        ),
+        Mistake(
             "first_column",
             "you read the first column, the weight on <bos>; the previous word sits on the diagonal.",
             _share(cols=lambda i: torch.zeros_like(i)),
         ),
     ],
-    probes=lambda: [(_causal_map(5, 2),), (torch.ones(1, 1),), (_causal_map(4, 3),)],
+    probes=lambda: [
+        (_causal_map(5, 2),),
+        (torch.ones(1, 1),),
+        (_causal_map(4, 3),),
+        (_STRONG_DIAGONAL,),
+        (_UNIFORM,),
+    ],
     reference=previous_token_share,
 )
 
@@ -118,6 +157,7 @@ def check_previous_token_share(fn, hidden: bool = False):
         Case("the stripe below the diagonal (share 0)", _share_case(below, fn)),
         Case("a random causal head", _share_case(_causal_map(6, 0), fn), "average over rows 1 .. L-1 only"),
         Case("a one-word map (L = 1): no previous word, share 0.0", _share_case(torch.ones(1, 1), fn)),
+        Case("uniform weights 1/3, row 0 included (share 1/3)", _share_case(_UNIFORM, fn), "leave row 0 out"),
     ]
     hidden_cases = [
         Case("uniform weights 0.25 (share 0.25)", _share_case(torch.full((4, 4), 0.25), fn)),
@@ -126,14 +166,33 @@ def check_previous_token_share(fn, hidden: bool = False):
     return PREVIOUS_TOKEN_SHARE.check(fn, cases, hidden_cases, hidden)
 
 
-def _mask_of(got):
-    """What an ablation answer is compared by: its 'cross' head mask, or what it is instead."""
+OTHER_KINDS = "an Intervention that also switches off heads of {kinds}"
+
+
+def _mask_of(got, keys=True):
+    """What an ablation answer is compared by: its 'cross' head mask, or what it is instead (with the keys
+    it has, unless ``keys`` is false: a diagnosis compares the mistake, not the names chosen)."""
     if not isinstance(got, Intervention):
         return f"a {type(got).__name__}, not an Intervention"
     mask = (got.head_mask or {}).get("cross")
     if mask is None:
-        return f"head_mask without a 'cross' entry (keys: {sorted(got.head_mask)})"
+        return f"head_mask without a 'cross' entry (keys: {sorted(got.head_mask) if keys else '...'})"
+    others = sorted(k for k, m in got.head_mask.items() if k != "cross" and bool((torch.as_tensor(m) != 1).any()))
+    if others:
+        return OTHER_KINDS.format(kinds=", ".join(others))
     return torch.as_tensor(mask).float()
+
+
+def _flat(n_layers, n_heads, index):
+    mask = torch.ones(n_layers * n_heads)
+    mask[index] = 0.0
+    return mask
+
+
+def _with_kinds(intervention, *kinds):
+    """The same head switched off in other kinds of attention as well."""
+    mask = intervention.head_mask["cross"]
+    return Intervention(head_mask={"cross": mask, **{k: mask.clone() for k in kinds}})
 
 
 def _off(shape=lambda nl, nh: (nl, nh), fill=1.0, at=lambda m, layer, head: (layer, head), kind="cross", wrap=True):
@@ -190,6 +249,27 @@ HEAD_ABLATION = Exercise(
             "the mask is (heads, layers); it is (n_layers, n_heads), one row per layer.",
             _off(shape=lambda nl, nh: (nh, nl), at=lambda m, layer, head: (head, layer)),
         ),
+        Mistake(
+            "counted_from_one",
+            "the layers and heads are counted from 1; Python counts from 0: layer 0 is the first, so set "
+            "mask[layer, head].",
+            _off(at=lambda m, layer, head: (layer - 1, head - 1)),
+            _off(at=lambda m, layer, head: (layer - 1, head)),
+            _off(at=lambda m, layer, head: (layer, head - 1)),
+        ),
+        Mistake(
+            "flat_mask",
+            "the mask is flat, one number per head of the whole model; it is (n_layers, n_heads), one row per layer.",
+            lambda nl, nh, layer, head: Intervention(head_mask={"cross": _flat(nl, nh, layer * nh + head)}),
+            lambda nl, nh, layer, head: Intervention(head_mask={"cross": _flat(nl, nh, head * nl + layer)}),
+        ),
+        Mistake(
+            "other_kinds_switched_off",
+            "the head is switched off in other kinds of attention too; only the cross-attention's, "
+            "head_mask={'cross': mask}.",
+            lambda nl, nh, layer, head: _with_kinds(_off()(nl, nh, layer, head), "dec_self", "enc_self"),
+            lambda nl, nh, layer, head: _with_kinds(_off()(nl, nh, layer, head), "dec_self"),
+        ),
         Mistake("nothing_switched_off", "no head is switched off: put a 0 at [layer, head].", _off(at=lambda *a: None)),
         Mistake(
             "whole_layer_off",
@@ -208,7 +288,7 @@ HEAD_ABLATION = Exercise(
         ),
     ],
     probes=lambda: [(3, 3, 1, 2), (2, 4, 1, 2), (2, 3, 0, 1)],
-    call=lambda fn, args: _mask_of(fn(*args)),
+    call=lambda fn, args: _mask_of(fn(*args), keys=False),
     reference=_off(),
 )
 

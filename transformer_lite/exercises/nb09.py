@@ -49,11 +49,44 @@ LAYER_COST = Exercise(
         ),
         Mistake(
             "factor_two_missing",
-            "a factor 2 is missing: self-attention does two n x n x d products (scores and weighted sum), a "
-            "recurrent layer two d x d products per position.",
+            "a factor 2 is missing twice: self-attention does two n x n x d products (scores and weighted sum), "
+            "and a recurrent layer two d x d products per position (input and state).",
             _cost(attention=lambda n, d, k: n * n * d, recurrent=lambda n, d, k: n * d * d),
+        ),
+        Mistake(
+            "attention_counted_once",
+            "self-attention is counted once, n^2 d: it does two n x n x d products, the scores and the weighted "
+            "sum of the values, 2 n^2 d.",
             _cost(attention=lambda n, d, k: n * n * d),
+        ),
+        Mistake(
+            "recurrent_counted_once",
+            "the recurrent layer is counted once, n d^2: each position goes through two d x d matrices, the "
+            "input's and the state's, 2 n d^2.",
             _cost(recurrent=lambda n, d, k: n * d * d),
+        ),
+        Mistake(
+            "convolution_doubled",
+            "the convolution is doubled, 2 k n d^2; it is k n d^2: one d x d matrix per tap, no second product.",
+            _cost(convolution=lambda n, d, k: 2 * k * n * d * d),
+        ),
+        Mistake(
+            "xor_for_power",
+            "^ is bitwise XOR in Python, not a power: write n ** 2 (or n * n).",
+            lambda kind, n, d, k: {
+                "self_attention": 2 * n ^ 2 * d,
+                "recurrent": 2 * n * d ^ 2,
+                "convolutional": k * n * d ^ 2,
+            }[kind],
+            _cost(attention=lambda n, d, k: 2 * n ^ 2 * d),
+            _cost(recurrent=lambda n, d, k: 2 * n * d ^ 2),
+            _cost(convolution=lambda n, d, k: k * n * d ^ 2),
+        ),
+        Mistake(
+            "recurrent_width_squared_missing",
+            "the recurrent layer costs 2 n d^2: each of its two matrices is d x d, d^2 multiply-adds per position.",
+            _cost(recurrent=lambda n, d, k: 2 * n * d),
+            _cost(recurrent=lambda n, d, k: n * d),
         ),
         Mistake(
             "flops_not_multiply_adds",
@@ -95,6 +128,17 @@ LAYER_COST = Exercise(
                 "recurrent": 2 * n * d * d,
                 "convolution": k * n * d * d,
             }[kind],
+        ),
+        Mistake(
+            "positions_missing",
+            "the cost of one position is given; the layer runs over n positions, so multiply by n.",
+            _cost(
+                attention=lambda n, d, k: 2 * n * d,
+                recurrent=lambda n, d, k: 2 * d * d,
+                convolution=lambda n, d, k: k * d * d,
+            ),
+            _cost(recurrent=lambda n, d, k: 2 * d * d),
+            _cost(convolution=lambda n, d, k: k * d * d),
         ),
         Mistake(
             "kernel_squared",
@@ -198,9 +242,19 @@ CONV_PATH_LENGTH = Exercise(
         ),
         Mistake(
             "distance_is_n",
-            "the first and last positions are n - 1 apart, not n.",
+            "the layers are counted for a distance of n (ceil(n / reach) counts the same as (n - 1) // reach + 1); "
+            "the first and last positions are n - 1 apart: ceil((n - 1) / reach).",
             lambda n, k: math.ceil(n / ((k - 1) // 2)),
+            lambda n, k: (n - 1) // ((k - 1) // 2) + 1,
             lambda n, k: n // ((k - 1) // 2),
+        ),
+        Mistake(
+            "division_precedence",
+            "operator precedence: n - 1 / reach divides only the 1, and (n - 1) / (k - 1) // 2 halves after "
+            "dividing; put each operand in parentheses, (n - 1) / ((k - 1) // 2).",
+            lambda n, k: math.ceil(n - 1 / ((k - 1) // 2)),
+            lambda n, k: math.ceil((n - 1) / (k - 1) // 2),
+            lambda n, k: math.ceil((n - 1) / (k - 1) / 2),
         ),
         Mistake(
             "rounded_to_nearest",

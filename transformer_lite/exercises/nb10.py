@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import functools
-
 import torch
 
-from ..data import TranslationDataset, collate, load_corpus
-from ..lm import Translator, lm_batch
+from ..lm import lm_batch
 from ..measure.kv_cache import decode_steps
-from ..model.gpt import GPT, GPTConfig
-from ..model.specials import BOS_ID, EOS_ID
+from ..model.specials import EOS_ID
 from ..sample import filter_logits
 from .diagnosis import Mistake
 from .help import Hints, Solutions
+from .nb07_variants import overwritten, sampled
+from .nb10_variants import cached as _cached
+from .nb10_variants import (
+    max_value,
+    on_batch,
+    prepended,
+    run_steps,
+    shifted_loss_mask,
+    tiny_gpt_and_batch,
+    whole_batch_threshold,
+)
+from .nb10_variants import top as _top
 from .runner import Case, Exercise
-
-
-@functools.lru_cache(maxsize=4)
-def _tiny_gpt_and_batch(n_pairs: int = 4, first: int = 0):
-    """A small untrained GPT (seeded) and a batch of real test pairs of different lengths."""
-    corpus = load_corpus("fr")
-    torch.manual_seed(0)
-    config = GPTConfig(len(corpus.src_vocab), len(corpus.tgt_vocab), d_model=16, n_heads=2, n_layers=2, d_ff=32)
-    model = Translator(GPT(config)).eval()
-    with torch.no_grad():
-        model.generator_bias.normal_(0, 3.0)  # clear-cut choices from an untrained model
-    data = TranslationDataset(corpus["test"][first : first + n_pairs], corpus.src_vocab, corpus.tgt_vocab)
-    return model, collate([data[i] for i in range(len(data))])
 
 
 def _zeros(m):
@@ -85,6 +80,20 @@ LOSS_MASK = Exercise(
             lambda m, t: torch.cat([torch.ones_like(m), t == 0], dim=1),
         ),
         Mistake(
+            "target_shifted",
+            "the target block is shifted by one column: column S + j holds target position j, the word the "
+            "model predicts there.",
+            shifted_loss_mask(-1),
+            shifted_loss_mask(1),
+            lambda m, t: torch.cat([_zeros(m), t != 0], dim=1).roll(1, dims=1),
+            lambda m, t: torch.cat([_zeros(m), t != 0], dim=1).roll(-1, dims=1),
+        ),
+        Mistake(
+            "padding_test_inverted",
+            "the target test is inverted: a column counts where tgt_out != 0, a real word, not where it is <pad>.",
+            lambda m, t: torch.cat([_zeros(m), t == 0], dim=1),
+        ),
+        Mistake(
             "concatenated_on_batch",
             "the two blocks are stacked along the batch (dim 0); put them side by side along the sequence, dim=1.",
             lambda m, t: torch.cat([_zeros(m), t != 0], dim=0),
@@ -110,24 +119,10 @@ def check_loss_mask(fn, hidden: bool = False):
     expected = torch.tensor([[False] * 3 + [True, True, True, False], [False] * 3 + [True, True, False, False]])
     cases = [
         Case("two short rows", lambda: (fn(small_src, small_tgt), expected)),
-        Case("a real batch, as lm_batch lays it out", _mask_case(*_tiny_gpt_and_batch(), fn)),
+        Case("a real batch, as lm_batch lays it out", _mask_case(*tiny_gpt_and_batch(), fn)),
     ]
-    hidden_cases = [Case("another real batch of 9 pairs", _mask_case(*_tiny_gpt_and_batch(9, first=40), fn))]
+    hidden_cases = [Case("another real batch of 9 pairs", _mask_case(*tiny_gpt_and_batch(9, first=40), fn))]
     return LOSS_MASK.check(fn, cases, hidden_cases, hidden)
-
-
-def _top(
-    kth=lambda lg, k: lg.topk(k, dim=-1).values[:, -1:],
-    drop=lambda lg, kth: lg < kth,
-    fill=float("-inf"),
-    after=lambda lg: lg,
-):
-    """A top-k filter a student might write: the right one with the defaults, a known mistake otherwise."""
-
-    def top_k(logits, k):
-        return after(logits.masked_fill(drop(logits, kth(logits, k)), fill))
-
-    return top_k
 
 
 TOP_K = Exercise(
@@ -162,6 +157,27 @@ TOP_K = Exercise(
             _top(kth=lambda lg, k: lg.topk(k, dim=0).values[-1:]),
         ),
         Mistake(
+            "k_of_the_whole_batch",
+            "one threshold serves the whole batch (the k-th best of all its scores, or the lowest of every row's "
+            "k best); each row keeps its own k best words: compare it with its own k-th best, values[:, -1:].",
+            whole_batch_threshold,
+            _top(kth=lambda lg, k: lg.topk(k, dim=-1).values.min()),
+            _top(kth=lambda lg, k: lg.flatten().sort(descending=True).values[k - 1]),
+        ),
+        Mistake(
+            "topk_returned",
+            "topk's k best scores (or their indices) are returned; return the whole row of scores, with every "
+            "score below the k-th best set to -inf.",
+            lambda lg, k: lg.topk(k, dim=-1).values,
+            lambda lg, k: lg.topk(k, dim=-1).indices,
+        ),
+        Mistake(
+            "keep_mask_returned",
+            "the mask of the kept words is returned; use it to set every other score to -inf and return the scores.",
+            lambda lg, k: lg >= lg.topk(k, dim=-1).values[:, -1:],
+            lambda lg, k: lg < lg.topk(k, dim=-1).values[:, -1:],
+        ),
+        Mistake(
             "nothing_filtered",
             "nothing is filtered: scores below the k-th best must become -inf.",
             _top(drop=lambda lg, kth: torch.zeros_like(lg, dtype=torch.bool)),
@@ -182,6 +198,7 @@ TOP_K = Exercise(
             "one word too many or too few is kept: the threshold is the k-th best score, and it is kept itself.",
             _top(drop=lambda lg, kth: lg <= kth),
             _top(kth=lambda lg, k: lg.topk(min(k + 1, lg.shape[-1]), dim=-1).values[:, -1:]),
+            _top(kth=lambda lg, k: lg.topk(k, dim=-1).values[:, k].unsqueeze(-1)),
         ),
         Mistake(
             "sorted_ascending",
@@ -204,6 +221,7 @@ TOP_K = Exercise(
             "probabilities_returned",
             "the result is a softmax; return the filtered scores (logits), sampling applies the softmax later.",
             _top(after=lambda lg: torch.softmax(lg, dim=-1)),
+            _top(after=lambda lg: torch.log_softmax(lg, dim=-1)),
         ),
     ],
     # Rows of 8, 6 and 4 words: the k-th best as (batch,) compares against columns, wrongly but without an error
@@ -232,49 +250,6 @@ def check_top_k(fn, hidden: bool = False):
     return TOP_K.check(fn, cases, hidden_cases, hidden)
 
 
-def _steps(fn, n):
-    """Run ``fn`` for ``n`` greedy steps from <bos> on the tiny GPT: (the words written, the cache length
-    of each layer, how many steps were given no cache after the first)."""
-    model, batch = _tiny_gpt_and_batch()
-    uncached = []
-
-    class Spy:  # the model, counting the steps that were given no cache
-        def __getattr__(self, name):
-            return getattr(model, name)
-
-        def step(self, memory, src_mask, tokens, state, **kwargs):
-            if state is None:
-                uncached.append(tokens.shape[1])
-            return model.step(memory, src_mask, tokens, state, **kwargs)
-
-    memory, state = model.start(batch.src, batch.src_mask)
-    tokens = torch.full((batch.src.shape[0], 1), BOS_ID)
-    for _ in range(n):
-        tokens, state = fn(Spy(), memory, batch.src_mask, tokens, state)
-    lengths = tuple(int(k.shape[2]) for k, _ in state)
-    return tokens[:, 1:], lengths, len(uncached)
-
-
-def _cached(
-    feed=lambda t: t,
-    keep_old=False,
-    choose=lambda lp: lp.argmax(-1, keepdim=True),
-    join="append",
-    swap=False,
-    cache=True,
-):
-    """A cached step a student might write: the right one with the defaults, a known mistake otherwise."""
-
-    def step(model, memory, src_mask, tokens, state):
-        log_probs, new_state = model.step(memory, src_mask, feed(tokens), state if cache else None)
-        word = choose(log_probs)
-        longer = torch.cat([tokens, word], dim=1) if join == "append" else word
-        kept = state if keep_old else new_state
-        return (kept, longer) if swap else (longer, kept)
-
-    return step
-
-
 CACHED_STEP = Exercise(
     "10",
     "cached_step",
@@ -299,7 +274,7 @@ CACHED_STEP = Exercise(
         Mistake(
             "old_cache_returned",
             "the cache you were given is returned; return the new one model.step gives back, one position longer.",
-            _cached(keep_old=True),
+            _cached(keep=lambda old, new, lp: old),
         ),
         Mistake(
             "cache_not_returned",
@@ -315,8 +290,15 @@ CACHED_STEP = Exercise(
         ),
         Mistake(
             "new_word_only",
-            "only the new word is returned; return the tokens with it appended.",
-            _cached(join="word"),
+            "only the new word comes back (returned alone, or written over the last word); return the tokens with "
+            "it appended: torch.cat([tokens, word], dim=1).",
+            _cached(join=lambda t, w: w),
+            _cached(join=overwritten),
+        ),
+        Mistake(
+            "tokens_not_extended",
+            "the tokens are returned as they came in; append the new word to them: torch.cat([tokens, word], dim=1).",
+            _cached(join=lambda t, w: t),
         ),
         Mistake(
             "tokens_and_state_swapped",
@@ -333,9 +315,40 @@ CACHED_STEP = Exercise(
             "argmin picks the least probable word; greedy decoding takes the argmax.",
             _cached(choose=lambda lp: lp.argmin(-1, keepdim=True)),
         ),
+        Mistake(
+            "log_probs_as_state",
+            "model.step's two results are mixed up: it returns (log_probs, state), and the log-probabilities "
+            "were returned as the new state.",
+            _cached(keep=lambda old, new, lp: lp),
+        ),
+        Mistake(
+            "max_value_not_index",
+            "the highest log-probability is appended, not its index: argmax gives the word.",
+            _cached(choose=max_value),
+        ),
+        Mistake(
+            "word_prepended",
+            "the new word is put in front; it goes after the words so far: torch.cat([tokens, word], dim=1).",
+            _cached(join=prepended),
+        ),
+        Mistake(
+            "concatenated_on_batch",
+            "the new word is concatenated along the batch (dim 0); it goes along the time axis, dim=1.",
+            _cached(join=on_batch),
+        ),
+        Mistake(
+            "argmax_over_batch",
+            "the argmax runs over the batch (dim 0); take it over the vocabulary, the last dimension.",
+            _cached(choose=lambda lp: lp.argmax(0, keepdim=True)),
+        ),
+        Mistake(
+            "sampled_not_argmax",
+            "the next word is drawn at random (sampling); greedy decoding takes the most probable word, argmax.",
+            _cached(choose=sampled),
+        ),
     ],
     probes=lambda: [(1,), (3,)],
-    call=lambda fn, args: _steps(fn, *args),
+    call=lambda fn, args: run_steps(fn, *args, whole=True),
     reference=_cached(),
 )
 
@@ -343,18 +356,18 @@ CACHED_STEP = Exercise(
 def check_cached_step(fn, hidden: bool = False):
     """Notebook 10, Your turn 3: ``fn(model, memory, src_mask, tokens (batch, t), state) -> (tokens
     (batch, t + 1), state)``: one greedy step that passes the KV cache to ``model.step`` and returns the new one."""
-    model, batch = _tiny_gpt_and_batch()
+    model, batch = tiny_gpt_and_batch()
 
     def words(n):
-        return lambda: (_steps(fn, n)[0], decode_steps(model, batch.src, batch.src_mask, n))
+        return lambda: (run_steps(fn, n)[0], decode_steps(model, batch.src, batch.src_mask, n))
 
     def cache_length():  # <bos> + 2 words fed so far
-        return _steps(fn, 3)[1], (3,) * model.config.n_layers
+        return run_steps(fn, 3)[1], (3,) * model.config.n_layers
 
     cases = [
         Case("three greedy steps write the greedy words", words(3)),
         Case("the returned state holds every position so far", cache_length),
-        Case("model.step got the cache, not None", lambda: (_steps(fn, 3)[2], 0)),
+        Case("model.step got the cache, not None", lambda: (run_steps(fn, 3)[2], 0)),
     ]
     hidden_cases = [Case("ten steps", words(10))]
     return CACHED_STEP.check(fn, cases, hidden_cases, hidden)

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 from ..config import autograding
 from .compare import mismatch
-from .diagnosis import Mistake, diagnose, generic, known_outcomes
+from .diagnosis import Mistake, diagnose, known_outcomes
 from .diagnosis import stub as is_stub
 from .edition import LEFT_AS_IS
+from .generic import RANDOM_RESULT, confirmed, generic
 
 # Verdict marks in DejaVu Sans (Debian's Chromium has no emoji font); tests/test_notebooks.py greps FAILED.
 PASSED, FAILED, NOT_DONE = "\u2713", "\u2717", "..."
@@ -124,16 +125,19 @@ class Exercise:
         }
 
     def likely(self, fn, got, expected) -> tuple[Mistake, str] | None:
-        """The mistake that explains a failure, and its sentence: the exercise's own (probes), else a generic one."""
-        mistake = None
-        if self.mistakes:
-            if self._known is None:
-                self._known = known_outcomes(self.mistakes, self.probe_args(), self.call, self.reference)
-            mistake = diagnose(fn, self._known, self.probe_args(), self.call)
+        """The mistake that explains a failure, and its sentence: the exercise's own (probes), else a generic
+        one (a result that changes with the random seed; what the failing result or error shows)."""
+        mistake, student = None, []
+        if self._known is None:
+            self._known = known_outcomes(self.mistakes, self.probe_args(), self.call, self.reference)
+        if self.probe_args():
+            mistake, student = diagnose(fn, self._known, self.probe_args(), self.call)
         if mistake:
             return mistake, mistake.why
-        found = generic(got, expected) if not isinstance(got, BaseException) else None
-        if found:
+        if any(o[0] == "random" for o in student):
+            return RANDOM_RESULT, RANDOM_RESULT.why
+        found = generic(got, expected)
+        if found and confirmed(*found, got, student, self._known[1]):
             return found[0], found[0].why.format(**found[1])
         return None
 

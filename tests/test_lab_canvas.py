@@ -59,7 +59,7 @@ def test_png_encoding_is_lossless():
 def test_canvas_grid_lays_out_layers_by_heads():
     canvas = AttentionCanvas()
     maps = torch.rand(2, 3, 4, 5)
-    image = canvas.draw(maps, list("abcd"), list("vwxyz"), block_titles=[["t", "t off", "t"]] * 2, title="grid")
+    image = canvas.draw(maps, list("abcd"), list("vwxyz"), block_titles=[["t", ("t off", True), "t"]] * 2, title="grid")
     blocks = canvas.layout.blocks
     assert len(blocks) == 6 and blocks[0][1] == blocks[2][1] < blocks[3][1]  # layer 1 below layer 0
     assert blocks[0][0] == blocks[3][0] < blocks[1][0]  # heads left to right

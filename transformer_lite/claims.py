@@ -15,6 +15,8 @@ import math
 from numbers import Real
 from pathlib import Path
 
+from .i18n import N_, tr
+
 CLAIMS_MIME = "application/json"
 
 
@@ -36,10 +38,12 @@ def _plain(name: str, value):
     raise TypeError(f"claim {name!r} has type {type(value).__name__}; use a number, bool, string, list or dict")
 
 
-ALL_HELD = "The {n} measured facts this notebook's text states all hold on this run."
-SOME_FAILED = "{failed} of the {n} measured facts this notebook's text states did not hold on this run:"
-FAILED_FACT = "- {claim}: measured {value}, needs {holds}."
-RECORDED = "The {n} measured facts this notebook's text states are recorded for the course's tests."
+# The sentence a student reads, in the course's language (``summary``). A failed claim is named in
+# docs/claims.md's words, which are English in both editions (the table is the tests' source of truth).
+ALL_HELD = N_("The {n} measured facts this notebook's text states all hold on this run.")
+SOME_FAILED = N_("{failed} of the {n} measured facts this notebook's text states did not hold on this run:")
+FAILED_FACT = N_("- {claim}: measured {value}, needs {holds}.")
+RECORDED = N_("The {n} measured facts this notebook's text states are recorded for the course's tests.")
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "claims.md"  # in a clone; absent from a wheel
 
 
@@ -64,14 +68,14 @@ def summary(claims: dict, table=TABLE) -> str:
     except (OSError, ValueError):
         rows = []
     if not rows:
-        return RECORDED.format(n=len(claims))
+        return tr(RECORDED, n=len(claims))
     broken = [r for r in rows if not parse_condition(r["holds_when"])(claims[r["name"]])]
     if not broken:
-        return ALL_HELD.format(n=len(rows))
-    lines = [SOME_FAILED.format(failed=len(broken), n=len(rows))]
+        return tr(ALL_HELD, n=len(rows))
+    lines = [tr(SOME_FAILED, failed=len(broken), n=len(rows))]
     for row in broken:
         claim = row["claim"].replace("`", "")
-        lines.append(FAILED_FACT.format(claim=claim, value=_show(claims[row["name"]]), holds=row["holds_when"]))
+        lines.append(tr(FAILED_FACT, claim=claim, value=_show(claims[row["name"]]), holds=row["holds_when"]))
     return "\n".join(lines)
 
 

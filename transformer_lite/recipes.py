@@ -27,6 +27,7 @@ from .checkpoints import load_checkpoint, save_checkpoint
 from .config import DATA_DIR, autograding, budget, pick_device, seed_everything
 from .data import Corpus, TranslationDataset, load_corpus
 from .grammar import GRAMMARS, check_grammar
+from .i18n import say
 from .lm import Translator
 from .model import GPTConfig, RNNConfig, TransformerConfig, build_model
 from .train import History, TrainConfig, fit
@@ -129,12 +130,20 @@ def train_or_load(
     per-step losses and ``history.checkpoint`` set. Taught in notebook 01; used again in 02, 07."""
     if train_now and not autograding():
         steps = get_recipe(name).train_config().steps
-        print(f"Training the {name} recipe now: {steps} steps (the kernel's stop button ends it early).")
+        say(
+            "Training the {name} recipe now: {steps} steps (the kernel's stop button ends it early).",
+            name=name,
+            steps=steps,
+        )
         return train_recipe(name, grammar, progress, callbacks, device)
     model, extra = load_pretrained(name, grammar, device)
     path = checkpoint_path(name, grammar)
     history = History(budget=extra.get("steps", 0), train_seconds=extra.get("train_seconds", 0.0), checkpoint=str(path))
-    print(f"Loaded the shipped checkpoint {path.name}, made by the same recipe ({history.budget} steps).")
+    say(
+        "Loaded the shipped checkpoint {name}, made by the same recipe ({steps} steps).",
+        name=path.name,
+        steps=history.budget,
+    )
     return model, history, load_corpus(grammar)
 
 

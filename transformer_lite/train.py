@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from . import checks as check
 from .config import pick_device, seed_everything, single_thread
 from .data import TranslationDataset, batches
+from .i18n import N_, _, say, tr
 from .model.specials import PAD_ID
 
 
@@ -77,6 +78,23 @@ def learning_rate(step: int, config: TrainConfig, d_model: int) -> float:
     return base * min(1.0, max(0.0, left / config.cooldown)) if config.cooldown else base
 
 
+# What a student reads about a run, one whole sentence per case (History.summary, fit's lines).
+SUMMARY = {
+    "loaded": N_("loaded {checkpoint}: {budget} steps, trained in {seconds:.1f} s"),
+    (True, False): N_("{done} of {budget} steps in {seconds:.1f} s ({ms:.0f} ms per step)"),
+    (True, True): N_("{done} of {budget} steps in {seconds:.1f} s ({ms:.0f} ms per step), interrupted"),
+    (False, False): N_("{done} of {budget} steps in {seconds:.1f} s"),
+    (False, True): N_("{done} of {budget} steps in {seconds:.1f} s, interrupted"),
+}
+EPOCH_LINE = {  # the line the progress bar writes after each epoch (with or without a validation set)
+    True: N_(
+        "epoch={epoch} loss={loss:.4g} steps={steps} valid_loss={valid_loss:.4g} valid_acc={valid_acc:.4g} "
+        "seconds={seconds:.4g}"
+    ),
+    False: N_("epoch={epoch} loss={loss:.4g} steps={steps} seconds={seconds:.4g}"),
+}
+
+
 @dataclass
 class History:
     budget: int = 0  # the steps the run was asked for
@@ -95,15 +113,14 @@ class History:
         return self.train_seconds / max(len(self.epochs), 1)
 
     def summary(self) -> str:
-        """One line saying what the run did, e.g. "800 of 800 steps in 31.2 s (39 ms per step)"."""
-        if self.checkpoint:
-            return f"loaded {self.checkpoint}: {self.budget} steps, trained in {self.train_seconds:.1f} s"
+        """One line saying what the run did, e.g. "800 of 800 steps in 31.2 s (39 ms per step)", in the
+        course's language."""
         done = self.steps_done
-        line = f"{done} of {self.budget} steps in {self.train_seconds:.1f} s"
-        line += f" ({self.train_seconds / done * 1000:.0f} ms per step)" if done else ""
-        if self.interrupted:  # fit() has said so already, once, with what it means for the model
-            line += ", interrupted"
-        return line
+        # interrupted: fit() has said so already, once, with what it means for the model
+        case = "loaded" if self.checkpoint else (bool(done), self.interrupted)
+        ms = self.train_seconds / done * 1000 if done else 0.0
+        fields = dict(checkpoint=self.checkpoint, done=done, budget=self.budget, seconds=self.train_seconds, ms=ms)
+        return tr(SUMMARY[case], **fields)
 
 
 @torch.no_grad()
@@ -116,7 +133,7 @@ def evaluate_loss(model, dataset: TranslationDataset, batch_size: int = 256, smo
     loss_sum, correct, tokens = 0.0, 0, 0
     for batch in batches(dataset, batch_size, shuffle=False):
         batch = batch.to(device)
-        logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+        logits, _maps = model(batch.src, batch.src_mask, batch.tgt_in)
         n = batch.n_tokens
         loss_sum += float(label_smoothed_loss(logits, batch.tgt_out, smoothing)) * n
         correct += int(((logits.argmax(-1) == batch.tgt_out) & batch.tgt_mask).sum())
@@ -241,7 +258,7 @@ def fit(
     device = torch.device(device) if device else pick_device()
     model.to(device)
     optimizer, scheduler = _optimizer(model, cfg)
-    bar = tqdm(total=cfg.steps, desc="training", unit="step", disable=not progress)
+    bar = tqdm(total=cfg.steps, desc=_("training"), unit=_("step"), disable=not progress)
     run = _Run(model, train_set, cfg, optimizer, scheduler, History(budget=cfg.steps), bar, tuple(callbacks))
     history, start = run.history, time.perf_counter()
     threads = single_thread() if device.type == "cpu" else contextlib.nullcontext()
@@ -252,9 +269,8 @@ def fit(
                 valid = None if run.interrupt.raised else valid_set  # stopping: no validation pass
                 record = _end_epoch(model, valid, epoch, history, start)
                 if progress:
-                    bar.write(
-                        " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items())
-                    )
+                    line = EPOCH_LINE["valid_loss" in record]
+                    bar.write(tr(line, **record))
                 history.interrupted = run.interrupt.raised
                 if any(cb("epoch", record) for cb in run.callbacks) or stop or run.interrupt.raised:
                     break
@@ -265,9 +281,12 @@ def fit(
     model.eval()
     if history.interrupted:
         done, budget = history.steps_done, history.budget
-        print(
-            f"Interrupted after {done} of {budget} steps: the model keeps those {done} steps "
-            f"({done / max(budget, 1):.0%} of the budget) and is not fully trained."
+        say(
+            "Interrupted after {done} of {budget} steps: the model keeps those {done} steps "
+            "({share:.0%} of the budget) and is not fully trained.",
+            done=done,
+            budget=budget,
+            share=done / max(budget, 1),
         )
     return history
 
@@ -280,7 +299,7 @@ def _epoch(run: _Run, epoch: int) -> bool:
     device = next(model.parameters()).device
     for batch in batches(run.train_set, cfg.batch_size, seed=cfg.seed + epoch):
         batch = batch.to(device)
-        logits, _ = model(batch.src, batch.src_mask, batch.tgt_in)
+        logits, _maps = model(batch.src, batch.src_mask, batch.tgt_in)
         loss = label_smoothed_loss(logits, batch.tgt_out, cfg.label_smoothing)
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -296,7 +315,9 @@ def _epoch(run: _Run, epoch: int) -> bool:
             )
         history.steps.append(value)
         run.bar.update(1)
-        run.bar.set_postfix(epoch=epoch, loss=f"{history.steps[-1]:.3f}", refresh=False)
+        run.bar.set_postfix_str(
+            tr("epoch={epoch}, loss={loss:.3f}", epoch=epoch, loss=history.steps[-1]), refresh=False
+        )
         info = {"step": history.steps_done, "loss": history.steps[-1], "lr": lr}
         if any(cb("batch", info) for cb in run.callbacks) or history.steps_done >= cfg.steps or run.interrupt.raised:
             return True

@@ -9,8 +9,9 @@
 * **Keyboard**: :func:`focus_style` gives every control of a widget a visible focus ring, keeps
   its keys from JupyterLab's notebook shortcuts and names its sliders.
 
-Every sentence a student reads is a whole template in ``TEXT`` (gettext-ready: no sentence is
-built from fragments). Every widget of ``lab`` uses it (notebooks 00 and 02-10).
+Every sentence a student reads is a whole template in ``TEXT``, marked for the catalog with ``N_`` and
+translated with ``tr`` when it is written (no sentence is built from fragments). Every widget of ``lab`` uses
+it (notebooks 00 and 02-10).
 """
 
 from __future__ import annotations
@@ -20,21 +21,30 @@ import html
 
 import numpy as np
 
+from ..i18n import N_, tr
+
 TEXT = {
-    "link": "{query} → {key} ({weight:.2f})",
-    "rows": "Each row word and the word it attends to most: {links}.",
-    "step": "At step {step}, {query} attends most to {key} ({weight:.2f}), then {second} ({second_weight:.2f}).",
-    "step_one": "At step {step}, {query} attends to {key} ({weight:.2f}).",
-    "head": "In {block}, {query} attends most to {key} ({weight:.2f})",
-    "grid": "The word at step {step}, {query}, in every head: {links}.",
-    "grid_no_step": "The strongest weight of every head: {links}.",
-    "block": "layer {layer} head {head}",
-    "table_caption": "{title}: attention weights, rows are queries, columns are keys",
-    "query_header": "query \\ key",
-    "gold_cell": "{weight} (gold link)",
-    "figure": "Figure: {titles}",
-    "untitled": "a figure without a title",
+    "link": "{query} → {key} ({weight:.2f})",  # no words: the same in every language
+    "rows": N_("Each row word and the word it attends to most: {links}."),
+    "step": N_("At step {step}, {query} attends most to {key} ({weight:.2f}), then {second} ({second_weight:.2f})."),
+    "step_one": N_("At step {step}, {query} attends to {key} ({weight:.2f})."),
+    "head": N_("In {block}, {query} attends most to {key} ({weight:.2f})"),
+    "grid": N_("The word at step {step}, {query}, in every head: {links}."),
+    "grid_no_step": N_("The strongest weight of every head: {links}."),
+    "block": N_("layer {layer} head {head}"),
+    "table_caption": N_("{title}: attention weights, rows are queries, columns are keys"),
+    "query_header": N_("query \\ key"),
+    "gold_cell": N_("{weight} (gold link)"),
+    "figure": N_("Figure: {titles}"),
+    "untitled": N_("a figure without a title"),
 }
+
+
+def phrase(name: str, /, **fields) -> str:
+    """``TEXT[name]`` in the course's language, its ``{fields}`` filled. (Not ``tr(TEXT["..."])``: babel would
+    read the key as a message; it reads the ``N_`` marks above.)"""
+    return tr(TEXT[name], **fields)
+
 
 # Marks drawn over a heatmap (gold alignment boxes, the framed row): a dark outer line and a light
 # inner line. For any cell colour one of the two has a WCAG contrast of at least 4.58:1.
@@ -97,14 +107,14 @@ def describe_weights(weights, row_tokens, col_tokens, step: int | None = None) -
     query at ``step``, or about the first row without one; every row's strongest link)."""
     w = np.nan_to_num(np.asarray(weights, dtype=float))
     links = strongest_links(w, row_tokens, col_tokens)
-    every = TEXT["rows"].format(links="; ".join(TEXT["link"].format(query=q, key=k, weight=x) for q, k, x in links))
+    every = phrase("rows", links="; ".join(TEXT["link"].format(query=q, key=k, weight=x) for q, k, x in links))
     q = 0 if step is None else step
     order = np.argsort(-w[q], kind="stable")
     values = dict(step=q + 1, query=row_tokens[q], key=col_tokens[order[0]], weight=w[q, order[0]])
     if len(order) > 1:
-        summary = TEXT["step"].format(**values, second=col_tokens[order[1]], second_weight=w[q, order[1]])
+        summary = phrase("step", **values, second=col_tokens[order[1]], second_weight=w[q, order[1]])
     else:
-        summary = TEXT["step_one"].format(**values)
+        summary = phrase("step_one", **values)
     return summary, every
 
 
@@ -117,15 +127,15 @@ def describe_grid(maps, row_tokens, col_tokens, step: int | None = None) -> str:
         for head in range(m.shape[1]):
             w = m[layer, head]
             q, k = (step, int(w[step].argmax())) if step is not None else np.unravel_index(w.argmax(), w.shape)
-            block = TEXT["block"].format(layer=layer, head=head)
+            block = phrase("block", layer=layer, head=head)
             key, weight = col_tokens[k], w[q, k]
             if step is None:
-                links.append(TEXT["head"].format(block=block, query=row_tokens[q], key=key, weight=weight))
+                links.append(phrase("head", block=block, query=row_tokens[q], key=key, weight=weight))
             else:
                 links.append(TEXT["link"].format(query=block, key=key, weight=weight))
     if step is None:
-        return TEXT["grid_no_step"].format(links="; ".join(links))
-    return TEXT["grid"].format(step=step + 1, query=row_tokens[step], links="; ".join(links))
+        return phrase("grid_no_step", links="; ".join(links))
+    return phrase("grid", step=step + 1, query=row_tokens[step], links="; ".join(links))
 
 
 def weights_table_html(weights, row_tokens, col_tokens, title: str, lut=None, gold=None) -> str:
@@ -138,13 +148,13 @@ def weights_table_html(weights, row_tokens, col_tokens, title: str, lut=None, go
     styles = _cell_styles(tuple(map(tuple, np.asarray(lut).tolist()))) if lut is not None else None
     index = np.rint(np.clip(w, 0.0, 1.0) * 255).astype(int)
     esc = html.escape
-    lines = [f"<table class='tl-weights'><caption>{esc(TEXT['table_caption'].format(title=title))}</caption>"]
+    lines = [f"<table class='tl-weights'><caption>{esc(phrase('table_caption', title=title))}</caption>"]
     head = "".join(f"<th scope='col'>{esc(str(t))}</th>" for t in col_tokens)
-    lines.append(f"<thead><tr><th scope='col'>{esc(TEXT['query_header'])}</th>{head}</tr></thead><tbody>")
+    lines.append(f"<thead><tr><th scope='col'>{esc(phrase('query_header'))}</th>{head}</tr></thead><tbody>")
     for q, word in enumerate(row_tokens):
         cells = "".join(
             f"<td{styles[index[q, k]] if styles else ''}>"
-            f"{esc(TEXT['gold_cell'].format(weight=f'{w[q, k]:.2f}')) if g[q, k] else f'{w[q, k]:.2f}'}</td>"
+            f"{esc(phrase('gold_cell', weight=f'{w[q, k]:.2f}')) if g[q, k] else f'{w[q, k]:.2f}'}</td>"
             for k in range(w.shape[1])
         )
         lines.append(f"<tr><th scope='row'>{esc(str(word))}</th>{cells}</tr>")
@@ -230,7 +240,7 @@ def figure_alt(fig) -> str:
     for ax in fig.axes:
         parts += [ax.get_title(), ax.get_ylabel() and f"{ax.get_ylabel()} / {ax.get_xlabel()}"]
     words = "; ".join(p for p in parts if p)
-    return TEXT["figure"].format(titles=words or TEXT["untitled"])
+    return phrase("figure", titles=words or phrase("untitled"))
 
 
 def _img(png_base64: str, alt: str) -> str:

@@ -13,10 +13,10 @@ import matplotlib.pyplot as plt
 
 from ..data import Corpus, load_corpus
 from ..grammar import GRAMMARS, PHENOMENA, SPLITS, Pair, phenomena
+from ..i18n import _, tr
 from .access import FOCUS_CLASS, focus_style
+from .labels import ANY, label, options
 from .viz import FULL_LABEL, plot_alignment
-
-ANY = "any"
 
 
 @dataclass
@@ -42,12 +42,13 @@ def matching_pairs(pairs: list[Pair], phenomenon: str = ANY) -> list[Pair]:
 def describe(pair: Pair) -> str:
     """Source, target, the links in Pharaoh ``s-t`` form and the phenomena, as text. Taught in notebook 00."""
     links = " ".join(f"{i}-{j}" for i, j in pair.alignment)
+    shown = ", ".join(label(ph) for ph in sorted(phenomena(pair)))
     return "\n".join(
         [
-            f"source ({len(pair.src)} words): {' '.join(pair.src)}",
-            f"target ({len(pair.tgt)} words): {' '.join(pair.tgt)}",
-            f"alignment (source-target): {links}",
-            f"phenomena: {', '.join(sorted(phenomena(pair))) or 'none'}",
+            tr("source ({n} words): {words}", n=len(pair.src), words=" ".join(pair.src)),
+            tr("target ({n} words): {words}", n=len(pair.tgt), words=" ".join(pair.tgt)),
+            tr("alignment (source-target): {links}", links=links),
+            tr("phenomena: {phenomena}", phenomena=shown) if shown else _("phenomena: none"),
         ]
     )
 
@@ -69,7 +70,14 @@ def show_pair(
     pair = pairs[index]
     height = min(10.0, 0.3 * len(pair.tgt) + 1.5)
     fig, ax = plt.subplots(figsize=(min(14.0, 0.32 * len(pair.src) + 2.0), height))
-    plot_alignment(pair, ax=ax, title=f"{grammar} · {split} · pair {index} of 0-{len(pairs) - 1}")
+    title = tr(
+        "{grammar} · {split} · pair {index} of 0-{last}",
+        grammar=grammar,
+        split=label(split),
+        index=index,
+        last=len(pairs) - 1,
+    )
+    plot_alignment(pair, ax=ax, title=title)
     fig.tight_layout()
     plt.close(fig)  # the caller decides where to display it
     return PairView(pair, index, len(pairs), describe(pair), fig)
@@ -81,19 +89,25 @@ def pair_browser(corpora: dict[str, Corpus] | None = None):
     from IPython.display import display
 
     corpora = corpora or {g: load_corpus(g) for g in GRAMMARS}
-    grammar = w.ToggleButtons(options=list(corpora), description="grammar", style=FULL_LABEL)
-    split = w.Dropdown(options=list(SPLITS), description="split", style=FULL_LABEL)
-    phenomenon = w.Dropdown(options=(ANY,) + PHENOMENA, description="phenomenon", style=FULL_LABEL)
-    index = w.BoundedIntText(value=0, min=0, max=0, description="pair", style=FULL_LABEL)
+    grammar = w.ToggleButtons(options=list(corpora), description=_("grammar"), style=FULL_LABEL)  # fr, sov, ko
+    split = w.Dropdown(options=options(SPLITS), description=_("split"), style=FULL_LABEL)
+    phenomenon = w.Dropdown(options=options((ANY, *PHENOMENA)), description=_("phenomenon"), style=FULL_LABEL)
+    index = w.BoundedIntText(value=0, min=0, max=0, description=_("pair"), style=FULL_LABEL)
     out = w.Output()
 
-    def update(_=None):
+    def update(_change=None):
         # The pair number stops at the last pair that matches the filter.
         last = len(matching_pairs(corpora[grammar.value][split.value], phenomenon.value)) - 1
         if index.max != max(last, 0):
             index.max = max(last, 0)  # may lower index.value, which calls update again
         with out:
             out.clear_output(wait=True)
+            if last < 0:  # the filter matches no pair of this split: say so in the course's language
+                shown = tr(
+                    "no {split} pair shows {phenomenon}", split=label(split.value), phenomenon=label(phenomenon.value)
+                )
+                print(shown)
+                return
             try:
                 view = show_pair(corpora, grammar.value, split.value, phenomenon.value, index.value)
             except ValueError as e:

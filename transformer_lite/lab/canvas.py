@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from ..i18n import _
 from .access import MARK_DARK, MARK_LIGHT
 from .cache import LRUCache
 from .hangul_font import hangul_font_path, has_hangul
@@ -53,7 +54,7 @@ def font(size: int, hangul: bool = False) -> ImageFont.FreeTypeFont:
 def text_mask(text: str, size: int, vertical: bool = False) -> Image.Image:
     """The glyphs of ``text`` as an 8-bit mask (read bottom to top when ``vertical``)."""
     f = font(size, has_hangul(text))
-    left, _, right, _ = f.getbbox(text)
+    left, _top, right, _bottom = f.getbbox(text)
     mask = Image.new("L", (max(1, right - left), line_height(size)))
     ImageDraw.Draw(mask).text((-left, 0), text, font=f, fill=255)
     return mask.transpose(Image.Transpose.ROTATE_90) if vertical else mask
@@ -133,9 +134,9 @@ class AttentionCanvas:
             for h in range(n_heads)
         ]
         layout = Layout((width, height), (cw, ch), size, blocks, tuple(shape))
-        for _, y0 in blocks[::n_heads]:
+        for _x0, y0 in blocks[::n_heads]:
             layout.row_labels += [(y0 + i * ch + ch // 2, t) for i, t in _thinned(row_tokens, every_row)]
-        for x0, _ in blocks[:n_heads]:
+        for x0, _y0 in blocks[:n_heads]:
             layout.col_labels += [(x0 + i * cw + cw // 2, t) for i, t in _thinned(col_tokens, every_col)]
         return layout
 
@@ -184,7 +185,8 @@ class AttentionCanvas:
         """maps (layers, heads, Lq, Lk), or (Lq, Lk) for one head, weights in [0, 1];
         ``row_tokens`` Lq query words, ``col_tokens`` Lk key words; ``gold`` (Lq, Lk) 0/1
         drawn as boxes in every block; ``highlight_row`` framed in every block;
-        ``block_titles`` [[str]] per layer and head, red when they end with "off".
+        ``block_titles`` [[str or (str, off)]] per layer and head, red where ``off`` is True: a head switched
+        off (the words may be in any language, so the flag is given, not read from the text).
         Returns the picture, (height, width, 3) pixels."""
         # numpy, not torch: torch's elementwise ops wake its thread pool, which on a busy
         # 2-core machine costs ~20 ms per picture for a 50 x 50 map.
@@ -226,12 +228,13 @@ class AttentionCanvas:
         if subtitle:
             _stamp(pixels, text_mask(subtitle, 11), 6, 22, GREY)
         if block_titles is not None and n_layers * n_heads > 1:
-            for (x0, y0), text in zip(layout.blocks, [t for row in block_titles for t in row]):
+            titled = [t if isinstance(t, tuple) else (t, False) for row in block_titles for t in row]
+            for (x0, y0), (text, is_off) in zip(layout.blocks, titled):
                 mask = text_mask(text, 11)
-                _stamp(pixels, mask, x0 + (lk * cw - mask.width) // 2, y0 - 15, RED if text.endswith("off") else BLACK)
+                _stamp(pixels, mask, x0 + (lk * cw - mask.width) // 2, y0 - 15, RED if is_off else BLACK)
         self.layout, self.pixels = layout, pixels
         picture = Image.fromarray(pixels)
-        picture.info["alt"] = title or subtitle or "attention weights"  # shown as an <img> with this alt text
+        picture.info["alt"] = title or subtitle or _("attention weights")  # shown as an <img> with this alt text
         return picture
 
     def png(self) -> bytes:
@@ -244,7 +247,7 @@ class AttentionCanvas:
 def encode_png(pixels: np.ndarray, level: int = 3) -> bytes:
     """(H, W, 3) uint8 -> PNG bytes, rows unfiltered. Our pictures are flat colour, which
     zlib packs well as is; PIL's per-row filter search takes 3x longer (10 ms on 770x750)."""
-    height, width, _ = pixels.shape
+    height, width, _channels = pixels.shape
     rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row starts with filter type 0
     rows[:, 1:] = pixels.reshape(height, -1)
 

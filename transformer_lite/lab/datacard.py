@@ -1,7 +1,8 @@
 """Numbers and figures for the data card (``data/README.md``).
 
 ``python -m transformer_lite.lab.datacard`` prints the tables as Markdown and writes the
-figures to ``data/figures/`` (deterministic: same corpus, same PNG bytes).
+figures to ``data/figures/`` (deterministic: same corpus, same PNG bytes). The figures speak the course's
+language (notebook 00 draws them); the Markdown tables are the English data card's.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import seaborn as sns
 from ..config import DATA_DIR
 from ..data import Corpus, load_corpus, translate_reference
 from ..grammar import GRAMMARS, PHENOMENA, SPLITS, crossing_links, phenomena
+from ..i18n import N_, _, tr
+from .labels import label
 from .viz import plot_alignment
 
 FIGURES_DIR = DATA_DIR / "figures"
@@ -39,22 +42,26 @@ def plot_lengths(corpora: dict[str, Corpus]) -> plt.Figure:
     """Histogram of sentence lengths per split: the source, then each grammar's target. Taught in notebook 00."""
     df = lengths_frame(corpora)
     df = df[(df.grammar == "fr") | (df.side != "source (en)")]  # the source is shared: draw it once
+    df = df.assign(split=df["split"].map(label))  # the legend names the splits in the course's language
     sides = ["source (en)"] + [f"target ({g})" for g in corpora]
+    titles = [tr("source ({language})", language="en")] + [tr("target ({language})", language=g) for g in corpora]
     fig, axes = plt.subplots(1, len(sides), figsize=(4.2 * len(sides), 3.2), sharey=True)
-    for ax, side in zip(axes, sides):
+    for ax, side, title in zip(axes, sides, titles):
         sns.histplot(
             data=df[df.side == side],
             x="length",
             hue="split",
-            hue_order=list(SPLITS),
+            hue_order=[label(s) for s in SPLITS],
             discrete=True,
             multiple="stack",
             ax=ax,
             legend=side == sides[-1],
         )
-        ax.set_title(side)
-        ax.set_xlabel("length (words)")
-    axes[0].set_ylabel("pairs")
+        ax.set_title(title)
+        ax.set_xlabel(_("length (words)"))
+    axes[0].set_ylabel(_("pairs"))
+    if axes[-1].get_legend() is not None:
+        axes[-1].get_legend().set_title(_("split"))
     fig.tight_layout()
     return fig
 
@@ -66,7 +73,7 @@ def plot_examples(corpora: dict[str, Corpus], source: str = EXAMPLE_SOURCE) -> p
         pair = translate_reference(source, grammar)
         if pair is None:
             raise ValueError(f"example sentence not in the corpus: {source!r}")
-        plot_alignment(pair, ax=ax, title=f"gold alignment, {grammar}")
+        plot_alignment(pair, ax=ax, title=tr("gold alignment, {grammar}", grammar=grammar))
     fig.tight_layout()
     return fig
 
@@ -89,14 +96,14 @@ def sizes_table(corpora: dict[str, Corpus]) -> str:
 
 def crossing_stats(corpora: dict[str, Corpus], split: str = "train") -> dict[str, dict[str, float]]:
     """How much each grammar reorders (:func:`~transformer_lite.grammar.crossing_links`), over the
-    pairs of ``split``: {grammar: {"mean crossing links per pair", "pairs with no crossing (%)"}}.
-    Taught in notebook 00."""
+    pairs of ``split``: {grammar: {"mean crossing links per pair", "pairs with no crossing (%)"}}. The keys stay
+    English (code reads them); a table shows them translated, ``_(key)``. Taught in notebook 00."""
     out = {}
     for grammar, corpus in corpora.items():
         crossings = [crossing_links(p) for p in corpus[split]]
         out[grammar] = {
-            "mean crossing links per pair": sum(crossings) / len(crossings),
-            "pairs with no crossing (%)": 100 * sum(c == 0 for c in crossings) / len(crossings),
+            N_("mean crossing links per pair"): sum(crossings) / len(crossings),
+            N_("pairs with no crossing (%)"): 100 * sum(c == 0 for c in crossings) / len(crossings),
         }
     return out
 

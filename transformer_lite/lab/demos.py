@@ -25,6 +25,7 @@ import torch
 
 from .. import checks as check
 from ..data import Vocab
+from ..i18n import N_, _, tr
 from ..lexicon import lexicon
 from ..measure.scaling import entropy
 from ..model.attention import MultiHeadAttention, attention_mask, scaled_dot_product_attention
@@ -32,21 +33,28 @@ from ..model.layers import PositionalEncoding, sinusoid_rates, sinusoidal_encodi
 from .access import FOCUS_CLASS, describe_weights, focus_style
 from .viz import FULL_LABEL, plot_attention, plot_mask
 
-# Every sentence the demos write under their pictures (their text twins), whole and in one place.
+# Every sentence the demos write under their pictures (their text twins), whole and in one place, marked for
+# the catalog; ``tr`` translates each when it is written.
 TEXT = {
-    "weights": (
+    "weights": N_(
         "Weights over the {n} keys: {weights}. Largest: key {best} ({top:.2f}); entropy {h:.2f} of max {hmax:.2f} nats."
     ),
-    "key_weight": "key {key} {weight:.2f}",
-    "mask_row": "{query} may attend to {keys}",
-    "mask_row_none": "{query} may attend to nothing",
-    "mask": "Mask ({kind}), row by row: {rows}.",
-    "position": (
+    "key_weight": N_("key {key} {weight:.2f}"),
+    "mask_row": N_("{query} may attend to {keys}"),
+    "mask_row_none": N_("{query} may attend to nothing"),
+    "mask": N_("Mask ({kind}), row by row: {rows}."),
+    "position": N_(
         "PE[{position}, {dimension}] = {value:.3f}. Dimension {dimension} is a {wave} wave of wavelength "
         "{wavelength:.1f} positions; position {position} over the {d_model} dimensions ranges "
         "from {low:.2f} to {high:.2f}."
     ),
 }
+
+
+def phrase(name: str, /, **fields) -> str:
+    """``TEXT[name]`` in the course's language, its ``{fields}`` filled. (Not ``tr(TEXT["..."])``: babel would
+    read the key as a message; it reads the ``N_`` marks above.)"""
+    return tr(TEXT[name], **fields)
 
 
 # ---- 03: temperature and d_k -------------------------------------------------------------------
@@ -68,14 +76,16 @@ def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, sca
     h = entropy(weights).item()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 2.8))
     ax1.bar(range(n_keys), scores.numpy(), color="grey")
-    ax1.set(title="scores" + (" / sqrt(d_k)" if scale else " (not scaled)"), xlabel="key")
+    ax1.set(title=_("scores / sqrt(d_k)") if scale else _("scores (not scaled)"), xlabel=_("key"))
     ax2.bar(range(n_keys), weights.numpy())
-    ax2.set(ylim=(0, 1), title=f"weights: entropy {h:.2f} of max {math.log(n_keys):.2f} nats", xlabel="key")
-    fig.suptitle(f"d_k = {d_k}, temperature = {temperature:g}")
+    title = tr("weights: entropy {h:.2f} of max {hmax:.2f} nats", h=h, hmax=math.log(n_keys))
+    ax2.set(ylim=(0, 1), title=title, xlabel=_("key"))
+    fig.suptitle(tr("d_k = {d_k}, temperature = {temperature:g}", d_k=d_k, temperature=temperature))
     fig.tight_layout()
-    text = TEXT["weights"].format(
+    text = phrase(
+        "weights",
         n=n_keys,
-        weights=", ".join(TEXT["key_weight"].format(key=i, weight=x) for i, x in enumerate(weights.tolist())),
+        weights=", ".join(phrase("key_weight", key=i, weight=x) for i, x in enumerate(weights.tolist())),
         best=int(weights.argmax()),
         top=weights.max().item(),
         h=h,
@@ -92,7 +102,7 @@ def temperature_demo(d_k: int = 16, temperature: float = 1.0, seed: int = 0, sca
 
 
 # ---- 03: masks ---------------------------------------------------------------------------------
-MASK_KINDS = ("none", "padding", "causal", "padding + causal")
+MASK_KINDS = (N_("none"), N_("padding"), N_("causal"), N_("padding + causal"))  # English values; _() labels them
 
 
 MAX_PAD = 8
@@ -104,7 +114,7 @@ def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "slee
     longer), and the weights it produces on random queries/keys.
 
     kind: "none", "padding", "causal" or "padding + causal". Returns dict(mask, weights, fig, text).
-    The picture of notebook 03's mask widget (:func:`mask_widget`).
+    The picture of notebook 03's mask widget (:func:`mask_widget`). Taught in notebook 03.
     """
     if kind not in MASK_KINDS:
         raise ValueError(f"unknown mask kind {kind!r}: choose one of {', '.join(MASK_KINDS)}")
@@ -119,22 +129,22 @@ def mask_demo(kind: str = "padding", n_pad: int = 2, tokens=("the", "cat", "slee
     mask = attention_mask(keys[None], causal="causal" in kind)[0, 0].expand(n, n).contiguous()  # (L, L)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(n, 8, generator=g)
-    _, weights = scaled_dot_product_attention(x, x, x, mask)
+    _output, weights = scaled_dot_product_attention(x, x, x, mask)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    plot_mask(mask, tokens, tokens, ax=ax1, title=f"mask ({kind}): True = may attend")
-    plot_attention(weights, tokens, tokens, ax=ax2, title="attention weights")
-    ax1.set(ylabel="query", xlabel="key")
-    ax2.set(xlabel="key")
+    plot_mask(mask, tokens, tokens, ax=ax1, title=tr("mask ({kind}): True = may attend", kind=_(kind)))
+    plot_attention(weights, tokens, tokens, ax=ax2, title=_("attention weights"))
+    ax1.set(ylabel=_("query"), xlabel=_("key"))
+    ax2.set(xlabel=_("key"))
     fig.tight_layout()
     rows = []
     for q, allowed in enumerate(mask.tolist()):
         keys = [t for t, ok in zip(tokens, allowed) if ok]
         rows.append(
-            TEXT["mask_row"].format(query=tokens[q], keys=", ".join(keys))
+            phrase("mask_row", query=tokens[q], keys=", ".join(keys))
             if keys
-            else TEXT["mask_row_none"].format(query=tokens[q])
+            else phrase("mask_row_none", query=tokens[q])
         )
-    text = TEXT["mask"].format(kind=kind, rows="; ".join(rows)) + " " + describe_weights(weights, tokens, tokens)[1]
+    text = phrase("mask", kind=_(kind), rows="; ".join(rows)) + " " + describe_weights(weights, tokens, tokens)[1]
     return {"mask": mask, "weights": weights, "fig": fig, "text": text}
 
 
@@ -154,7 +164,7 @@ def head_weights(tokens, n_heads: int = 4, d_model: int = 32, seed: int = 0) -> 
     ids = torch.tensor([vocab.encode(list(tokens))])
     with torch.no_grad():
         x = pe(embed(ids))
-        _, w = mha(x, x, x)
+        _output, w = mha(x, x, x)
     return w[0]
 
 
@@ -172,7 +182,12 @@ def head_demo(head: int = 0, tokens=("the", "small", "dog", "sees", "a", "red", 
     text = describe_weights(weights[head], list(tokens), list(tokens))[1]
     fig, ax = plt.subplots(figsize=(max(3.5, 0.4 * len(tokens) + 1.5), max(3.0, 0.35 * len(tokens) + 1)))
     plot_attention(
-        weights[head], list(tokens), list(tokens), ax=ax, title=f"head {head} of {n_heads} (untrained)", vmax=None
+        weights[head],
+        list(tokens),
+        list(tokens),
+        ax=ax,
+        title=tr("head {head} of {n_heads} (untrained)", head=head, n_heads=n_heads),
+        vmax=None,
     )
     fig.tight_layout()
     return {"weights": weights, "head": head, "fig": fig, "text": text}
@@ -191,17 +206,24 @@ def positional_demo(position: int = 10, dimension: int = 0, d_model: int = 64, m
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 2.8))
     ax1.bar(range(d_model), pe[position].numpy(), color="tab:blue")
     ax1.bar([dimension], [pe[position, dimension].item()], color="tab:red")
-    ax1.set(title=f"PE[pos={position}] over the {d_model} dimensions", xlabel="dimension", ylim=(-1.1, 1.1))
+    title = tr("PE[pos={position}] over the {d_model} dimensions", position=position, d_model=d_model)
+    ax1.set(title=title, xlabel=_("dimension"), ylim=(-1.1, 1.1))
     ax2.plot(pe[:, dimension].numpy())
     ax2.plot([position], [pe[position, dimension].item()], "o", color="tab:red")
     wave = "sin" if dimension % 2 == 0 else "cos"
     ax2.set(
-        title=f"dimension {dimension} ({wave}, wavelength {wavelength:.1f}) over positions",
-        xlabel="position",
+        title=tr(
+            "dimension {dimension} ({wave}, wavelength {wavelength:.1f}) over positions",
+            dimension=dimension,
+            wave=wave,
+            wavelength=wavelength,
+        ),
+        xlabel=_("position"),
         ylim=(-1.1, 1.1),
     )
     fig.tight_layout()
-    text = TEXT["position"].format(
+    text = phrase(
+        "position",
         position=position,
         dimension=dimension,
         value=pe[position, dimension].item(),
@@ -254,10 +276,10 @@ def temperature_widget():
             _shows(temperature_demo),
             d_k=w.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], value=16, description="d_k"),
             temperature=w.FloatLogSlider(
-                value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="temperature", style=FULL_LABEL
+                value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description=_("temperature"), style=FULL_LABEL
             ),
-            seed=w.IntSlider(value=0, min=0, max=20, description="seed"),
-            scale=w.Checkbox(value=True, description="divide by sqrt(d_k)"),
+            seed=w.IntSlider(value=0, min=0, max=20, description=_("seed"), style=FULL_LABEL),
+            scale=w.Checkbox(value=True, description=_("divide by sqrt(d_k)")),
             n_keys=w.fixed(8),
         )
     )
@@ -270,8 +292,10 @@ def mask_widget():
     return _keyboard_ready(
         w.interactive(
             _shows(mask_demo),
-            kind=w.ToggleButtons(options=MASK_KINDS, value="padding", description="mask"),
-            n_pad=w.IntSlider(value=2, min=0, max=4, description="padding"),
+            kind=w.ToggleButtons(
+                options=[(_(k), k) for k in MASK_KINDS], value="padding", description=_("mask"), style=FULL_LABEL
+            ),
+            n_pad=w.IntSlider(value=2, min=0, max=4, description=_("padding"), style=FULL_LABEL),
             tokens=w.fixed(("the", "cat", "sleeps", "<eos>")),
         )
     )
@@ -285,8 +309,8 @@ def head_widget(sentences, n_heads: int = 4):
     return _keyboard_ready(
         w.interactive(
             _shows(head_demo),
-            head=w.IntSlider(value=0, min=0, max=n_heads - 1, description="head"),
-            tokens=w.Dropdown(options=options, value=options[0][1], description="sentence", style=FULL_LABEL),
+            head=w.IntSlider(value=0, min=0, max=n_heads - 1, description=_("head"), style=FULL_LABEL),
+            tokens=w.Dropdown(options=options, value=options[0][1], description=_("sentence"), style=FULL_LABEL),
             n_heads=w.fixed(n_heads),
             seed=w.fixed(0),
         )
@@ -300,8 +324,8 @@ def positional_widget(d_model: int = 64, max_len: int = 100):
     return _keyboard_ready(
         w.interactive(
             _shows(positional_demo),
-            position=w.IntSlider(value=10, min=0, max=max_len - 1, description="position", style=FULL_LABEL),
-            dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description="dimension", style=FULL_LABEL),
+            position=w.IntSlider(value=10, min=0, max=max_len - 1, description=_("position"), style=FULL_LABEL),
+            dimension=w.IntSlider(value=0, min=0, max=d_model - 1, description=_("dimension"), style=FULL_LABEL),
             d_model=w.fixed(d_model),
             max_len=w.fixed(max_len),
         )

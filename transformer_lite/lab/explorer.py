@@ -25,6 +25,7 @@ from ..config import single_thread
 from ..data import Corpus, alignment_matrix, load_corpus, tokenize
 from ..decode import translate_with_attention
 from ..grammar import SPLITS, Pair
+from ..i18n import _, say
 from ..measure.heads import ablation
 from ..metrics import sentence_score
 from ..model.attention import Intervention
@@ -32,7 +33,7 @@ from ..model.specials import EOS
 from ..recipes import load_pretrained, train_recipe
 from .access import describe_grid, describe_weights, weights_table_html
 from .cache import LRUCache
-from .explorer_text import AXES, KIND_LABELS, TEXT
+from .explorer_text import AXES, KIND_LABELS, TEXT, phrase
 
 KINDS = ("enc_self", "dec_self", "cross")
 MAX_TOKENS = 50  # the longest sentences of the corpus (the `long` split) have 50 words
@@ -45,11 +46,12 @@ def load_or_train(name: str, grammar: str, device=None):
 
     device = device or torch.device("cpu")
     try:
-        model, _ = load_pretrained(name, grammar, device=device)
+        model, _extra = load_pretrained(name, grammar, device=device)
         return model.eval(), load_corpus(grammar)
     except FileNotFoundError as e:
-        print(f"{e}\n-> training {name} on {grammar} briefly instead")
-        model, _, corpus = train_recipe(name, grammar, progress=False, device=device)
+        print(e)  # English: the loader's error
+        say("-> training {name} on {grammar} briefly instead", name=name, grammar=grammar)
+        model, _history, corpus = train_recipe(name, grammar, progress=False, device=device)
         return model.eval(), corpus
 
 
@@ -280,23 +282,20 @@ class AttentionExplorer:
         words = " ".join(
             TEXT["step_word"].format(word=esc(w)) if i == s.step else esc(w) for i, w in enumerate(d["output"] + [EOS])
         )
-        search = TEXT["greedy"] if s.beam_size == 1 else TEXT["beam"].format(size=s.beam_size)
+        search = phrase("greedy") if s.beam_size == 1 else phrase("beam", size=s.beam_size)
         lines = [
-            TEXT["source"].format(n=len(self.reading().source), words=esc(d["source"])),
-            TEXT["output"].format(search=search, words=words),
+            phrase("source", n=len(self.reading().source), words=esc(d["source"])),
+            phrase("output", search=search, words=words),
         ]
         if d["reference"] is not None:
-            lines.append(TEXT["reference"].format(words=esc(d["reference"])))
-            lines.append(TEXT["scores"].format(bleu=d["bleu"], chrf=d["chrf"], baseline=d["baseline_bleu"]))
+            lines.append(phrase("reference", words=esc(d["reference"])))
+            lines.append(phrase("scores", bleu=d["bleu"], chrf=d["chrf"], baseline=d["baseline_bleu"]))
         else:
-            lines.append(TEXT["no_reference"])
+            lines.append(phrase("no_reference"))
         if s.ablated or s.temperature != 1.0:
-            off = ", ".join(f"{k} L{layer}H{h}" for k, layer, h in sorted(s.ablated)) or TEXT["none"]
-            lines.append(
-                TEXT["intervention"].format(
-                    temperature=s.temperature, off=esc(off), baseline=esc(" ".join(d["baseline_output"]))
-                )
-            )
+            off = ", ".join(f"{k} L{layer}H{h}" for k, layer, h in sorted(s.ablated)) or phrase("none")
+            baseline = esc(" ".join(d["baseline_output"]))
+            lines.append(phrase("intervention", temperature=s.temperature, off=esc(off), baseline=baseline))
         return "<br>".join(lines)
 
     # -- drawing ---------------------------------------------------------------------------------
@@ -306,28 +305,27 @@ class AttentionExplorer:
         s, r = self.state, self.reading()
         rows, cols = r.labels[s.kind]
         layers = r.maps[s.kind]
-        settings = [TEXT["greedy"] if s.beam_size == 1 else TEXT["beam"].format(size=s.beam_size)]
+        settings = [phrase("greedy") if s.beam_size == 1 else phrase("beam", size=s.beam_size)]
         if s.temperature != 1.0:
-            settings.append(TEXT["temperature"].format(value=s.temperature))
+            settings.append(phrase("temperature", value=s.temperature))
         if s.ablated:
-            settings.append((TEXT["heads_off"] if len(s.ablated) > 1 else TEXT["head_off"]).format(n=len(s.ablated)))
-        names = dict(model=s.model, kind=KIND_LABELS[s.kind], layer=s.layer, head=s.head, settings=", ".join(settings))
+            settings.append(phrase("heads_off" if len(s.ablated) > 1 else "head_off", n=len(s.ablated)))
+        kind = _(KIND_LABELS[s.kind])
+        names = dict(model=s.model, kind=kind, layer=s.layer, head=s.head, settings=", ".join(settings))
+        off = None  # the grid's switched-off heads (layers x heads), their titles drawn in red
         if s.head is not None:
             maps, titles = layers[s.layer][s.head], None
-            off = (s.kind, s.layer, s.head) in s.ablated
-            title = TEXT["title_head_off" if off else "title_head"].format(**names)
+            title = phrase("title_head_off" if (s.kind, s.layer, s.head) in s.ablated else "title_head", **names)
         else:
             maps = torch.stack(layers)  # (layers, heads, Lq, Lk)
+            off = [[(s.kind, la, h) in s.ablated for h in range(maps.shape[1])] for la in range(maps.shape[0])]
             titles = [
-                [
-                    TEXT["block_off" if (s.kind, la, h) in s.ablated else "block"].format(layer=la, head=h)
-                    for h in range(maps.shape[1])
-                ]
+                [phrase("block_off" if off[la][h] else "block", layer=la, head=h) for h in range(maps.shape[1])]
                 for la in range(maps.shape[0])
             ]
-            title = TEXT["title_grid"].format(**names)
+            title = phrase("title_grid", **names)
         step = s.step if s.kind != "enc_self" else None
-        return dict(maps=maps, rows=rows, cols=cols, gold=self.gold(), step=step, titles=titles, title=title)
+        return dict(maps=maps, rows=rows, cols=cols, gold=self.gold(), step=step, titles=titles, title=title, off=off)
 
     def render(self):
         """The picture for the current state (a PIL image; a notebook shows it): one head
@@ -342,9 +340,10 @@ class AttentionExplorer:
         p = self.picture()
         # The settings that change what the model computes are in the title too, so that the
         # picture always says what it shows (and changes whenever a control does).
+        titles = p["titles"] and [list(zip(row, flags)) for row, flags in zip(p["titles"], p["off"])]  # red when off
         return self.canvas.draw(
-            p["maps"], p["rows"], p["cols"], gold=p["gold"], highlight_row=p["step"], block_titles=p["titles"],
-            title=p["title"], subtitle=AXES[self.state.kind],
+            p["maps"], p["rows"], p["cols"], gold=p["gold"], highlight_row=p["step"], block_titles=titles,
+            title=p["title"], subtitle=_(AXES[self.state.kind]),
         )  # fmt: skip
 
     def png(self) -> bytes:
@@ -372,7 +371,7 @@ class AttentionExplorer:
         step = p["step"] if p["step"] is not None else 0
         flat = p["maps"][:, :, step].flatten(0, 1)  # (layers * heads, Lk)
         heads = [t for row in p["titles"] for t in row]
-        title = TEXT["grid_table"].format(title=p["title"], query=p["rows"][step])
+        title = phrase("grid_table", title=p["title"], query=p["rows"][step])
         return weights_table_html(flat, heads, p["cols"], title, lut)
 
     def locate(self, prefer: str = "test") -> tuple[str, int] | None:

@@ -12,25 +12,37 @@ import html
 
 from ..config import single_thread
 from ..grammar import SPLITS
+from ..i18n import N_, _, tr
 from .access import FOCUS_CLASS, focus_style, named_image
 from .explorer import KIND_LABELS, AttentionExplorer
+from .explorer_text import phrase as explorer_phrase
+from .labels import options
 from .viz import FULL_LABEL
 
-# Every sentence the widget itself shows (the explorer's are in explorer_text.py).
+# Every sentence the widget itself shows (the explorer's are in explorer_text.py), marked for the catalog
+# and translated when shown.
 TEXT = {
-    "pick": "(pick a corpus sentence)",
-    "placeholder": "type an English sentence and press Enter",
-    "grid": "all (layers x heads grid)",
-    "reset": "all heads on",
-    "switch_off": "switch off:",
-    "table": "show the weights as a table",
+    "pick": N_("(pick a corpus sentence)"),
+    "placeholder": N_("type an English sentence and press Enter"),
+    "grid": N_("all (layers x heads grid)"),
+    "reset": N_("all heads on"),
+    "switch_off": N_("switch off:"),
+    "table": N_("show the weights as a table"),
+    # no words: the exception's class and its message (English: messages for programmers stay English)
     "error": "<div role='alert' style='color:#b00020;font-weight:bold'>⚠ {kind}: {message}</div>",
-    "twin": (
+    "twin": N_(
         "<div aria-live='polite'><p><b>In words:</b> {summary}</p>"
         "<details><summary>every row in words</summary><p>{every}</p></details></div>"
     ),
-    "toggle_tip": "switch head {head} of layer {layer} off or on",
+    "toggle_tip": N_("switch head {head} of layer {layer} off or on"),
+    "beam": N_("beam"),  # the search switch: greedy (explorer_text's word) or beam
 }
+
+
+def phrase(name: str, /, **fields) -> str:
+    """``TEXT[name]`` in the course's language, its ``{fields}`` filled. (Not ``tr(TEXT["..."])``: babel would
+    read the key as a message; it reads the ``N_`` marks above.)"""
+    return tr(TEXT[name], **fields)
 
 
 def show(explorer: AttentionExplorer):
@@ -50,42 +62,50 @@ class ExplorerWidget:
         self.explorer = e = explorer
         self._syncing = False
         wide = w.Layout(width="460px")
-        self.model = w.Dropdown(options=list(e.models), description="model", layout=wide)
+        label = FULL_LABEL  # every label whole, in any language
+        self.model = w.Dropdown(options=list(e.models), description=_("model"), style=label, layout=wide)
         self.text = w.Text(
             value=" ".join(e.state.sentence),
-            description="sentence",
-            style=FULL_LABEL,
+            description=_("sentence"),
+            style=label,
             continuous_update=False,
-            placeholder=TEXT["placeholder"],
+            placeholder=phrase("placeholder"),
             layout=w.Layout(width="760px"),
         )
-        self.pair = w.Dropdown(options=[(TEXT["pick"], "")], description="corpus", layout=wide)
+        self.pair = w.Dropdown(options=[(phrase("pick"), "")], description=_("corpus"), style=label, layout=wide)
         # Any pair of the corpus, by split and number (the test split by default).
-        self.split = w.Dropdown(options=list(SPLITS), value="test", description="split", layout=w.Layout(width="160px"))
-        self.index = w.BoundedIntText(
-            value=0, min=0, max=0, description="pair #", continuous_update=False, layout=w.Layout(width="170px")
+        self.split = w.Dropdown(
+            options=options(SPLITS), value="test", description=_("split"), style=label, layout=w.Layout(width="160px")
         )
-        self.kind = w.Dropdown(description="attention", style=FULL_LABEL)
-        self.layer = w.Dropdown(description="layer")
-        self.head = w.Dropdown(description="head")
-        self.step = w.IntSlider(description="step", min=0, max=1, continuous_update=False)
+        self.index = w.BoundedIntText(
+            value=0,
+            min=0,
+            max=0,
+            description=_("pair #"),
+            style=label,
+            continuous_update=False,
+            layout=w.Layout(width="170px"),
+        )
+        self.kind = w.Dropdown(description=_("attention"), style=label)
+        self.layer = w.Dropdown(description=_("layer"), style=label)
+        self.head = w.Dropdown(description=_("head"), style=label)
+        self.step = w.IntSlider(description=_("step"), min=0, max=1, continuous_update=False, style=label)
         self.temperature = w.FloatLogSlider(
             value=1.0,
             base=2,
             min=-2,
             max=2,
             step=0.25,
-            description="temperature",
+            description=_("temperature"),
             continuous_update=False,
-            style={"description_width": "90px"},  # the whole word, not "temperat..."
+            style=label,  # the whole word, not "temperat..."
         )
-        self.search = w.ToggleButtons(options=["greedy", "beam"], description="search")
-        self.beam = w.IntSlider(
-            value=4, min=2, max=8, description="beam size", style=FULL_LABEL, continuous_update=False
-        )
+        search = [(explorer_phrase("greedy"), "greedy"), (phrase("beam"), "beam")]  # values stay English
+        self.search = w.ToggleButtons(options=search, description=_("search"), style=label)
+        self.beam = w.IntSlider(value=4, min=2, max=8, description=_("beam size"), style=label, continuous_update=False)
         self.ablate_box = w.HBox()
-        self.reset = w.Button(description=TEXT["reset"])
-        self.show_table = w.Checkbox(value=False, description=TEXT["table"], indent=False)
+        self.reset = w.Button(description=phrase("reset"))
+        self.show_table = w.Checkbox(value=False, description=phrase("table"), indent=False)
         self.message = w.HTML()
         self.info = w.HTML()
         self.image = named_image(format="png", layout=w.Layout(align_self="flex-start", max_width="100%"))
@@ -100,7 +120,7 @@ class ExplorerWidget:
                 w.HBox([self.layer, self.head]),
                 w.HBox([self.step, self.temperature]),
                 w.HBox([self.search, self.beam]),
-                w.HBox([w.Label(TEXT["switch_off"]), self.ablate_box, self.reset]),
+                w.HBox([w.Label(phrase("switch_off")), self.ablate_box, self.reset]),
                 self.show_table,
                 self.message,
                 self.info,
@@ -114,7 +134,7 @@ class ExplorerWidget:
         self.image.add_class("attention-explorer-figure")
         self.message.add_class("attention-explorer-message")
         self._toggles = []
-        for _, corpus in e.models.values():
+        for _model, corpus in e.models.values():
             e.sources(corpus)  # now, not on the first move to another model
         self._wire()
         self._sync()
@@ -138,8 +158,8 @@ class ExplorerWidget:
         }
         for control, action in on.items():
             control.observe(lambda change, action=action: self.act(lambda: action(change["new"])), names="value")
-        self.reset.on_click(lambda _: self.act(lambda: e.set_ablated(())))
-        self.show_table.observe(lambda _: self.act(lambda: None), names="value")
+        self.reset.on_click(lambda _button: self.act(lambda: e.set_ablated(())))
+        self.show_table.observe(lambda _change: self.act(lambda: None), names="value")
 
     def act(self, action) -> bool:
         """Run one control's callback, then redraw; show any error instead of raising."""
@@ -173,7 +193,7 @@ class ExplorerWidget:
             self.message.value = ""
             self._sync()
             self.info.value = e.summary_html()
-            self.twin.value = TEXT["twin"].format(summary=html.escape(title), every=html.escape(every))
+            self.twin.value = phrase("twin", summary=html.escape(title), every=html.escape(every))
             self.table.value = e.table_html() if self.show_table.value else ""
             self.table.layout.display = "" if self.show_table.value else "none"
         except Exception as exc:  # noqa: BLE001
@@ -190,11 +210,11 @@ class ExplorerWidget:
         try:
             n_layers, n_heads = e.shape()[s.kind]
             self.model.value = s.model
-            self.kind.options = [(KIND_LABELS[k], k) for k in e.kinds()]
+            self.kind.options = [(_(KIND_LABELS[k]), k) for k in e.kinds()]
             self.kind.value = s.kind
             self.layer.options = list(range(n_layers))
             self.layer.value = s.layer
-            self.head.options = [(TEXT["grid"], "all")] + [(str(h), h) for h in range(n_heads)]
+            self.head.options = [(phrase("grid"), "all")] + [(str(h), h) for h in range(n_heads)]
             self.head.value = "all" if s.head is None else s.head
             self.step.max = len(e.reading().output)
             self.step.value = s.step
@@ -204,9 +224,9 @@ class ExplorerWidget:
                 self.beam.value = s.beam_size
             if " ".join(s.sentence) != self.text.value.strip().lower():
                 self.text.value = " ".join(s.sentence)
-            self.pair.options = [(TEXT["pick"], "")] + [(x[:90], x) for x in e.examples()]
+            self.pair.options = [(phrase("pick"), "")] + [(x[:90], x) for x in e.examples()]
             sentence = " ".join(s.sentence)
-            self.pair.value = sentence if any(v == sentence for _, v in self.pair.options) else ""
+            self.pair.value = sentence if any(v == sentence for _label, v in self.pair.options) else ""
             where = e.locate(self.split.value)  # a corpus sentence, however chosen: its split and number follow
             if where is not None and where[0] != self.split.value:
                 self.split.value = where[0]
@@ -218,7 +238,8 @@ class ExplorerWidget:
                 self._toggles = []
                 for kind, layer, h in wanted:
                     t = w.ToggleButton(
-                        description=f"L{layer} H{h}", tooltip=TEXT["toggle_tip"].format(head=h, layer=layer)
+                        description=explorer_phrase("block", layer=layer, head=h),
+                        tooltip=phrase("toggle_tip", head=h, layer=layer),
                     )
                     t.key = (kind, layer, h)
                     t.layout.width = "70px"

@@ -16,6 +16,7 @@ import torch
 
 from ..data import Corpus
 from ..decode import translate_with_attention
+from ..i18n import _, say, tr
 from ..model.specials import EOS
 from .access import FOCUS_CLASS, focus_style
 from .cache import LRUCache
@@ -83,8 +84,8 @@ def step_view(model, corpus: Corpus, sentence, step: int, top: int = 3, cache: L
     ax_bar.set_xlim(-0.5, len(source) - 0.5)
     ax_bar.set_ylim(0, 1)
     ax_bar.set_xticks([])
-    ax_bar.set_ylabel("weight")
-    ax_bar.set_title(f"output word {step + 1}/{len(output)}: {output[step]!r} attends to")
+    ax_bar.set_ylabel(_("weight"))
+    ax_bar.set_title(tr("output word {step}/{n}: {word!r} attends to", step=step + 1, n=len(output), word=output[step]))
     shown = torch.zeros_like(weights)
     shown[: step + 1] = weights[: step + 1]  # the rows decoded so far
     plot_attention(shown, output, source, ax=ax_map, cbar=False)
@@ -98,29 +99,29 @@ def stepper_widget(model, corpus: Corpus, examples: list[str]):
     import ipywidgets as w
     from IPython.display import display
 
-    pick = w.Dropdown(options=examples, description="example", style=FULL_LABEL)
-    text = w.Text(value=examples[0], description="sentence", layout=w.Layout(width="95%"), style=FULL_LABEL)
+    pick = w.Dropdown(options=examples, description=_("example"), style=FULL_LABEL)
+    text = w.Text(value=examples[0], description=_("sentence"), layout=w.Layout(width="95%"), style=FULL_LABEL)
     # Counted from 1, like the picture's title "output word 3/12"; the maximum follows the translation.
-    step = w.IntSlider(value=1, min=1, max=1, description="output word", style=FULL_LABEL)
+    step = w.IntSlider(value=1, min=1, max=1, description=_("output word"), style=FULL_LABEL)
     out = w.Output()
     cache = LRUCache(64)  # sentence -> attend(...)
 
-    def redraw(*_):
+    def redraw(*_args):
         with out:
             out.clear_output(wait=True)
             info, fig = step_view(model, corpus, text.value, step.value - 1, cache=cache)
             if fig is None:
-                print(f"Cannot translate: {info['error']}")
+                say("Cannot translate: {error}", error=info["error"])  # the error itself is English (data.Vocab)
                 return
             if step.max != len(info["output"]):
                 step.max = len(info["output"])
-            print("source :", " ".join(info["source"]))
-            print("output :", " ".join(info["output"][: info["step"] + 1]))
-            print("attends:", ", ".join(f"{word} ({weight:.2f})" for word, weight in info["top"]))
+            say("source : {words}", words=" ".join(info["source"]))
+            say("output : {words}", words=" ".join(info["output"][: info["step"] + 1]))
+            say("attends: {links}", links=", ".join(f"{word} ({weight:.2f})" for word, weight in info["top"]))
             display(fig)
             plt.close(fig)
 
-    def new_sentence(*_):
+    def new_sentence(*_args):
         step.value = 1
         redraw()
 

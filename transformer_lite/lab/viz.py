@@ -14,6 +14,7 @@ from matplotlib import patheffects
 
 from ..data import alignment_matrix
 from ..grammar import Pair
+from ..i18n import N_, _, tr
 from .access import MARK_DARK, MARK_LIGHT, hex_colour
 from .hangul_font import hangul_ticks, use_hangul_font
 
@@ -63,7 +64,7 @@ def plot_attention(
     check_labels(weights, row_tokens, col_tokens)
     if ax is None:
         size = (max(3.0, 0.32 * weights.shape[1] + 1.5), max(2.5, 0.3 * weights.shape[0] + 1.0))
-        _, ax = plt.subplots(figsize=(min(size[0], 16), min(size[1], 14)))
+        _fig, ax = plt.subplots(figsize=(min(size[0], 16), min(size[1], 14)))
     hangul_ticks(ax, row_tokens, col_tokens)  # ko words: a Korean font before seaborn draws them
     sns.heatmap(
         weights.numpy(),
@@ -113,26 +114,32 @@ def plot_alignment(pair: Pair, ax=None, title: str | None = None):
     return plot_attention(alignment_matrix(pair), pair.tgt, pair.src, ax=ax, title=title, cmap="Blues", cbar=False)
 
 
-def plot_loss(history, ax=None, title: str = "training loss"):
+def plot_loss(history, ax=None, title: str | None = None):
     """Per-batch training loss with its running mean (and per-epoch validation loss if recorded).
     Batches are grouped by sentence length, so single batches jump; the mean is the trend.
+    ``title``: the caller's (translated) title; "training loss" in the course's language by default.
     Taught in notebook 01; used again in 02."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+        _fig, ax = plt.subplots(figsize=(6, 3))
     losses = list(history.steps)
-    ax.plot(losses, lw=0.6, alpha=0.45, label="train, per batch (batches grouped by length)")
+    ax.plot(losses, lw=0.6, alpha=0.45, label=_("train, per batch (batches grouped by length)"))
     window = max(1, len(losses) // 25)
     if window > 1:  # the trend: short-sentence batches are easy, long ones hard, so single batches jump
         kernel = torch.ones(window) / window
         trend = torch.nn.functional.conv1d(torch.tensor(losses)[None, None], kernel[None, None])[0, 0]
-        ax.plot(range(window - 1, len(losses)), trend.tolist(), lw=1.8, label=f"train, running mean of {window}")
+        ax.plot(
+            range(window - 1, len(losses)),
+            trend.tolist(),
+            lw=1.8,
+            label=tr("train, running mean of {window}", window=window),
+        )
     valid = [(e["steps"], e["valid_loss"]) for e in history.epochs if "valid_loss" in e]
     if valid:
-        ax.plot(*zip(*valid), "o-", label="valid (per epoch)")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+        ax.plot(*zip(*valid), "o-", label=_("valid (per epoch)"))
+    ax.set_xlabel(_("step"))
+    ax.set_ylabel(_("loss"))
     ax.set_yscale("log")
-    ax.set_title(title)
+    ax.set_title(_("training loss") if title is None else title)
     ax.legend()
     return ax
 
@@ -148,17 +155,21 @@ def show_source(obj):
     return Code(inspect.getsource(obj), language="python")
 
 
+# The axis label of each value a head ranking is sorted by (measure.heads' tables).
+RANKING_VALUES = {"aer": N_("aer"), "share": N_("share")}
+
+
 def plot_head_ranking(rows, ax=None, value: str = "aer", title: str | None = None, baselines: dict | None = None):
     """Horizontal bars, one per head, from a ranking table (a list of dicts with "layer",
     "head" and ``value``), best first at the top. ``baselines`` {label: value} draws dashed lines.
     Taught in notebook 08."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 0.28 * len(rows) + 1.2))
-    labels = [f"layer {r['layer']} head {r['head']}" for r in rows]
+        _fig, ax = plt.subplots(figsize=(5, 0.28 * len(rows) + 1.2))
+    labels = [tr("layer {layer} head {head}", layer=r["layer"], head=r["head"]) for r in rows]
     ax.barh(range(len(rows)), [r[value] for r in rows], color="tab:blue")
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel(value)
+    ax.set_xlabel(_(RANKING_VALUES.get(value, value)))
     for i, (label, v) in enumerate((baselines or {}).items()):
         ax.axvline(v, ls="--", color=f"C{i + 1}", label=label)
     if baselines:
@@ -173,9 +184,10 @@ class LiveLossPlot:
     curve every ``every`` steps while training runs, in place, in a notebook.
 
     It also keeps what it drew: ``steps`` (training loss per step) and ``valid`` ((step,
-    valid loss) per epoch). Outside a notebook it only records. Taught in notebook 07."""
+    valid loss) per epoch). Outside a notebook it only records. ``title``: the caller's (translated)
+    title; "training loss" in the course's language by default. Taught in notebook 07."""
 
-    def __init__(self, every: int = 25, title: str = "training loss", figsize=(6, 3)):
+    def __init__(self, every: int = 25, title: str | None = None, figsize=(6, 3)):
         self.every, self.title, self.figsize = every, title, figsize
         self.steps: list[float] = []
         self.valid: list[tuple[int, float]] = []
@@ -199,13 +211,13 @@ class LiveLossPlot:
             plt.close(self._fig)  # we display it ourselves, not at the end of the cell
         ax = self._ax
         ax.clear()
-        ax.plot(range(1, len(self.steps) + 1), self.steps, lw=0.8, label="train (per step)")
+        ax.plot(range(1, len(self.steps) + 1), self.steps, lw=0.8, label=_("train (per step)"))
         if self.valid:
-            ax.plot(*zip(*self.valid), "o-", label="valid (per epoch)")
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
+            ax.plot(*zip(*self.valid), "o-", label=_("valid (per epoch)"))
+        ax.set_xlabel(_("step"))
+        ax.set_ylabel(_("loss"))
         ax.set_yscale("log")
-        ax.set_title(self.title)
+        ax.set_title(_("training loss") if self.title is None else self.title)
         ax.legend(loc="upper right")
         try:
             from IPython import get_ipython
@@ -260,7 +272,7 @@ def plot_mask(
     check_labels(mask, row_tokens, col_tokens)
     allowed = mask if true_means == "may attend" else ~mask
     if ax is None:
-        _, ax = plt.subplots(figsize=mask_figsize(*mask.shape))
+        _fig, ax = plt.subplots(figsize=mask_figsize(*mask.shape))
     ax.imshow(allowed.float().numpy(), cmap=ListedColormap([BLOCKED_COLOR, MAY_ATTEND_COLOR]), vmin=0, vmax=1)
     for axis, tokens, n in ((ax.xaxis, col_tokens, mask.shape[1]), (ax.yaxis, row_tokens, mask.shape[0])):
         labels = _ticks(tokens, n)
@@ -281,14 +293,14 @@ def plot_mask(
                 color="white" if allowed[q, k] else "black",
             )
     ax.legend(
-        handles=[Patch(color=MAY_ATTEND_COLOR, label="may attend"), Patch(color=BLOCKED_COLOR, label="blocked")],
+        handles=[Patch(color=MAY_ATTEND_COLOR, label=_("may attend")), Patch(color=BLOCKED_COLOR, label=_("blocked"))],
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
         ncol=2,
         fontsize=8,
         frameon=False,
     )
-    ax.set(xlabel="key", ylabel="query")
+    ax.set(xlabel=_("key"), ylabel=_("query"))
     if title:
         ax.set_title(title, pad=20)  # room for the legend between the title and the mask
     return ax
@@ -298,7 +310,7 @@ def plot_grouped_bars(table, ax=None, ylabel: str = "", title: str | None = None
     """Grouped bars from a pandas DataFrame (rows = groups on the x axis, columns = series),
     with the legend outside the axes so it never covers a bar. Returns the axes. Taught in notebook 02."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.5))
+        _fig, ax = plt.subplots(figsize=(7, 3.5))
     table.plot.bar(ax=ax, rot=0)
     ax.set_ylabel(ylabel)
     if ylim:
@@ -319,11 +331,14 @@ def plot_measured(
     colour), one marker shape and size per series, so a series that equals another stays visible;
     its legend entry says which it coincides with. Returns the axes. Taught in notebook 09."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+        _fig, ax = plt.subplots(figsize=(6, 3.5))
     drawn: dict[str, list] = {}
     for i, (name, values) in enumerate(measured.items()):
         same = [other for other, seen in drawn.items() if list(seen) == list(values)]
-        label = f"{name} (measured)" + (f", same as {same[0]}" if same else "")
+        if same:
+            label = tr("{name} (measured), same as {other}", name=name, other=same[0])
+        else:
+            label = tr("{name} (measured)", name=name)
         size = max(3.0, 9.0 - 2.0 * i)  # later series smaller: they sit inside the earlier ones
         (line,) = ax.plot(xs, values, _MARKERS[i % len(_MARKERS)], ms=size, label=label, alpha=0.9)
         if formulas and name in formulas:

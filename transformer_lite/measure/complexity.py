@@ -33,6 +33,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..config import single_thread
+from ..i18n import tr
 from .timing import median_seconds
 
 LAYER_KINDS = ("self_attention", "recurrent", "convolutional")
@@ -163,11 +164,15 @@ def time_crossover(d: int = 128, ns=(16, 32, 64, 128, 256, 512, 1024, 2048), bat
 
 def crossover_conclusion(n_cross: float | None, d: int, n_max: int) -> str:
     """The sentence notebook 09 prints: on which side of n = d self-attention becomes slower than
-    recurrence in seconds. It names the side, not the measured n, which moves from run to run."""
+    recurrence in seconds. It names the side, not the measured n, which moves from run to run.
+    In the course's language (one whole sentence per case)."""
     if n_cross is None:
-        return f"in seconds, self-attention stays faster than the recurrent layer up to n = {n_max}"
-    side = "to the right of" if n_cross > d else "at or to the left of"
-    return f"in seconds, self-attention becomes slower than the recurrent layer {side} n = d = {d}"
+        return tr("in seconds, self-attention stays faster than the recurrent layer up to n = {n_max}", n_max=n_max)
+    if n_cross > d:
+        return tr("in seconds, self-attention becomes slower than the recurrent layer to the right of n = d = {d}", d=d)
+    return tr(
+        "in seconds, self-attention becomes slower than the recurrent layer at or to the left of n = d = {d}", d=d
+    )
 
 
 # ---- sequential operations ----------------------------------------------------------------------------

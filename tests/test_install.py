@@ -27,7 +27,7 @@ import pytest
 from transformer_lite import hosted
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["pyproject.toml", "setup.py", "README.md", "transformer_lite", "data"]
+SOURCES = ["pyproject.toml", "setup.py", "README.md", "transformer_lite", "data", "i18n"]
 NOTEBOOK = ROOT / "notebooks" / "00_toy_translation_task.ipynb"
 LOCK = ROOT / "requirements.lock"
 TORCH = "torch==2.13.0"

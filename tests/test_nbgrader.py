@@ -166,7 +166,7 @@ def test_autograde_kernels_use_the_course_client(tmp_path):
 
     from transformer_lite.exercises.autograde import CourseKernelClient, RearmedChannel
 
-    (tmp_path / "nbgrader_config.py").write_text(assignments.CONFIG)
+    (tmp_path / "nbgrader_config.py").write_text(assignments.course_config())
     config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
     execute = Execute(config=config)
     client = execute.kernel_manager_class(config=execute.config).client()  # as nbclient makes it

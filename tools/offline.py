@@ -1,6 +1,6 @@
 """Pages that work with no network: the scripts nbconvert's pages load from CDNs, vendored next to them.
 
-``vendor(out)`` copies reveal.js, MathJax 3, require.js, jQuery and the Jupyter widget manager from
+``vendor(out)`` copies reveal.js, MathJax 3, require.js, jQuery, the Jupyter widget manager and anywidget from
 their npm packages into ``out/_static/`` (``npm pack`` fetches each once; npm's cache serves later
 builds, so building needs the npm registry once and viewing never needs a network) and returns the
 exporter settings that point the pages at them. nbconvert's templates configure MathJax 2; the
@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 STATIC = "_static"
@@ -24,6 +25,8 @@ PACKAGES = {
     "requirejs": ("2.3.7", ["require.js"], "requirejs"),
     "jquery": ("3.7.1", ["dist/jquery.min.js"], "jquery"),
     "@jupyter-widgets/html-manager": ("1.0.15", ["dist/embed-amd.js"], "html-manager"),  # ipywidgets 8
+    # the front end of lab's keyboard widget (an AMD module); its version is the Python package's
+    "anywidget": (version("anywidget"), ["dist/index.js"], "anywidget"),
 }
 
 MATHJAX_CONFIG = r"""// MathJax 3 with the delimiters notebooks use, loaded from the folder of this file (no network).
@@ -44,6 +47,16 @@ window.MathJax = {
   script.src = document.currentScript.src.replace(/[^\/]*$/, '') + 'mathjax/es5/tex-svg-full.js';
   script.async = true;
   document.head.appendChild(script);
+})();
+"""
+
+# The widget manager asks require.js for a widget's front-end module before it tries a CDN: name the vendored
+# ones, then load the manager itself (document.write keeps it synchronous, as a plain <script> tag would be).
+WIDGETS_CONFIG = r"""// Widget front ends from the folder of this file (no network).
+(function () {
+  var here = document.currentScript.src.replace(/[^\/]*$/, '');
+  require.config({paths: {anywidget: here + 'anywidget/dist/index'}});
+  document.write('<script src="' + here + 'html-manager/dist/embed-amd.js"><\/script>');
 })();
 """
 
@@ -93,12 +106,13 @@ def vendor(out: Path) -> dict[str, str]:
             _drop_web_fonts(target)
             stamp.touch()
     (static / "mathjax-config.js").write_text(MATHJAX_CONFIG, encoding="utf-8")
+    (static / "widgets-config.js").write_text(WIDGETS_CONFIG, encoding="utf-8")
     return {
         "reveal_url_prefix": f"{STATIC}/reveal.js",
         "mathjax_url": f"{STATIC}/mathjax-config.js",
         "require_js_url": f"{STATIC}/requirejs/require.js",
         "jquery_url": f"{STATIC}/jquery/dist/jquery.min.js",
-        "widget_renderer_url": f"{STATIC}/html-manager/dist/embed-amd.js",
+        "widget_renderer_url": f"{STATIC}/widgets-config.js",
         "mermaid_js_url": MERMAID_STUB,
         "mermaid_layout_elk_js_url": MERMAID_STUB,
     }

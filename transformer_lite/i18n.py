@@ -10,7 +10,7 @@ A message the catalog lacks, or marks fuzzy (its English changed since it was tr
 English; ``tests/test_i18n.py`` fails on every such message, naming it, so a release never has one.
 The Korean edition draws Hangul in figures with the NanumGothic font that the ``koreanize-matplotlib``
 package ships (nothing is downloaded); English figures keep DejaVu Sans and fall back to it for Hangul
-(notebook 00 shows the Korean toy language in both editions). Taught in notebook 00; used in every notebook.
+(notebook 00 shows the Korean toy language in both editions). Every notebook prints and draws through it.
 """
 
 from __future__ import annotations

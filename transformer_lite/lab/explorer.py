@@ -239,7 +239,7 @@ class AttentionExplorer:
         src_ids = corpus.src_vocab.encode(list(s.sentence))
         with single_thread():  # one sentence: threads only add synchronisation
             out_ids, maps = translate_with_attention(model, src_ids, s.beam_size, intervene=intervene)
-        output = corpus.tgt_vocab.decode(out_ids)
+        output = [corpus.tgt_vocab.itos[i] for i in out_ids]  # one word per map row, even a stray <pad>
         reference = corpus.reference(s.sentence)
         # One sentence: corpus BLEU would be 0 for any perfect sentence under 4 words.
         score = sentence_score(output, list(reference.tgt)) if reference is not None else {}

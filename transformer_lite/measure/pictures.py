@@ -23,7 +23,7 @@ GOLD = "(gold)"  # peak_shares' key for "a source word the gold alignment links 
 
 def row_peaks(weights: torch.Tensor, rows: list[str], columns: list[str]) -> list[tuple[str, str, float]]:
     """(row word, the column word with the row's largest weight, that weight) for every row of ``weights``
-    (len(rows), len(columns)). Taught in notebook 02; used again in 08."""
+    (len(rows), len(columns)). Taught in notebook 02."""
     if tuple(weights.shape) != (len(rows), len(columns)):
         raise ValueError(f"weights {tuple(weights.shape)} do not match {len(rows)} rows x {len(columns)} columns")
     best = weights.argmax(dim=-1).tolist()

@@ -55,8 +55,9 @@ def image(artifacts):
 
 
 def test_the_image_is_lean(image):
-    """CPU-only torch and the course: no CUDA libraries, no build tools (a CUDA torch alone is ~5 GB)."""
-    assert image["size_mb"] < 1500, image
+    """CPU-only torch and the course: no CUDA libraries, no build tools (a CUDA torch alone is ~5 GB).
+    1515 MB on 2026-12-04 with the Korean edition (its font package adds 15 MB)."""
+    assert image["size_mb"] < 1600, image
     listing = image_tools.docker("run", "--rm", "--network", "none", image["tag"], "pip", "list", "--format=json")
     installed = {p["name"].lower(): p["version"] for p in json.loads(listing.stdout)}
     assert installed["torch"].endswith("+cpu") and not any(name.startswith("nvidia") for name in installed)

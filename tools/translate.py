@@ -38,7 +38,9 @@ I18N = ROOT / "i18n"
 NOTEBOOKS = ROOT / "notebooks"
 PACKAGE = ROOT / "transformer_lite"
 LANGUAGES = ("ko",)
-KEYWORDS = {"_": None, "N_": None, "tr": (1,), "say": (1,)}  # the translation functions, message first
+# The translation functions (message first), and the graders' two constructors whose message is an argument:
+# a Mistake's sentence (its second argument, after the key) and a Case's name (exercises/, both translated when shown).
+KEYWORDS = {"_": None, "N_": None, "tr": (1,), "say": (1,), "Mistake": (2,), "Case": (1,)}
 MARKDOWN = {"README": ROOT / "README.md", "TEACHING": NOTEBOOKS / "TEACHING.md"}
 PROJECT = "transformer-lite"
 

@@ -34,6 +34,11 @@ For whoever writes a notebook's module (``nbNN.py``; docs/CONTRIBUTING-NOTEBOOKS
 - Graders are named ``check_<exercise>(fn, hidden=False)`` in notebook order; their docstring names the
   notebook and the "Your turn"; ``hidden=True`` runs only the cases the notebook's hidden test cell adds.
 - Each module has ``EXERCISES`` ({key: Exercise}), ``hint = Hints(...)`` and ``solution = Solutions(...)``.
+- Every sentence is English in the code and translated when shown (transformer_lite/i18n.py): an Exercise's
+  title and hints are marked ``N_("...")`` (a skeleton is one message: its code stays, its English words may
+  be translated), a Mistake's ``why`` and a Case's name are string literals (babel keywords), a Case's hint is
+  ``N_("...")``, and a name with values is a template, ``Case("length {n}", run, fields={"n": n})``. Keys
+  and codes stay English; so do the record's machine fields (status, mistake key).
 - Notebook cells: the solution cell has nbgrader metadata ``solution: true``, ``grade_id: nbNN-<exercise>``;
   the check cell ``grade: true, locked: true, points``, ``grade_id: nbNN-<exercise>-check`` (tools/assignments.py).
 """

@@ -1,7 +1,8 @@
 """Naming a student's mistake: the "Likely cause: ..." line of a failed check.
 
 Two kinds of :class:`Mistake`, both with a stable short ``key`` (the class report counts them) and a
-``why``, the one sentence the student reads (placeholders as named ``{fields}``, for translation):
+``why``, the one sentence the student reads (placeholders as named ``{fields}``; a string literal, which babel
+extracts for the catalog since ``Mistake`` is one of tools/translate.py's keywords; translated when shown):
 
 - an exercise's own mistakes carry ``variants``: the wrong answer written as a student writes it. The
   student's function is run on the exercise's probes (inputs chosen so the mistakes differ from the

@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..i18n import N_, _
 from .solutions import SOLUTIONS
 
 HOSTED_MARK = ".hosted-install"  # written beside the package by `python transformer_lite/hosted.py`
 LEFT_AS_IS = "the course's worked solution, left as it is"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-NOTICE = (
+NOTICE = N_(
     "transformer-lite (hosted): a notebook opened from the course's repository is the teacher's copy, and "
     "its exercise cells show worked solutions. In this session a worked solution left as it is counts as "
     "not done yet: replace it with your own code, then run the check. The student edition, with empty "
@@ -76,5 +77,5 @@ def student_edition(shell=None, force: bool = False) -> bool:
         return False
     if not any(getattr(t, "__name__", "") == "stub_worked_solutions" for t in shell.input_transformers_post):
         shell.input_transformers_post.append(stub_worked_solutions)
-    print(NOTICE)
+    print(_(NOTICE))
     return True

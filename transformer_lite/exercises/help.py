@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import os
 
+from ..i18n import N_, _, tr
 from .solutions import SOLUTIONS
 
 SOLUTIONS_ENV = "TRANSFORMER_LITE_SOLUTIONS"
-LEVEL_NAMES = ("the idea", "the approach in words", "a skeleton to fill in")
+LEVEL_NAMES = (N_("the idea"), N_("the approach in words"), N_("a skeleton to fill in"))
 
-HINT_HEADER = "Hint {level} of {levels} for {title} ({name}):"
-NEXT_HINT = 'Still stuck? {module}.hint("{exercise}", level={level}) gives {name}.'
-LAST_HINT = 'Still stuck after trying the skeleton? {module}.solution("{exercise}") shows a worked solution.'
+# What a student reads goes through the catalog; the errors (a wrong exercise name or level) stay English.
+HINT_HEADER = N_("Hint {level} of {levels} for {title} ({name}):")
+NEXT_HINT = N_('Still stuck? {module}.hint("{exercise}", level={level}) gives {name}.')
+LAST_HINT = N_('Still stuck after trying the skeleton? {module}.solution("{exercise}") shows a worked solution.')
 NO_EXERCISE = "{module}.{what}: no exercise {exercise!r}; choose one of {choices}."
 BAD_LEVEL = "{module}.hint: level must be 1, 2 or 3; got {level!r}."
-WHICH = 'Which exercise? Call {module}.solution("<exercise>") with one of: {choices}.'
-SOLUTIONS_OFF = "Worked solutions are switched off for this class ({env}); ask your teacher."
-SOLUTION_HEADER = "A worked solution of {title}. Read it, close it, then write your own and run the check again:"
+WHICH = N_('Which exercise? Call {module}.solution("<exercise>") with one of: {choices}.')
+SOLUTIONS_OFF = N_("Worked solutions are switched off for this class ({env}); ask your teacher.")
+SOLUTION_HEADER = N_("A worked solution of {title}. Read it, close it, then write your own and run the check again:")
 
 
 class Hints:
@@ -40,20 +42,22 @@ class Hints:
         return self.exercises[exercise]
 
     def text(self, exercise: str, level: int = 1) -> str:
+        """The hint in the course's language (a skeleton's code is the same in both)."""
         hints = self._exercise(exercise).hints
         if level not in range(1, len(hints) + 1) or isinstance(level, bool):
             raise ValueError(BAD_LEVEL.format(module=self.module, level=level))
-        return hints[level - 1]
+        return _(hints[level - 1])
 
     def __call__(self, exercise: str, level: int = 1) -> None:
         text, ex = self.text(exercise, level), self.exercises[exercise]
         levels = len(ex.hints)
-        print(HINT_HEADER.format(level=level, levels=levels, title=ex.title, name=LEVEL_NAMES[level - 1]))
+        name = _(LEVEL_NAMES[level - 1])
+        print(tr(HINT_HEADER, level=level, levels=levels, title=_(ex.title), name=name))
         print(text)
         if level < levels:
-            print(NEXT_HINT.format(module=self.module, exercise=exercise, level=level + 1, name=LEVEL_NAMES[level]))
+            print(tr(NEXT_HINT, module=self.module, exercise=exercise, level=level + 1, name=_(LEVEL_NAMES[level])))
         else:
-            print(LAST_HINT.format(module=self.module, exercise=exercise))
+            print(tr(LAST_HINT, module=self.module, exercise=exercise))
 
 
 class Solutions:
@@ -72,11 +76,11 @@ class Solutions:
 
     def __call__(self, exercise: str | None = None) -> None:
         if exercise is None:
-            print(WHICH.format(module=self.module, choices=", ".join(sorted(self.exercises))))
+            print(tr(WHICH, module=self.module, choices=", ".join(sorted(self.exercises))))
             return
         code = self.text(exercise)
         if os.environ.get(SOLUTIONS_ENV, "").strip().lower() in ("off", "0", "no", "false"):
-            print(SOLUTIONS_OFF.format(env=SOLUTIONS_ENV))
+            print(tr(SOLUTIONS_OFF, env=SOLUTIONS_ENV))
             return
-        print(SOLUTION_HEADER.format(title=self.exercises[exercise].title))
+        print(tr(SOLUTION_HEADER, title=_(self.exercises[exercise].title)))
         print(code)

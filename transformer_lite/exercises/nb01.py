@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..i18n import N_
 from ..measure.rnn_limits import gradient_norm_ratio
 from .diagnosis import Mistake
 from .help import Hints, Solutions
@@ -27,14 +28,18 @@ def _step(squash=torch.tanh, w=lambda m: m.T, parts=("x", "bi", "h", "bh"), swap
 RNN_STEP = Exercise(
     "01",
     "rnn_step",
-    "01 Your turn 1 (one RNN step)",
+    N_("01 Your turn 1 (one RNN step)"),
     hints=(
-        "The new state mixes the input and the old state, each through its own weight matrix and bias, "
-        "and then squashes the sum into (-1, 1).",
-        "Multiply the input by the input-to-hidden weights and the old state by the hidden-to-hidden "
-        "weights. The weights are stored (out, in) as in nn.Linear, so each product uses the transposed "
-        "matrix. Add both biases to the two products, then apply the hyperbolic tangent.",
-        "from_input = x @ ____ + b_ih\nfrom_state = h @ ____ + ____\nh_new = torch.____(from_input + from_state)",
+        N_(
+            "The new state mixes the input and the old state, each through its own weight matrix and bias, "
+            "and then squashes the sum into (-1, 1)."
+        ),
+        N_(
+            "Multiply the input by the input-to-hidden weights and the old state by the hidden-to-hidden "
+            "weights. The weights are stored (out, in) as in nn.Linear, so each product uses the transposed "
+            "matrix. Add both biases to the two products, then apply the hyperbolic tangent."
+        ),
+        N_("from_input = x @ ____ + b_ih\nfrom_state = h @ ____ + ____\nh_new = torch.____(from_input + from_state)"),
     ),
     mistakes=[
         Mistake("biases_missing", "the biases are missing: both b_ih and b_hh are added.", _step(parts=("x", "h"))),
@@ -173,14 +178,18 @@ def check_rnn_step(fn, hidden: bool = False):
 GRADIENT_RATIO = Exercise(
     "01",
     "gradient_ratio",
-    "01 Your turn 2 (gradient ratio)",
+    N_("01 Your turn 2 (gradient ratio)"),
     hints=(
-        "The ratio compares the gradient's norm `distance` steps back with its norm at the last state "
-        "(distance 0), and the answer is a plain Python number, not a tensor.",
-        "norms is indexed by the distance from the last state, so the last state's norm is the first "
-        "entry. Divide the entry at position `distance` by that first entry, and turn the 0-d tensor into "
-        "a Python float.",
-        "far = norms[____]\nnear = norms[____]   # the last state: distance 0\nratio = ____(far / near)",
+        N_(
+            "The ratio compares the gradient's norm `distance` steps back with its norm at the last state "
+            "(distance 0), and the answer is a plain Python number, not a tensor."
+        ),
+        N_(
+            "norms is indexed by the distance from the last state, so the last state's norm is the first "
+            "entry. Divide the entry at position `distance` by that first entry, and turn the 0-d tensor into "
+            "a Python float."
+        ),
+        N_("far = norms[____]\nnear = norms[____]   # the last state: distance 0\nratio = ____(far / near)"),
     ),
     mistakes=[
         Mistake(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import N_
 from ..model.attention import AdditiveAttention
 from .diagnosis import Mistake
 from .help import Hints, Solutions
@@ -23,17 +24,23 @@ def _score(combine=lambda q, k: q[:, None, :] + k, squash=torch.tanh, out=lambda
 ADDITIVE_SCORE = Exercise(
     "02",
     "additive_score",
-    "02 Your turn 1 (additive score)",
+    N_("02 Your turn 1 (additive score)"),
     hints=(
-        "Bahdanau's score e_j = v^T tanh(W_q s + W_k h_j): the decoder state is one vector per sentence and "
-        "the encoder states one per source word, so the decoder's part is shared by every source word.",
-        "Project the decoder state with attn.w_q and the encoder states with attn.w_k. Give the projected "
-        "decoder state a source axis of length 1 in the middle, so that the sum broadcasts over the source "
-        "words. Squash the sum with tanh, score it with attn.v, and drop the last axis of size 1.",
-        "query = attn.w_q(s)[____]      # (batch, 1, hidden)\n"
-        "keys = attn.w_k(h)             # (batch, S, hidden)\n"
-        "energy = torch.____(query + keys)\n"
-        "scores = attn.v(energy).____   # (batch, S)",
+        N_(
+            "Bahdanau's score e_j = v^T tanh(W_q s + W_k h_j): the decoder state is one vector per sentence and "
+            "the encoder states one per source word, so the decoder's part is shared by every source word."
+        ),
+        N_(
+            "Project the decoder state with attn.w_q and the encoder states with attn.w_k. Give the projected "
+            "decoder state a source axis of length 1 in the middle, so that the sum broadcasts over the source "
+            "words. Squash the sum with tanh, score it with attn.v, and drop the last axis of size 1."
+        ),
+        N_(
+            "query = attn.w_q(s)[____]      # (batch, 1, hidden)\n"
+            "keys = attn.w_k(h)             # (batch, S, hidden)\n"
+            "energy = torch.____(query + keys)\n"
+            "scores = attn.v(energy).____   # (batch, S)"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -164,14 +171,18 @@ def check_additive_score(fn, hidden: bool = False):
 CONTEXT_VECTOR = Exercise(
     "02",
     "context_vector",
-    "02 Your turn 2 (context vector)",
+    N_("02 Your turn 2 (context vector)"),
     hints=(
-        "The context is a weighted average of the encoder states: each source word's state counts as much "
-        "as its attention weight.",
-        "Give the weights a trailing axis of length 1 so that each weight scales its whole state vector, "
-        "multiply, then add up over the source words (dimension 1). A batched matrix product of the "
-        "weights as a row vector with the states gives the same numbers.",
-        "scaled = weights[____] * states     # (batch, S, D)\ncontext = scaled.sum(dim=____)      # (batch, D)",
+        N_(
+            "The context is a weighted average of the encoder states: each source word's state counts as much "
+            "as its attention weight."
+        ),
+        N_(
+            "Give the weights a trailing axis of length 1 so that each weight scales its whole state vector, "
+            "multiply, then add up over the source words (dimension 1). A batched matrix product of the "
+            "weights as a row vector with the states gives the same numbers."
+        ),
+        N_("scaled = weights[____] * states     # (batch, S, D)\ncontext = scaled.sum(dim=____)      # (batch, D)"),
     ),
     mistakes=[
         Mistake(

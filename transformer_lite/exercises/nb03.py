@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..i18n import N_
 from ..model.attention import causal_mask, scaled_dot_product_attention
 from .diagnosis import Mistake
 from .help import Hints, Solutions
@@ -69,27 +70,29 @@ def _scores_transposed(q, k, v, mask=None):
     return weights @ v, weights
 
 
-def _reversed(k):
-    return k.permute(*range(k.dim() - 1, -1, -1))
-
-
 ATTENTION = Exercise(
     "03",
     "attention",
-    "03 Your turn 1 (attention)",
+    N_("03 Your turn 1 (attention)"),
     hints=(
-        "Each query is compared with every key by a dot product; the scores are scaled so that their spread "
-        "does not grow with d_k; blocked keys get zero weight; each query's weights sum to 1 over the keys; "
-        "and the output mixes the values with those weights.",
-        "Multiply q by k with k's last two dimensions swapped, which gives one score per (query, key) pair. "
-        "Divide by the square root of the width of q. Where the mask is False, set the score to minus "
-        "infinity. Take the softmax along the keys' axis, the last one. Multiply the weights by v, and "
-        "return the output and the weights.",
-        "scores = q @ ____ / math.sqrt(____)   # (..., Lq, Lk)\n"
-        "if the mask is given:\n"
-        '    scores = scores.masked_fill(____, float("-inf"))\n'
-        "weights = torch.softmax(scores, dim=____)\n"
-        "return ____, weights",
+        N_(
+            "Each query is compared with every key by a dot product; the scores are scaled so that their spread "
+            "does not grow with d_k; blocked keys get zero weight; each query's weights sum to 1 over the keys; "
+            "and the output mixes the values with those weights."
+        ),
+        N_(
+            "Multiply q by k with k's last two dimensions swapped, which gives one score per (query, key) pair. "
+            "Divide by the square root of the width of q. Where the mask is False, set the score to minus "
+            "infinity. Take the softmax along the keys' axis, the last one. Multiply the weights by v, and "
+            "return the output and the weights."
+        ),
+        N_(
+            "scores = q @ ____ / math.sqrt(____)   # (..., Lq, Lk)\n"
+            "if the mask is given:\n"
+            '    scores = scores.masked_fill(____, float("-inf"))\n'
+            "weights = torch.softmax(scores, dim=____)\n"
+            "return ____, weights"
+        ),
     ),
     mistakes=[
         Mistake("scale_missing", "the scores are not divided by sqrt(d_k).", _attend(scale=lambda q, k, v: 1.0)),
@@ -139,7 +142,7 @@ ATTENTION = Exercise(
             "full_transpose",
             "`k.T` reverses every dimension of a batched tensor: transpose only the last two dimensions, "
             "k.transpose(-2, -1).",
-            _attend(keys=_reversed),
+            _attend(keys=lambda k: k.permute(*reversed(range(k.dim())))),
         ),
         Mistake(
             "softmax_over_queries",
@@ -292,7 +295,7 @@ def check_attention(fn, hidden: bool = False):
         Case(
             "Lq=3 queries, Lk=5 keys, values of width 2",
             _attention_case(fn, 2, (1, 3, 6), 5, v_dim=2),
-            "the output has v's width",
+            N_("the output has v's width"),
         ),
         Case("batch and heads (2, 3, 5, 4)", _attention_case(fn, 3, (2, 3, 5, 4), 5)),
         Case(
@@ -317,15 +320,21 @@ def _ones(n):
 CAUSAL_MASK = Exercise(
     "03",
     "causal_mask",
-    "03 Your turn 2 (causal mask)",
+    N_("03 Your turn 2 (causal mask)"),
     hints=(
-        "Query i may attend to key j when j is not in its future: itself and every position before it. "
-        "Our masks say True = may attend.",
-        "Start from a square boolean tensor of ones, length by length, and keep the lower triangle with "
-        "its diagonal: row i keeps the columns 0 to i.",
-        "mask = torch.ones(____, ____, dtype=____)\n"
-        "keep = mask.____()   # the lower triangle, diagonal included\n"
-        "return keep",
+        N_(
+            "Query i may attend to key j when j is not in its future: itself and every position before it. "
+            "Our masks say True = may attend."
+        ),
+        N_(
+            "Start from a square boolean tensor of ones, length by length, and keep the lower triangle with "
+            "its diagonal: row i keeps the columns 0 to i."
+        ),
+        N_(
+            "mask = torch.ones(____, ____, dtype=____)\n"
+            "keep = mask.____()   # the lower triangle, diagonal included\n"
+            "return keep"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -378,8 +387,8 @@ def _mask_case(n, fn):
 def check_causal_mask(fn, hidden: bool = False):
     """Notebook 03, Your turn 2: ``fn(length) -> (length, length)`` bool, True where query i may attend
     to key j (j <= i)."""
-    cases = [Case(f"length {n}", _mask_case(n, fn)) for n in (1, 2, 4)]
-    hidden_cases = [Case("length 7", _mask_case(7, fn)), Case("length 16", _mask_case(16, fn))]
+    cases = [Case("length {n}", _mask_case(n, fn), fields={"n": n}) for n in (1, 2, 4)]
+    hidden_cases = [Case("length {n}", _mask_case(n, fn), fields={"n": n}) for n in (7, 16)]
     return CAUSAL_MASK.check(fn, cases, hidden_cases, hidden)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import N_
 from ..model.attention import MultiHeadAttention, merge_heads, split_heads
 from .diagnosis import Mistake
 from .help import Hints, Solutions
 from .nb04_variants import mha as _mha
 from .nb04_variants import (
+    mha_probes,
     out_proj_first,
     scale_missing,
     scaled_by_d_model,
@@ -26,16 +28,22 @@ def _split_probes():
 SPLIT_HEADS = Exercise(
     "04",
     "split_heads",
-    "04 Your turn 1 (split heads)",
+    N_("04 Your turn 1 (split heads)"),
     hints=(
-        "d_model is n_heads blocks of d_k numbers laid side by side for each position: cut each position's "
-        "vector into heads first, then move the heads axis in front of the positions.",
-        "Read the shape (batch, L, d_model) and compute d_k = d_model // n_heads. View the tensor as "
-        "(batch, L, n_heads, d_k), which cuts each position's vector into consecutive blocks, then swap the "
-        "positions axis with the heads axis.",
-        "b, length, d_model = x.____\n"
-        "pieces = x.view(b, length, ____, ____)    # (batch, L, heads, d_k)\n"
-        "heads = pieces.transpose(____, ____)      # (batch, heads, L, d_k)",
+        N_(
+            "d_model is n_heads blocks of d_k numbers laid side by side for each position: cut each position's "
+            "vector into heads first, then move the heads axis in front of the positions."
+        ),
+        N_(
+            "Read the shape (batch, L, d_model) and compute d_k = d_model // n_heads. View the tensor as "
+            "(batch, L, n_heads, d_k), which cuts each position's vector into consecutive blocks, then swap the "
+            "positions axis with the heads axis."
+        ),
+        N_(
+            "b, length, d_model = x.____\n"
+            "pieces = x.view(b, length, ____, ____)    # (batch, L, heads, d_k)\n"
+            "heads = pieces.transpose(____, ____)      # (batch, heads, L, d_k)"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -107,7 +115,11 @@ def check_split_heads(fn, hidden: bool = False):
     """Notebook 04, Your turn 1: ``fn(x, n_heads)``: (batch, L, d_model) -> (batch, heads, L, d_k)."""
     shapes = [(1, 3, 4, 2), (2, 5, 8, 4), (3, 2, 6, 1)]
     cases = [
-        Case(f"(batch={b}, L={n}, d_model={d}) into {h} heads", _split_case(b, n, d, h, s, fn))
+        Case(
+            "(batch={b}, L={n}, d_model={d}) into {h} heads",
+            _split_case(b, n, d, h, s, fn),
+            fields=dict(b=b, n=n, d=d, h=h),
+        )
         for s, (b, n, d, h) in enumerate(shapes)
     ]
     hidden_cases = [Case("(batch=2, L=4, d_model=12) into 3 heads", _split_case(2, 4, 12, 3, 7, fn))]
@@ -117,16 +129,22 @@ def check_split_heads(fn, hidden: bool = False):
 MERGE_HEADS = Exercise(
     "04",
     "merge_heads",
-    "04 Your turn 1 (merge heads)",
+    N_("04 Your turn 1 (merge heads)"),
     hints=(
-        "Undo split_heads in reverse order: positions back in front of the heads, then glue the heads of "
-        "each position side by side.",
-        "Swap the heads axis and the positions axis back, giving (batch, L, heads, d_k). The tensor is then "
-        "no longer contiguous in memory, so use reshape (not view) to flatten the last two axes into one of "
-        "heads x d_k numbers.",
-        "b, h, length, d_k = x.____\n"
-        "positions_first = x.transpose(____, ____)          # (batch, L, heads, d_k)\n"
-        "merged = positions_first.____(b, length, ____)     # (batch, L, heads * d_k)",
+        N_(
+            "Undo split_heads in reverse order: positions back in front of the heads, then glue the heads of "
+            "each position side by side."
+        ),
+        N_(
+            "Swap the heads axis and the positions axis back, giving (batch, L, heads, d_k). The tensor is then "
+            "no longer contiguous in memory, so use reshape (not view) to flatten the last two axes into one of "
+            "heads x d_k numbers."
+        ),
+        N_(
+            "b, h, length, d_k = x.____\n"
+            "positions_first = x.transpose(____, ____)          # (batch, L, heads, d_k)\n"
+            "merged = positions_first.____(b, length, ____)     # (batch, L, heads * d_k)"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -196,7 +214,7 @@ def check_merge_heads(fn, hidden: bool = False):
     """Notebook 04, Your turn 1: ``fn(x)``: (batch, heads, L, d_k) -> (batch, L, heads * d_k), the inverse
     of split_heads."""
     shapes = [(1, 2, 3, 2), (2, 4, 5, 2), (3, 1, 2, 6)]
-    cases = [Case(f"shape {s}", _merge_case(s, i, fn)) for i, s in enumerate(shapes)]
+    cases = [Case("shape {s}", _merge_case(s, i, fn), fields={"s": s}) for i, s in enumerate(shapes)]
     hidden_cases = [Case("shape (2, 3, 4, 4)", _merge_case((2, 3, 4, 4), 9, fn))]
     return MERGE_HEADS.check(fn, cases, hidden_cases, hidden)
 
@@ -204,18 +222,24 @@ def check_merge_heads(fn, hidden: bool = False):
 MULTI_HEAD = Exercise(
     "04",
     "multi_head",
-    "04 Your turn 2 (multi-head forward)",
+    N_("04 Your turn 2 (multi-head forward)"),
     hints=(
-        "Project the query, key and value, attend in every head at once with notebook 03's attention, then "
-        "glue the heads back together and project the result.",
-        "Apply mha.q_proj to the query, mha.k_proj to the key and mha.v_proj to the value, and split each "
-        "result into heads. Call scaled_dot_product_attention on the three, passing the mask on. Merge the "
-        "heads of its output and apply mha.out_proj. Return that and the attention weights.",
-        "q = mha.split_heads(mha.____(query))\n"
-        "k = mha.split_heads(mha.____(key))\n"
-        "v = mha.split_heads(mha.____(value))\n"
-        "out, weights = scaled_dot_product_attention(q, k, v, ____)\n"
-        "result = mha.____(mha.merge_heads(out))",
+        N_(
+            "Project the query, key and value, attend in every head at once with notebook 03's attention, then "
+            "glue the heads back together and project the result."
+        ),
+        N_(
+            "Apply mha.q_proj to the query, mha.k_proj to the key and mha.v_proj to the value, and split each "
+            "result into heads. Call scaled_dot_product_attention on the three, passing the mask on. Merge the "
+            "heads of its output and apply mha.out_proj. Return that and the attention weights."
+        ),
+        N_(
+            "q = mha.split_heads(mha.____(query))\n"
+            "k = mha.split_heads(mha.____(key))\n"
+            "v = mha.split_heads(mha.____(value))\n"
+            "out, weights = scaled_dot_product_attention(q, k, v, ____)\n"
+            "result = mha.____(mha.merge_heads(out))"
+        ),
     ),
     mistakes=[
         Mistake("mask_not_passed", "the mask is not passed on to the attention.", _mha(use_mask=lambda m: None)),
@@ -320,19 +344,9 @@ MULTI_HEAD = Exercise(
             _mha(weights=lambda w: w.mean(1)),
         ),
     ],
-    probes=lambda: _mha_probes(),
+    probes=mha_probes,
     reference=_mha(),
 )
-
-
-def _mha_probes():
-    """Cross-attention with key != value and a padding mask, 2 heads of width 4."""
-    torch.manual_seed(11)
-    mha = MultiHeadAttention(8, 2).eval()
-    query, key, value = torch.randn(2, 3, 8), torch.randn(2, 4, 8), torch.randn(2, 4, 8)
-    mask = torch.ones(2, 1, 1, 4, dtype=torch.bool)
-    mask[0, ..., -1] = False
-    return [(mha, query, key, value, mask), (mha, query, key, value)]
 
 
 def _mha_case(sizes, seed, fn, masked=False, self_attention=False):
@@ -366,12 +380,12 @@ def check_multi_head(fn, hidden: bool = False):
         Case(
             "4 heads, cross-attention (Lq=3, Lk=6)",
             _mha_case((16, 4, 2, 3, 6), 2, fn),
-            "the query comes from one sequence, key and value from another; weights are (batch, heads, Lq, Lk)",
+            N_("the query comes from one sequence, key and value from another; weights are (batch, heads, Lq, Lk)"),
         ),
         Case(
             "4 heads with a padding mask",
             _mha_case((16, 4, 2, 4, 5), 3, fn, masked=True),
-            "pass the mask on to the attention",
+            N_("pass the mask on to the attention"),
         ),
     ]
     hidden_cases = [Case("8 heads of width 1, a padding mask", _mha_case((8, 8, 3, 2, 4), 4, fn, masked=True))]

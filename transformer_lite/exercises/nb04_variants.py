@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from ..model.attention import merge_heads, scaled_dot_product_attention, split_heads
+from ..model.attention import MultiHeadAttention, merge_heads, scaled_dot_product_attention, split_heads
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj")
 
@@ -87,3 +87,13 @@ def scale_missing(module, query, key, value, mask=None):
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     return module.out_proj(merge_heads(weights @ v)), weights
+
+
+def mha_probes():
+    """Cross-attention with key != value and a padding mask, 2 heads of width 4."""
+    torch.manual_seed(11)
+    mha = MultiHeadAttention(8, 2).eval()
+    query, key, value = torch.randn(2, 3, 8), torch.randn(2, 4, 8), torch.randn(2, 4, 8)
+    mask = torch.ones(2, 1, 1, 4, dtype=torch.bool)
+    mask[0, ..., -1] = False
+    return [(mha, query, key, value, mask), (mha, query, key, value)]

@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..i18n import N_
 from ..model.attention import MultiHeadAttention
 from ..model.layers import PositionalEncoding, sinusoidal_encoding
 from .diagnosis import Mistake
@@ -60,20 +61,26 @@ def _precedence(angle):
 SINUSOIDAL_ENCODING = Exercise(
     "05",
     "sinusoidal_encoding",
-    "05 Your turn 1 (sinusoidal encoding)",
+    N_("05 Your turn 1 (sinusoidal encoding)"),
     hints=(
-        "Each pair of columns (2i, 2i+1) is one wave with its own wavelength, growing geometrically with i "
-        "from 2 pi to about 10000 x 2 pi: sine in the even column, cosine in the odd one, both at the same "
-        "angle.",
-        "Make a column of positions 0 .. max_len-1 and a row of the even column indices 0, 2, 4, .... The "
-        "angle is the position divided by 10000 raised to (even index / d_model). Put the sine of the "
-        "angle into the even columns and its cosine into the odd columns.",
-        "pos = torch.arange(____, dtype=torch.float64)[:, None]\n"
-        "two_i = torch.arange(0, d_model, ____, dtype=torch.float64)\n"
-        "angle = pos / ____ ** (____)\n"
-        "pe = torch.zeros(____, ____)\n"
-        "pe[:, ____] = torch.sin(angle)\n"
-        "pe[:, ____] = torch.cos(angle)",
+        N_(
+            "Each pair of columns (2i, 2i+1) is one wave with its own wavelength, growing geometrically with i "
+            "from 2 pi to about 10000 x 2 pi: sine in the even column, cosine in the odd one, both at the same "
+            "angle."
+        ),
+        N_(
+            "Make a column of positions 0 .. max_len-1 and a row of the even column indices 0, 2, 4, .... The "
+            "angle is the position divided by 10000 raised to (even index / d_model). Put the sine of the "
+            "angle into the even columns and its cosine into the odd columns."
+        ),
+        N_(
+            "pos = torch.arange(____, dtype=torch.float64)[:, None]\n"
+            "two_i = torch.arange(0, d_model, ____, dtype=torch.float64)\n"
+            "angle = pos / ____ ** (____)\n"
+            "pe = torch.zeros(____, ____)\n"
+            "pe[:, ____] = torch.sin(angle)\n"
+            "pe[:, ____] = torch.cos(angle)"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -161,7 +168,9 @@ def check_sinusoidal_encoding(fn, hidden: bool = False):
     """Notebook 05, Your turn 1: ``fn(max_len, d_model) -> (max_len, d_model)`` with
     PE(pos, 2i) = sin(pos / 10000^(2i/d_model)), PE(pos, 2i+1) = cos(same)."""
     cases = [
-        Case("1 position, d_model=2", _table_case(1, 2, fn), "position 0 is [sin 0, cos 0, ...] = [0, 1, 0, 1, ...]"),
+        Case(
+            "1 position, d_model=2", _table_case(1, 2, fn), N_("position 0 is [sin 0, cos 0, ...] = [0, 1, 0, 1, ...]")
+        ),
         Case("4 positions, d_model=4", _table_case(4, 4, fn)),
         Case("50 positions, d_model=16", _table_case(50, 16, fn)),
     ]
@@ -184,17 +193,23 @@ def _gap(shuffle_in=lambda x, p: x[:, p], shuffle_out=lambda y, p: y[:, p], redu
 EQUIVARIANCE_GAP = Exercise(
     "05",
     "equivariance_gap",
-    "05 Your turn 2 (equivariance gap)",
+    N_("05 Your turn 2 (equivariance gap)"),
     hints=(
-        "Shuffle the positions of the input and run the layer; run the layer and shuffle its output the "
-        "same way. An equivariant layer gives the same tensor both ways, so measure how far apart the two "
-        "are.",
-        "The positions are dimension 1 of x (batch, L, d_model): index it with perm on that axis, for the "
-        "input on one side and for the layer's output on the other. Take the absolute difference of the "
-        "two results, its largest entry, and return it as a Python float.",
-        "shuffled_first = layer(x[____])\n"
-        "shuffled_after = layer(x)[____]\n"
-        "gap = (shuffled_first - shuffled_after).____().max().____()",
+        N_(
+            "Shuffle the positions of the input and run the layer; run the layer and shuffle its output the "
+            "same way. An equivariant layer gives the same tensor both ways, so measure how far apart the two "
+            "are."
+        ),
+        N_(
+            "The positions are dimension 1 of x (batch, L, d_model): index it with perm on that axis, for the "
+            "input on one side and for the layer's output on the other. Take the absolute difference of the "
+            "two results, its largest entry, and return it as a Python float."
+        ),
+        N_(
+            "shuffled_first = layer(x[____])\n"
+            "shuffled_after = layer(x)[____]\n"
+            "gap = (shuffled_first - shuffled_after).____().max().____()"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -318,7 +333,7 @@ def check_equivariance_gap(fn, hidden: bool = False):
         Case(
             "self-attention alone (gap ~ 0)",
             _gap_case("attention", 0, fn),
-            "shuffle the positions (dimension 1), not the batch",
+            N_("shuffle the positions (dimension 1), not the batch"),
         ),
         Case("a running sum (order matters)", _gap_case("cumsum", 1, fn)),
         Case("a running sum with the opposite sign", _gap_case("negated cumsum", 1, fn)),

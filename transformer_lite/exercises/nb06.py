@@ -4,28 +4,45 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import N_
 from ..model.attention import attention_mask
 from ..model.base import count_parameters
 from ..model.layers import DecoderLayer, EncoderLayer
 from .diagnosis import Mistake
 from .help import Hints, Solutions
-from .nb06_variants import count, decoder_mask_sized_by_batch, encoder, pre_norm, random_norm_layer, tuple_not_unpacked
+from .nb06_variants import causal as _tril
+from .nb06_variants import (
+    count,
+    decoder_mask_sized_by_batch,
+    encoder,
+    encoder_case,
+    encoder_probes,
+    pre_norm,
+    tuple_not_unpacked,
+)
+from .nb06_variants import real_keys as _keys
 from .runner import Case, Exercise
 
 ENCODER_LAYER = Exercise(
     "06",
     "encoder_layer",
-    "06 Your turn 1 (encoder layer)",
+    N_("06 Your turn 1 (encoder layer)"),
     hints=(
-        "An encoder layer has two sub-layers, self-attention then the feed-forward network. Post-norm, as in "
-        "the paper: each sub-layer's output is added to its input, and the sum is normalised.",
-        "Run the layer's self-attention with x as query, key and value and the mask; it returns the output "
-        "and the weights. Add its output to x and normalise with the first sub-layer's norm. Feed that "
-        "result to the feed-forward network, add the network's output to its input, and normalise with the "
-        "second sub-layer's norm.",
-        "attended, _ = layer.self_attn(x, x, x, ____)\n"
-        "x = layer.sub_self.norm(____ + ____)\n"
-        "out = layer.sub_ff.norm(____ + layer.ff(____))",
+        N_(
+            "An encoder layer has two sub-layers, self-attention then the feed-forward network. Post-norm, as in "
+            "the paper: each sub-layer's output is added to its input, and the sum is normalised."
+        ),
+        N_(
+            "Run the layer's self-attention with x as query, key and value and the mask; it returns the output "
+            "and the weights. Add its output to x and normalise with the first sub-layer's norm. Feed that "
+            "result to the feed-forward network, add the network's output to its input, and normalise with the "
+            "second sub-layer's norm."
+        ),
+        N_(
+            "attended, _ = layer.self_attn(x, x, x, ____)\n"
+            "x = layer.sub_self.norm(____ + ____)\n"
+            "out = layer.sub_ff.norm(____ + layer.ff(____))"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -101,69 +118,45 @@ ENCODER_LAYER = Exercise(
             encoder(second_residual="x"),
         ),
     ],
-    probes=lambda: _encoder_probes(),
+    probes=encoder_probes,
     reference=encoder(),
 )
-
-
-def _encoder_probes():
-    layer = random_norm_layer(12, 8, 2)
-    x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(13))
-    key = torch.ones(2, 4, dtype=torch.bool)
-    key[0, -1] = False
-    return [(layer, x, key[:, None, None, :])]
-
-
-def _encoder_case(seed, batch, length, d_model, heads, pad, fn):
-    def run():
-        layer = random_norm_layer(seed, d_model, heads)
-        x = torch.randn(batch, length, d_model)
-        key = torch.ones(batch, length, dtype=torch.bool)
-        key[0, length - pad :] = False
-        mask = key[:, None, None, :]
-        with torch.no_grad():
-            expected, _ = layer(x, mask)
-            return fn(layer, x, mask), expected
-
-    return run
 
 
 def check_encoder_layer(fn, hidden: bool = False):
     """Notebook 06, Your turn 1: ``fn(layer: EncoderLayer, x (batch, S, d_model), mask (batch, 1, 1, S))
     -> (batch, S, d_model)``: x = LayerNorm(x + SelfAttn(x)); x = LayerNorm(x + FFN(x))."""
     cases = [
-        Case("one sentence, no padding", _encoder_case(0, 1, 4, 8, 2, 0, fn)),
+        Case("one sentence, no padding", encoder_case(0, 1, 4, 8, 2, 0, fn)),
         Case(
             "two sentences, padding in the first",
-            _encoder_case(1, 2, 6, 16, 4, 2, fn),
-            "pass the mask to the attention",
+            encoder_case(1, 2, 6, 16, 4, 2, fn),
+            N_("pass the mask to the attention"),
         ),
     ]
-    hidden_cases = [Case("three sentences, one head", _encoder_case(2, 3, 5, 8, 1, 3, fn))]
+    hidden_cases = [Case("three sentences, one head", encoder_case(2, 3, 5, 8, 1, 3, fn))]
     return ENCODER_LAYER.check(fn, cases, hidden_cases, hidden)
-
-
-def _tril(t):
-    return torch.ones(t.shape[1], t.shape[1], dtype=torch.bool).tril()
-
-
-def _keys(t):
-    return (t != 0)[:, None, None, :]
 
 
 DECODER_MASK = Exercise(
     "06",
     "decoder_mask",
-    "06 Your turn 2 (decoder mask)",
+    N_("06 Your turn 2 (decoder mask)"),
     hints=(
-        "A target position may attend to a key when the key is a real word (not <pad>, id 0) and is not in "
-        "its future. Both conditions must hold; the mask broadcasts to (batch, 1, T, T).",
-        "Build a padding condition from the ids, one value per key, shaped (batch, 1, 1, T) so that it "
-        "applies along the keys' axis (the last). Build a causal condition, T by T, true on and below the "
-        "diagonal. Combine the two with a logical and.",
-        "real_keys = (tgt_in != ____)[:, None, None, :]   # (batch, 1, 1, T)\n"
-        "causal = torch.ones(T, T, dtype=torch.bool).____()\n"
-        "mask = real_keys ____ causal                      # (batch, 1, T, T)",
+        N_(
+            "A target position may attend to a key when the key is a real word (not <pad>, id 0) and is not in "
+            "its future. Both conditions must hold; the mask broadcasts to (batch, 1, T, T)."
+        ),
+        N_(
+            "Build a padding condition from the ids, one value per key, shaped (batch, 1, 1, T) so that it "
+            "applies along the keys' axis (the last). Build a causal condition, T by T, true on and below the "
+            "diagonal. Combine the two with a logical and."
+        ),
+        N_(
+            "real_keys = (tgt_in != ____)[:, None, None, :]   # (batch, 1, 1, T)\n"
+            "causal = torch.ones(T, T, dtype=torch.bool).____()\n"
+            "mask = real_keys ____ causal                      # (batch, 1, T, T)"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -276,19 +269,25 @@ def check_decoder_mask(fn, hidden: bool = False):
 LAYER_PARAMETERS = Exercise(
     "06",
     "layer_parameters",
-    "06 Your turn 3 (parameters of a layer)",
+    N_("06 Your turn 3 (parameters of a layer)"),
     hints=(
-        "Add up the weights and biases of every Linear and LayerNorm in the layer: attention has four "
-        "d_model x d_model projections, the FFN two matrices, each LayerNorm a scale and a shift; a decoder "
-        "layer has one attention and one norm more.",
-        "Count one attention: four square projections (query, key, value, output), each with a bias vector. "
-        "Count the FFN: a d_model-to-d_ff matrix with its bias and a d_ff-to-d_model matrix with its bias. "
-        "Count a LayerNorm: one scale and one shift per feature. An encoder layer has one attention, one "
-        "FFN and two norms; a decoder layer two attentions, one FFN and three norms.",
-        "attention = 4 * ____ + 4 * ____\n"
-        "ffn = 2 * ____ + ____ + ____\n"
-        "norm = ____\n"
-        "total = (____ if decoder else ____)",
+        N_(
+            "Add up the weights and biases of every Linear and LayerNorm in the layer: attention has four "
+            "d_model x d_model projections, the FFN two matrices, each LayerNorm a scale and a shift; a decoder "
+            "layer has one attention and one norm more."
+        ),
+        N_(
+            "Count one attention: four square projections (query, key, value, output), each with a bias vector. "
+            "Count the FFN: a d_model-to-d_ff matrix with its bias and a d_ff-to-d_model matrix with its bias. "
+            "Count a LayerNorm: one scale and one shift per feature. An encoder layer has one attention, one "
+            "FFN and two norms; a decoder layer two attentions, one FFN and three norms."
+        ),
+        N_(
+            "attention = 4 * ____ + 4 * ____\n"
+            "ffn = 2 * ____ + ____ + ____\n"
+            "norm = ____\n"
+            "total = (____ if decoder else ____)"
+        ),
     ),
     mistakes=[
         Mistake(

@@ -20,6 +20,41 @@ def random_norm_layer(seed: int, d_model: int, heads: int) -> EncoderLayer:
     return layer
 
 
+def encoder_probes():
+    """One padded batch on a layer whose norms are not the identity (so a misplaced norm shows)."""
+    layer = random_norm_layer(12, 8, 2)
+    x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(13))
+    key = torch.ones(2, 4, dtype=torch.bool)
+    key[0, -1] = False
+    return [(layer, x, key[:, None, None, :])]
+
+
+def causal(t):
+    """The causal part of a decoder mask for target ids ``t`` (batch, T): (T, T), True = may attend."""
+    return torch.ones(t.shape[1], t.shape[1], dtype=torch.bool).tril()
+
+
+def real_keys(t):
+    """The padding part: (batch, 1, 1, T), True where the key is a word (id != 0)."""
+    return (t != 0)[:, None, None, :]
+
+
+def encoder_case(seed, batch, length, d_model, heads, pad, fn):
+    """A check case: ``fn`` on a random-norm layer and a batch whose first sentence ends in ``pad`` pads."""
+
+    def run():
+        layer = random_norm_layer(seed, d_model, heads)
+        x = torch.randn(batch, length, d_model)
+        key = torch.ones(batch, length, dtype=torch.bool)
+        key[0, length - pad :] = False
+        mask = key[:, None, None, :]
+        with torch.no_grad():
+            expected, _ = layer(x, mask)
+            return fn(layer, x, mask), expected
+
+    return run
+
+
 def attend(layer, x, mask):
     return layer.self_attn(x, x, x, mask)[0]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import N_
 from ..model.transformer import Transformer, TransformerConfig
 from ..train import warmup_lr
 from .diagnosis import Mistake
@@ -17,15 +18,19 @@ from .runner import Case, Exercise
 WARMUP_LR = Exercise(
     "07",
     "warmup_lr",
-    "07 Your turn 1 (warmup learning rate)",
+    N_("07 Your turn 1 (warmup learning rate)"),
     hints=(
-        "Eq. 3 of the paper: the rate grows linearly for `warmup` steps, then decays as one over the square "
-        "root of the step; the two branches meet at the peak, and the whole rate is scaled by d_model to the "
-        "power -1/2.",
-        "Compute two candidates: the decay branch, the step to the power -1/2, and the warm-up branch, the "
-        "step times warmup to the power -3/2. During warm-up the second is the smaller one, afterwards the "
-        "first: keep the smaller of the two. Multiply by d_model to the power -1/2.",
-        "decay = step ** ____\nrise = step * warmup ** ____\nrate = d_model ** ____ * ____(decay, rise)",
+        N_(
+            "Eq. 3 of the paper: the rate grows linearly for `warmup` steps, then decays as one over the square "
+            "root of the step; the two branches meet at the peak, and the whole rate is scaled by d_model to the "
+            "power -1/2."
+        ),
+        N_(
+            "Compute two candidates: the decay branch, the step to the power -1/2, and the warm-up branch, the "
+            "step times warmup to the power -3/2. During warm-up the second is the smaller one, afterwards the "
+            "first: keep the smaller of the two. Multiply by d_model to the power -1/2."
+        ),
+        N_("decay = step ** ____\nrise = step * warmup ** ____\nrate = d_model ** ____ * ____(decay, rise)"),
     ),
     mistakes=[
         Mistake(
@@ -113,14 +118,18 @@ def check_warmup_lr(fn, hidden: bool = False):
 SMOOTHED_TARGETS = Exercise(
     "07",
     "smoothed_targets",
-    "07 Your turn 2 (label-smoothed targets)",
+    N_("07 Your turn 2 (label-smoothed targets)"),
     hints=(
-        "Label smoothing spreads eps of the probability evenly over the whole vocabulary, the right word "
-        "included, and keeps the rest, 1 - eps, on the right word.",
-        "Start from a table with one row per target and one column per word, every entry eps divided by the "
-        "vocabulary size. Then, in each row, add 1 - eps at the column of that row's right word (rows and "
-        "columns indexed together). Each row then sums to 1.",
-        "out = torch.full((len(target), vocab_size), ____)\nout[torch.arange(len(target)), ____] += ____",
+        N_(
+            "Label smoothing spreads eps of the probability evenly over the whole vocabulary, the right word "
+            "included, and keeps the rest, 1 - eps, on the right word."
+        ),
+        N_(
+            "Start from a table with one row per target and one column per word, every entry eps divided by the "
+            "vocabulary size. Then, in each row, add 1 - eps at the column of that row's right word (rows and "
+            "columns indexed together). Each row then sums to 1."
+        ),
+        N_("out = torch.full((len(target), vocab_size), ____)\nout[torch.arange(len(target)), ____] += ____"),
     ),
     mistakes=[
         Mistake(
@@ -224,17 +233,23 @@ def check_smoothed_targets(fn, hidden: bool = False):
 GREEDY_STEP = Exercise(
     "07",
     "greedy_step",
-    "07 Your turn 3 (one greedy step)",
+    N_("07 Your turn 3 (one greedy step)"),
     hints=(
-        "One decoder step gives log-probabilities for the next word of each sentence; greedy decoding takes "
-        "the most probable word and appends it to the words written so far.",
-        "Call model.step with the memory, the source mask, the whole prefix and no cache (None); it returns "
-        "the log-probabilities of the next word, (batch, vocabulary), and a cache you can ignore. Take the "
-        "index of the largest entry in each row, keep it as a column (batch, 1), and concatenate it to the "
-        "tokens along the time axis.",
-        "log_probs, _ = model.step(memory, src_mask, ____, None)\n"
-        "next_word = log_probs.____(dim=-1, keepdim=____)   # (batch, 1)\n"
-        "longer = torch.cat([____, ____], dim=____)",
+        N_(
+            "One decoder step gives log-probabilities for the next word of each sentence; greedy decoding takes "
+            "the most probable word and appends it to the words written so far."
+        ),
+        N_(
+            "Call model.step with the memory, the source mask, the whole prefix and no cache (None); it returns "
+            "the log-probabilities of the next word, (batch, vocabulary), and a cache you can ignore. Take the "
+            "index of the largest entry in each row, keep it as a column (batch, 1), and concatenate it to the "
+            "tokens along the time axis."
+        ),
+        N_(
+            "log_probs, _ = model.step(memory, src_mask, ____, None)\n"
+            "next_word = log_probs.____(dim=-1, keepdim=____)   # (batch, 1)\n"
+            "longer = torch.cat([____, ____], dim=____)"
+        ),
     ),
     mistakes=[
         Mistake(

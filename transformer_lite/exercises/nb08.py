@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import N_, _, tr
 from ..measure.heads import previous_token_share
 from ..model.attention import Intervention
 from .diagnosis import Mistake
@@ -42,19 +43,25 @@ _UNIFORM = torch.full((3, 3), 1 / 3)  # row 0's weight is not 1 here
 PREVIOUS_TOKEN_SHARE = Exercise(
     "08",
     "previous_token_share",
-    "08 Your turn 1 (previous-word share)",
+    N_("08 Your turn 1 (previous-word share)"),
     hints=(
-        "The decoder's input at step i is the word written at step i - 1, so in the (L, L) map the previous "
-        "word of the word being written sits on the diagonal. Row 0 only sees <bos> and is left out, and a "
-        "map with fewer than 2 rows has no share at all (0.0).",
-        "Handle the short map first: with fewer than two rows the share is 0.0. Otherwise pick the diagonal "
-        "entries of rows 1 to L-1 (one index tensor serves for both the row and the column), average them, "
-        "and return a Python float.",
-        "n = ____(weights.shape)\n"
-        "if n is too small:\n"
-        "    the share is 0.0\n"
-        "rows = torch.arange(____, n)\n"
-        "share = ____(weights[rows, ____].____())",
+        N_(
+            "The decoder's input at step i is the word written at step i - 1, so in the (L, L) map the previous "
+            "word of the word being written sits on the diagonal. Row 0 only sees <bos> and is left out, and a "
+            "map with fewer than 2 rows has no share at all (0.0)."
+        ),
+        N_(
+            "Handle the short map first: with fewer than two rows the share is 0.0. Otherwise pick the diagonal "
+            "entries of rows 1 to L-1 (one index tensor serves for both the row and the column), average them, "
+            "and return a Python float."
+        ),
+        N_(
+            "n = ____(weights.shape)\n"
+            "if n is too small:\n"
+            "    the share is 0.0\n"
+            "rows = torch.arange(____, n)\n"
+            "share = ____(weights[rows, ____].____())"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -155,9 +162,9 @@ def check_previous_token_share(fn, hidden: bool = False):
     cases = [
         Case("a perfect previous-word head: the diagonal (share 1)", _share_case(torch.eye(5), fn)),
         Case("the stripe below the diagonal (share 0)", _share_case(below, fn)),
-        Case("a random causal head", _share_case(_causal_map(6, 0), fn), "average over rows 1 .. L-1 only"),
+        Case("a random causal head", _share_case(_causal_map(6, 0), fn), N_("average over rows 1 .. L-1 only")),
         Case("a one-word map (L = 1): no previous word, share 0.0", _share_case(torch.ones(1, 1), fn)),
-        Case("uniform weights 1/3, row 0 included (share 1/3)", _share_case(_UNIFORM, fn), "leave row 0 out"),
+        Case("uniform weights 1/3, row 0 included (share 1/3)", _share_case(_UNIFORM, fn), N_("leave row 0 out")),
     ]
     hidden_cases = [
         Case("uniform weights 0.25 (share 0.25)", _share_case(torch.full((4, 4), 0.25), fn)),
@@ -166,20 +173,24 @@ def check_previous_token_share(fn, hidden: bool = False):
     return PREVIOUS_TOKEN_SHARE.check(fn, cases, hidden_cases, hidden)
 
 
-OTHER_KINDS = "an Intervention that also switches off heads of {kinds}"
+OTHER_KINDS = N_("an Intervention that also switches off heads of {kinds}")
+NOT_AN_INTERVENTION = N_("a {type}, not an Intervention")
+NO_CROSS = N_("head_mask without a 'cross' entry (keys: {keys})")
 
 
 def _mask_of(got, keys=True):
     """What an ablation answer is compared by: its 'cross' head mask, or what it is instead (with the keys
-    it has, unless ``keys`` is false: a diagnosis compares the mistake, not the names chosen)."""
+    it has, unless ``keys`` is false: a diagnosis compares the mistake, not the names chosen, and in English,
+    so that outcomes cached in one language still match)."""
+    fill = tr if keys else str.format
     if not isinstance(got, Intervention):
-        return f"a {type(got).__name__}, not an Intervention"
+        return fill(NOT_AN_INTERVENTION, type=type(got).__name__)
     mask = (got.head_mask or {}).get("cross")
     if mask is None:
-        return f"head_mask without a 'cross' entry (keys: {sorted(got.head_mask) if keys else '...'})"
+        return fill(NO_CROSS, keys=sorted(got.head_mask) if keys else "...")
     others = sorted(k for k, m in got.head_mask.items() if k != "cross" and bool((torch.as_tensor(m) != 1).any()))
     if others:
-        return OTHER_KINDS.format(kinds=", ".join(others))
+        return fill(OTHER_KINDS, kinds=", ".join(others))
     return torch.as_tensor(mask).float()
 
 
@@ -211,13 +222,19 @@ def _off(shape=lambda nl, nh: (nl, nh), fill=1.0, at=lambda m, layer, head: (lay
 HEAD_ABLATION = Exercise(
     "08",
     "head_ablation",
-    "08 Your turn 2 (switch one head off)",
+    N_("08 Your turn 2 (switch one head off)"),
     hints=(
-        "An Intervention carries a head mask per kind of attention: one number per (layer, head), 1 keeps "
-        "the head and 0 switches it off. Here the head is a cross-attention head.",
-        "Make a (n_layers, n_heads) tensor of ones, put a 0 at the row of the layer and the column of the "
-        "head, and give it to an Intervention as its head_mask, under the kind 'cross'.",
-        "mask = torch.ones(____, ____)\nmask[____, ____] = 0.0\nintervention = Intervention(head_mask={____: mask})",
+        N_(
+            "An Intervention carries a head mask per kind of attention: one number per (layer, head), 1 keeps "
+            "the head and 0 switches it off. Here the head is a cross-attention head."
+        ),
+        N_(
+            "Make a (n_layers, n_heads) tensor of ones, put a 0 at the row of the layer and the column of the "
+            "head, and give it to an Intervention as its head_mask, under the kind 'cross'."
+        ),
+        N_(
+            "mask = torch.ones(____, ____)\nmask[____, ____] = 0.0\nintervention = Intervention(head_mask={____: mask})"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -298,7 +315,7 @@ def _ablation_case(n_layers, n_heads, layer, head, fn):
         expected = torch.ones(n_layers, n_heads)
         expected[layer, head] = 0.0
         got = _mask_of(fn(n_layers, n_heads, layer, head))
-        return got, (expected if isinstance(got, torch.Tensor) else "an Intervention with head_mask['cross']")
+        return got, (expected if isinstance(got, torch.Tensor) else _("an Intervention with head_mask['cross']"))
 
     return run
 

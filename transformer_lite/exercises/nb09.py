@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 
+from ..i18n import N_
 from ..measure.complexity import count_flops, paper_path_length
 from .diagnosis import Mistake
 from .help import Hints, Solutions
@@ -24,21 +25,27 @@ def _cost(
 LAYER_COST = Exercise(
     "09",
     "layer_cost",
-    "09 Your turn 1 (cost of one layer)",
+    N_("09 Your turn 1 (cost of one layer)"),
     hints=(
-        "Count the multiply-adds of one layer over n positions of width d: self-attention compares every "
-        "pair of positions, a recurrent layer multiplies each position's vector by d x d matrices, a "
-        "convolution applies k of them.",
-        "Self-attention: the scores are an n x n table of dot products of length d, and the weighted sum is "
-        "another n x n x d. Recurrent: each position goes through the input matrix and the state matrix, "
-        "both d x d. Convolution: each position sees k neighbours, each through a d x d matrix. Return a "
-        "Python int for the given kind.",
-        "costs = {\n"
-        '    "self_attention": ____,   # scores and weighted sum\n'
-        '    "recurrent": ____,        # input and state matrices\n'
-        '    "convolutional": ____,    # k taps per position\n'
-        "}\n"
-        "cost = costs[kind]",
+        N_(
+            "Count the multiply-adds of one layer over n positions of width d: self-attention compares every "
+            "pair of positions, a recurrent layer multiplies each position's vector by d x d matrices, a "
+            "convolution applies k of them."
+        ),
+        N_(
+            "Self-attention: the scores are an n x n table of dot products of length d, and the weighted sum is "
+            "another n x n x d. Recurrent: each position goes through the input matrix and the state matrix, "
+            "both d x d. Convolution: each position sees k neighbours, each through a d x d matrix. Return a "
+            "Python int for the given kind."
+        ),
+        N_(
+            "costs = {\n"
+            '    "self_attention": ____,   # scores and weighted sum\n'
+            '    "recurrent": ____,        # input and state matrices\n'
+            '    "convolutional": ____,    # k taps per position\n'
+            "}\n"
+            "cost = costs[kind]"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -190,14 +197,18 @@ def check_layer_cost(fn, hidden: bool = False):
 CONV_PATH_LENGTH = Exercise(
     "09",
     "conv_path_length",
-    "09 Your turn 2 (convolution path length)",
+    N_("09 Your turn 2 (convolution path length)"),
     hints=(
-        "Each 'same' convolution of odd width k lets a position see (k - 1) / 2 more positions on each side; "
-        "count the layers until the last output sees the first input.",
-        "The first and the last positions are n - 1 apart. Each layer extends the reach by half the kernel "
-        "without its centre, (k - 1) // 2 positions. The number of layers is the distance divided by that "
-        "reach, rounded up (a partial step still needs a whole layer), as a Python int.",
-        "reach = (____) // 2            # positions gained per layer\nlayers = math.____((____) / reach)",
+        N_(
+            "Each 'same' convolution of odd width k lets a position see (k - 1) / 2 more positions on each side; "
+            "count the layers until the last output sees the first input."
+        ),
+        N_(
+            "The first and the last positions are n - 1 apart. Each layer extends the reach by half the kernel "
+            "without its centre, (k - 1) // 2 positions. The number of layers is the distance divided by that "
+            "reach, rounded up (a partial step still needs a whole layer), as a Python int."
+        ),
+        N_("reach = (____) // 2            # positions gained per layer\nlayers = math.____((____) / reach)"),
     ),
     mistakes=[
         Mistake(

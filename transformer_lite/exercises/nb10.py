@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import N_
 from ..lm import lm_batch
 from ..measure.kv_cache import decode_steps
 from ..model.specials import EOS_ID
@@ -32,16 +33,22 @@ def _zeros(m):
 LOSS_MASK = Exercise(
     "10",
     "loss_mask",
-    "10 Your turn 1 (the loss mask)",
+    N_("10 Your turn 1 (the loss mask)"),
     hints=(
-        "The English is given, so no source column counts, not even its real words; a target column counts "
-        "when it has a word to predict (padding has none).",
-        "The sequence is the source followed by the target, so the mask is two blocks side by side along "
-        "dimension 1: for the source block, False everywhere, shaped like the source mask; for the target "
-        "block, True where the target id is not <pad> (id 0).",
-        "source_part = torch.____(src_mask)     # nothing counts here\n"
-        "target_part = tgt_out ____ 0           # a word to predict\n"
-        "mask = torch.cat([____, ____], dim=____)",
+        N_(
+            "The English is given, so no source column counts, not even its real words; a target column counts "
+            "when it has a word to predict (padding has none)."
+        ),
+        N_(
+            "The sequence is the source followed by the target, so the mask is two blocks side by side along "
+            "dimension 1: for the source block, False everywhere, shaped like the source mask; for the target "
+            "block, True where the target id is not <pad> (id 0)."
+        ),
+        N_(
+            "source_part = torch.____(src_mask)     # nothing counts here\n"
+            "target_part = tgt_out ____ 0           # a word to predict\n"
+            "mask = torch.cat([____, ____], dim=____)"
+        ),
     ),
     mistakes=[
         Mistake(
@@ -128,15 +135,19 @@ def check_loss_mask(fn, hidden: bool = False):
 TOP_K = Exercise(
     "10",
     "top_k",
-    "10 Your turn 2 (top-k filtering)",
+    N_("10 Your turn 2 (top-k filtering)"),
     hints=(
-        "Find each row's k-th highest score; every score below it must get probability 0 after the softmax.",
-        "Ask torch.topk for the k highest scores of each row, along the vocabulary (the last dimension). The "
-        "last of them is the row's threshold; keep it as a column (batch, 1) so it compares row by row. Set "
-        "every score below its row's threshold to minus infinity and keep the others as they are.",
-        "best = logits.topk(k, dim=____).values     # (batch, k), highest first\n"
-        "threshold = best[____]                     # (batch, 1): the k-th best of each row\n"
-        'filtered = logits.masked_fill(____, float("-inf"))',
+        N_("Find each row's k-th highest score; every score below it must get probability 0 after the softmax."),
+        N_(
+            "Ask torch.topk for the k highest scores of each row, along the vocabulary (the last dimension). The "
+            "last of them is the row's threshold; keep it as a column (batch, 1) so it compares row by row. Set "
+            "every score below its row's threshold to minus infinity and keep the others as they are."
+        ),
+        N_(
+            "best = logits.topk(k, dim=____).values     # (batch, k), highest first\n"
+            "threshold = best[____]                     # (batch, 1): the k-th best of each row\n"
+            'filtered = logits.masked_fill(____, float("-inf"))'
+        ),
     ),
     mistakes=[
         Mistake(
@@ -243,7 +254,7 @@ def check_top_k(fn, hidden: bool = False):
     every other score set to -inf."""
     g = torch.Generator().manual_seed(10)
     logits = torch.randn(3, 12, generator=g) * 3
-    cases = [Case(f"k = {k}", _top_k_case(logits, k, fn)) for k in (1, 3, 12)]
+    cases = [Case("k = {k}", _top_k_case(logits, k, fn), fields={"k": k}) for k in (1, 3, 12)]
     cases.append(Case("k = 2 over 5 rows of 6 words", _top_k_case(torch.randn(5, 6, generator=g) * 3, 2, fn)))
     wide = torch.randn(5, 40, generator=g)
     hidden_cases = [Case("k = 7 over 40 words", _top_k_case(wide, 7, fn))]
@@ -253,17 +264,23 @@ def check_top_k(fn, hidden: bool = False):
 CACHED_STEP = Exercise(
     "10",
     "cached_step",
-    "10 Your turn 3 (one cached decoding step)",
+    N_("10 Your turn 3 (one cached decoding step)"),
     hints=(
-        "model.step returns the next word's log-probabilities AND the cache grown by one position; hand it "
-        "the cache you were given and return the one it gives back.",
-        "Call model.step with the memory, the source mask, the tokens so far and the state you received. "
-        "Take the most probable next word of each row as a column, append it to the tokens, and return the "
-        "longer tokens together with the new state from model.step.",
-        "log_probs, new_state = model.step(memory, src_mask, tokens, ____)\n"
-        "next_word = log_probs.argmax(dim=-1, keepdim=True)\n"
-        "longer = torch.cat([tokens, next_word], dim=1)\n"
-        "result = (longer, ____)",
+        N_(
+            "model.step returns the next word's log-probabilities AND the cache grown by one position; hand it "
+            "the cache you were given and return the one it gives back."
+        ),
+        N_(
+            "Call model.step with the memory, the source mask, the tokens so far and the state you received. "
+            "Take the most probable next word of each row as a column, append it to the tokens, and return the "
+            "longer tokens together with the new state from model.step."
+        ),
+        N_(
+            "log_probs, new_state = model.step(memory, src_mask, tokens, ____)\n"
+            "next_word = log_probs.argmax(dim=-1, keepdim=True)\n"
+            "longer = torch.cat([tokens, next_word], dim=1)\n"
+            "result = (longer, ____)"
+        ),
     ),
     mistakes=[
         Mistake(

@@ -10,7 +10,9 @@ this module reads them and counts, per exercise: the submissions, how many passe
 how many made each diagnosed mistake, how many failed otherwise, and in how many the check did not run (an
 error before it). It writes ``index.html`` (a bar chart per notebook, the counts, each mistake's sentence and
 the hint to give the class; one self-contained page), ``report.csv`` (the counts) and ``students.csv`` (each
-student's outcome per exercise). notebooks/TEACHING.md shows how to use it in the next lesson.
+student's outcome per exercise). notebooks/TEACHING.md shows how to use it in the next lesson. Its sentences
+are in the course's language (``TRANSFORMER_LITE_LANG``); the records' mistake sentences and hints are in the
+language the students' checks ran in, and the outcome codes (passed, mistake keys) are the same in every language.
 """
 
 from __future__ import annotations
@@ -25,13 +27,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import language
+from ..i18n import N_, _, tr
+
 MIME = "application/json"
 PASSED, FAILED, NOT_DONE = "passed", "failed", "not_done"
 NO_RESULT = "no_result"  # the submission has no record of this exercise: an error stopped the cell first
 OTHER = "other"  # failed, with no known mistake diagnosed
 # Bar colours (Okabe-Ito, distinguishable with colour-vision deficiencies); mistakes take the rest in turn.
 COLOURS = {PASSED: "#009E73", NOT_DONE: "#BBBBBB", NO_RESULT: "#666666", OTHER: "#000000"}
-LABELS = {PASSED: "passed", NOT_DONE: "not done", NO_RESULT: "check did not run", OTHER: "failed, no known mistake"}
+LABELS = {
+    PASSED: N_("passed"),
+    NOT_DONE: N_("not done"),
+    NO_RESULT: N_("check did not run"),
+    OTHER: N_("failed, no known mistake"),
+}
 MISTAKE_COLOURS = ("#E69F00", "#D55E00", "#CC79A7", "#0072B2", "#56B4E9", "#F0E442")
 
 
@@ -66,12 +76,15 @@ class Tally:
         ranked = sorted(self.mistakes, key=lambda key: (-self.counts[key], key))
         rows = [(PASSED, self.counts[PASSED], "")]
         rows += [(f"mistake:{key}", self.counts[key], self.mistakes[key]) for key in ranked]
-        rows += [(OTHER, self.counts[OTHER], "the check failed and recognised no known mistake")]
-        rows += [(NOT_DONE, self.counts[NOT_DONE], "still the stub"), (NO_RESULT, self.counts[NO_RESULT], _NO_RUN)]
+        rows += [(OTHER, self.counts[OTHER], _("the check failed and recognised no known mistake"))]
+        rows += [
+            (NOT_DONE, self.counts[NOT_DONE], _("still the stub")),
+            (NO_RESULT, self.counts[NO_RESULT], _(_NO_RUN)),
+        ]
         return rows
 
 
-_NO_RUN = "an error stopped the check cell before the check ran (see the student's feedback)"
+_NO_RUN = N_("an error stopped the check cell before the check ran (see the student's feedback)")
 
 
 def records(notebook: dict) -> list[dict]:
@@ -148,7 +161,7 @@ def tally(outcomes: list[Outcome], hints: dict[tuple[str, str], str] | None = No
 
 
 def _label(outcome: str) -> str:
-    return LABELS.get(outcome, outcome.removeprefix("mistake:"))
+    return _(LABELS[outcome]) if outcome in LABELS else outcome.removeprefix("mistake:")
 
 
 def chart(tallies: list[Tally]) -> str:
@@ -160,7 +173,7 @@ def chart(tallies: list[Tally]) -> str:
     colours, labelled = dict(COLOURS), set()  # each mistake its own colour, in order of appearance
     for y, t in enumerate(tallies):
         left = 0
-        for outcome, count, _ in t.rows():
+        for outcome, count, _text in t.rows():
             if not count:
                 continue
             label = _label(outcome)
@@ -177,17 +190,20 @@ def chart(tallies: list[Tally]) -> str:
             left += count
     ax.set_yticks(range(len(tallies)), [t.exercise for t in tallies])
     ax.invert_yaxis()
-    ax.set_xlabel("students")
+    ax.set_xlabel(_("students"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+PASSED_OF = N_("{exercise}: {passed} of {n} passed")
+
+
 def _section(notebook: str, tallies: list[Tally]) -> str:
-    alt = "; ".join(f"{t.exercise}: {t.counts[PASSED]} of {t.submitted} passed" for t in tallies)
+    alt = "; ".join(tr(PASSED_OF, exercise=t.exercise, passed=t.counts[PASSED], n=t.submitted) for t in tallies)
     parts = [
-        f"<h2>Notebook {html.escape(notebook)}</h2>",
+        "<h2>" + tr("Notebook {notebook}", notebook=html.escape(notebook)) + "</h2>",
         f'<img src="data:image/png;base64,{chart(tallies)}" alt="{html.escape(alt)}">',
     ]
     for t in tallies:
@@ -196,11 +212,10 @@ def _section(notebook: str, tallies: list[Tally]) -> str:
             for o, n, d in t.rows()
             if n or o == PASSED
         )
-        parts.append(
-            f"<h3>{html.escape(t.exercise)}: {t.counts[PASSED]} of {t.submitted} passed</h3>"
-            f"<table><tr><th>Outcome</th><th>Students</th><th>What it means</th></tr>{rows}</table>"
-            f"<p><b>Hint for the class:</b> {html.escape(t.hint) or '(none recorded)'}</p>"
-        )
+        heads = "".join(f"<th>{_(head)}</th>" for head in (N_("Outcome"), N_("Students"), N_("What it means")))
+        passed = tr(PASSED_OF, exercise=html.escape(t.exercise), passed=t.counts[PASSED], n=t.submitted)
+        hint, for_class = html.escape(t.hint) or _("(none recorded)"), _("Hint for the class:")
+        parts.append(f"<h3>{passed}</h3><table><tr>{heads}</tr>{rows}</table><p><b>{for_class}</b> {hint}</p>")
     return "\n".join(parts)
 
 
@@ -223,20 +238,35 @@ def write_report(outcomes: list[Outcome], hints: dict, out: Path) -> dict:
         ((t.counts[key], t, key) for t in tallies for key in t.mistakes), key=lambda x: (-x[0], x[1].notebook, x[2])
     )
     top = "".join(
-        f"<li>{n} students, notebook {t.notebook} ({html.escape(t.exercise)}): {html.escape(t.mistakes[key])}</li>"
+        "<li>"
+        + tr(
+            "{n} students, notebook {notebook} ({exercise}): {mistake}",
+            n=n,
+            notebook=t.notebook,
+            exercise=html.escape(t.exercise),
+            mistake=html.escape(t.mistakes[key]),
+        )
+        + "</li>"
         for n, t, key in common[:5]
     )
     students = len({o.student for o in outcomes})
     sections = "\n".join(
         _section(nb, [t for t in tallies if t.notebook == nb]) for nb in sorted({t.notebook for t in tallies})
     )
+    title, most_common = _("What the class got wrong"), _("Most common mistakes")
+    none = "<li>" + _("none diagnosed") + "</li>"
+    intro = tr(
+        "{students} students, {exercises} exercises, from nbgrader's autograded notebooks. Each check recorded "
+        "its verdict and the mistake it recognised.",
+        students=students,
+        exercises=len(tallies),
+    )
     page = (
-        "<!DOCTYPE html>\n<html lang='en'>\n<head><meta charset='utf-8'><title>What the class got wrong</title>\n"
+        f"<!DOCTYPE html>\n<html lang='{language()}'>\n<head><meta charset='utf-8'><title>{title}</title>\n"
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto} table{border-collapse:collapse} "
         "td,th{border:1px solid #999;padding:.2em .5em;text-align:left}</style></head>\n<body>\n"
-        f"<h1>What the class got wrong</h1>\n<p>{students} students, {len(tallies)} exercises, from nbgrader's "
-        "autograded notebooks. Each check recorded its verdict and the mistake it recognised.</p>\n"
-        f"<h2>Most common mistakes</h2>\n<ol>{top or '<li>none diagnosed</li>'}</ol>\n{sections}\n</body>\n</html>\n"
+        f"<h1>{title}</h1>\n<p>{intro}</p>\n<h2>{most_common}</h2>\n"
+        f"<ol>{top or none}</ol>\n{sections}\n</body>\n</html>\n"
     )
     (out / "index.html").write_text(page, encoding="utf-8")
     return {f"{t.notebook}/{t.exercise}": {"submitted": t.submitted, **dict(t.counts)} for t in tallies}
@@ -254,7 +284,15 @@ def main(argv: list[str] | None = None) -> dict:
     if not outcomes:
         raise SystemExit(f"{autograded}: no check records in the autograded notebooks")
     counts = write_report(outcomes, hints, Path(args.out))
-    print(f"{Path(args.out) / 'index.html'}: {len({o.student for o in outcomes})} students, {len(counts)} exercises")
+    students = len({o.student for o in outcomes})
+    print(
+        tr(
+            "{path}: {students} students, {exercises} exercises",
+            path=Path(args.out) / "index.html",
+            students=students,
+            exercises=len(counts),
+        )
+    )
     return counts
 
 

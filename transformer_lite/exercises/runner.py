@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..config import autograding
+from ..i18n import N_, _, tr
 from .compare import mismatch
 from .diagnosis import Mistake, diagnose, known_outcomes
 from .diagnosis import stub as is_stub
@@ -27,27 +28,35 @@ from .generic import RANDOM_RESULT, confirmed, generic
 PASSED, FAILED, NOT_DONE = "\u2713", "\u2717", "..."
 RECORD_MIME = "application/json"
 
-PASSED_ALL = "{mark} {title}: all {n} cases passed."
-PASSED_ONE = "{mark} {title}: the one case passed."
-NOT_DONE_YET = "{mark} {title}: not done yet. Write your code in the cell above, in place of the stub."
-NOT_DONE_WORKED = "{mark} {title}: not done yet. The cell above still holds the course's worked solution; write yours."
-FAILED_CASE = "{mark} {title}: {passed} of {n} cases passed; case '{case}' failed."
-RAISED = "your code raised {error}: {message}"
-RAISED_AT = "(at line {line}: {code})"
-LIKELY = "Likely cause: {cause}"
-HINT = "Hint: {hint}"
-MORE = 'More help: {module}.hint("{exercise}", level=2) describes the approach in words.'
-HIDDEN = "{title} (hidden tests)"
+PASSED_ALL = N_("{mark} {title}: all {n} cases passed.")
+PASSED_ONE = N_("{mark} {title}: the one case passed.")
+NOT_DONE_YET = N_("{mark} {title}: not done yet. Write your code in the cell above, in place of the stub.")
+NOT_DONE_WORKED = N_(
+    "{mark} {title}: not done yet. The cell above still holds the course's worked solution; write yours."
+)
+FAILED_CASE = N_("{mark} {title}: {passed} of {n} cases passed; case '{case}' failed.")
+RAISED = N_("your code raised {error}: {message}")
+RAISED_AT = N_("(at line {line}: {code})")
+LIKELY = N_("Likely cause: {cause}")
+HINT = N_("Hint: {hint}")
+MORE = N_('More help: {module}.hint("{exercise}", level=2) describes the approach in words.')
+HIDDEN = N_("{title} (hidden tests)")
 
 
 @dataclass
 class Case:
-    """One test case: ``run()`` returns (got, expected); ``hint`` a hint for this case (else the exercise's)."""
+    """One test case: ``run()`` returns (got, expected); ``hint`` a hint for this case (else the exercise's).
+    ``name`` is a message of the catalog (``Case`` is a babel keyword, tools/translate.py), with its named
+    ``{fields}`` filled from ``fields`` when shown; a case's ``hint`` is marked with ``N_()``."""
 
     name: str
     run: Callable[[], tuple[object, object]]
     hint: str = ""
     atol: float = 1e-5
+    fields: dict = field(default_factory=dict)
+
+    def title(self) -> str:
+        return tr(self.name, **self.fields) if self.fields else _(self.name)
 
 
 class Verdict:
@@ -120,7 +129,7 @@ class Exercise:
                 "status": status,
                 "mistake": mistake.key if mistake else None,
                 "mistake_text": text,
-                "hint": self.hints[0],
+                "hint": _(self.hints[0]),
             }
         }
 
@@ -133,19 +142,19 @@ class Exercise:
         if self.probe_args():
             mistake, student = diagnose(fn, self._known, self.probe_args(), self.call)
         if mistake:
-            return mistake, mistake.why
+            return mistake, _(mistake.why)
         if any(o[0] == "random" for o in student):
-            return RANDOM_RESULT, RANDOM_RESULT.why
+            return RANDOM_RESULT, _(RANDOM_RESULT.why)
         found = generic(got, expected)
         if found and confirmed(*found, got, student, self._known[1]):
-            return found[0], found[0].why.format(**found[1])
+            return found[0], tr(found[0].why, **found[1])
         return None
 
     def check(self, fn, cases: Sequence[Case], hidden_cases: Sequence[Case] = (), hidden: bool = False) -> Verdict:
         """Run the visible ``cases`` (or with ``hidden`` the ``hidden_cases``) in order; stop at the first
         failure. Prints the verdict, displays the record; raises under nbgrader when it fails."""
         chosen = hidden_cases if hidden else cases
-        title = HIDDEN.format(title=self.title) if hidden else self.title
+        title = tr(HIDDEN, title=_(self.title)) if hidden else _(self.title)
         for i, case in enumerate(chosen):
             got = expected = None
             try:
@@ -155,21 +164,21 @@ class Exercise:
             except Exception as err:  # noqa: BLE001 (the student's code raised: say where, briefly)
                 if is_stub(err):
                     template = NOT_DONE_WORKED if str(err) == LEFT_AS_IS else NOT_DONE_YET
-                    return self._finish(template.format(mark=NOT_DONE, title=title), "not_done", hidden)
+                    return self._finish(tr(template, mark=NOT_DONE, title=title), "not_done", hidden)
                 got, problem = err, _raised(err)
             if problem is None:
                 continue
-            lines = [FAILED_CASE.format(mark=FAILED, title=title, passed=i, n=len(chosen), case=case.name)]
+            lines = [tr(FAILED_CASE, mark=FAILED, title=title, passed=i, n=len(chosen), case=case.title())]
             lines.append(f"   {problem}")
             found = self.likely(fn, got, expected)
             if found:
-                lines.append("   " + LIKELY.format(cause=found[1]))
-            lines.append("   " + HINT.format(hint=case.hint or self.hints[0]))
-            lines.append("   " + MORE.format(module=self.module, exercise=self.key))
+                lines.append("   " + tr(LIKELY, cause=found[1]))
+            lines.append("   " + tr(HINT, hint=_(case.hint or self.hints[0])))
+            lines.append("   " + tr(MORE, module=self.module, exercise=self.key))
             mistake, text = found if found else (None, None)
             return self._finish("\n".join(lines), "failed", hidden, mistake, text)
         template = PASSED_ALL if len(chosen) > 1 else PASSED_ONE
-        return self._finish(template.format(mark=PASSED, title=title, n=len(chosen)), "passed", hidden)
+        return self._finish(tr(template, mark=PASSED, title=title, n=len(chosen)), "passed", hidden)
 
     def _finish(self, message: str, status: str, hidden: bool, mistake=None, text=None) -> Verdict:
         record = self.record(hidden, status, mistake, text)
@@ -181,8 +190,8 @@ class Exercise:
 
 
 def _raised(err: BaseException) -> str:
-    problem = RAISED.format(error=type(err).__name__, message=str(err)[:300])
+    problem = tr(RAISED, error=type(err).__name__, message=str(err)[:300])
     frames = traceback.extract_tb(err.__traceback__)
     if frames and frames[-1].line:
-        problem += "\n   " + RAISED_AT.format(line=frames[-1].lineno, code=frames[-1].line)
+        problem += "\n   " + tr(RAISED_AT, line=frames[-1].lineno, code=frames[-1].line)
     return problem

@@ -78,7 +78,7 @@ def glossary(lang: str) -> list[tuple[str, re.Pattern, list[str]]]:
 
 
 def glossary_problems(english: str, translation: str, terms) -> list[str]:
-    prose, problems = _prose(english), []
+    prose, problems = FIELD.sub(" ", _prose(english)), []  # a field's name ({mask}) is code, not the term
     for term, pattern, forms in terms:
         if pattern.search(prose):
             if not any(f in translation for f in forms):

@@ -10,15 +10,13 @@ objects that hold Hangul, so English labels look as they always did.
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 from pathlib import Path
 
 import matplotlib
 from matplotlib import font_manager
 
-FONT_PACKAGE = "koreanize_matplotlib"
-FONT_FILE = "NanumGothic.ttf"
+from ..i18n import FONT_PACKAGE, hangul_font_file
 
 
 def has_hangul(text: str) -> bool:
@@ -26,15 +24,15 @@ def has_hangul(text: str) -> bool:
     return any("\uac00" <= ch <= "\ud7a3" for ch in text)
 
 
-@cache
 def hangul_font_path() -> Path:
-    """The NanumGothic font file that koreanize-matplotlib ships (found without importing it)."""
-    spec = importlib.util.find_spec(FONT_PACKAGE)  # finds the package without running it
-    if spec is None or not spec.submodule_search_locations:
+    """The NanumGothic font file that koreanize-matplotlib ships (:func:`..i18n.hangul_font_file`), or a clear
+    error when the package is missing."""
+    path = hangul_font_file()
+    if path is None:
         raise ModuleNotFoundError(
             f"{FONT_PACKAGE} is not installed: figures with Hangul need its font (pip install koreanize-matplotlib)"
         )
-    return Path(spec.submodule_search_locations[0]) / "fonts" / FONT_FILE
+    return path
 
 
 @cache

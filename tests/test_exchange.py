@@ -268,7 +268,8 @@ def test_a_class_from_release_to_grades(machine, tmp_path):
             assert page == (course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text(), name
             feedback[name] = page
         assert "Likely cause: the scores are not divided by sqrt(d_k)" in feedback[BOB]
-        assert ": not done yet." in feedback[CY] and ": not done yet." not in feedback[ADA]  # the verdict, not a comment
+        # the verdict, not the set-up cell's comment
+        assert ": not done yet." in feedback[CY] and ": not done yet." not in feedback[ADA]
 
         inbound = machine["exchange"] / COURSE_ID / "inbound"
         ada_feedback = Path(pwd.getpwnam(ADA).pw_dir) / ASSIGNMENT / "feedback"

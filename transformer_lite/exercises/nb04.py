@@ -116,13 +116,13 @@ def check_split_heads(fn, hidden: bool = False):
     shapes = [(1, 3, 4, 2), (2, 5, 8, 4), (3, 2, 6, 1)]
     cases = [
         Case(
-            "(batch={b}, L={n}, d_model={d}) into {h} heads",
+            "(batch={b}, L={n}, d_model={d}), heads={h}",
             _split_case(b, n, d, h, s, fn),
             fields=dict(b=b, n=n, d=d, h=h),
         )
         for s, (b, n, d, h) in enumerate(shapes)
     ]
-    hidden_cases = [Case("(batch=2, L=4, d_model=12) into 3 heads", _split_case(2, 4, 12, 3, 7, fn))]
+    hidden_cases = [Case("(batch=2, L=4, d_model=12), heads=3", _split_case(2, 4, 12, 3, 7, fn))]
     return SPLIT_HEADS.check(fn, cases, hidden_cases, hidden)
 
 

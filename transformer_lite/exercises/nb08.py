@@ -164,7 +164,7 @@ def check_previous_token_share(fn, hidden: bool = False):
         Case("the stripe below the diagonal (share 0)", _share_case(below, fn)),
         Case("a random causal head", _share_case(_causal_map(6, 0), fn), N_("average over rows 1 .. L-1 only")),
         Case("a one-word map (L = 1): no previous word, share 0.0", _share_case(torch.ones(1, 1), fn)),
-        Case("uniform weights 1/3, row 0 included (share 1/3)", _share_case(_UNIFORM, fn), N_("leave row 0 out")),
+        Case("uniform weights 1/3, in row 0 too (share 1/3)", _share_case(_UNIFORM, fn), N_("leave row 0 out")),
     ]
     hidden_cases = [
         Case("uniform weights 0.25 (share 0.25)", _share_case(torch.full((4, 4), 0.25), fn)),

@@ -14,11 +14,13 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from importlib.metadata import version
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 STATIC = "_static"
-# npm package -> (version, files or folders inside the package to copy, folder under _static/)
+# npm package -> (version, files or folders inside the package to copy, folder under _static/); a version of
+# None is the installed Python package's of the same name, looked up when pages are built (tools.assignments
+# imports this module in nbgrader's environment, which has no anywidget)
 PACKAGES = {
     "reveal.js": ("4.0.2", ["dist", "plugin/notes"], "reveal.js"),  # the version nbconvert's template expects
     "mathjax": ("3.2.2", ["es5/tex-svg-full.js"], "mathjax"),  # SVG output: no font files to load
@@ -26,7 +28,7 @@ PACKAGES = {
     "jquery": ("3.7.1", ["dist/jquery.min.js"], "jquery"),
     "@jupyter-widgets/html-manager": ("1.0.15", ["dist/embed-amd.js"], "html-manager"),  # ipywidgets 8
     # the front end of lab's keyboard widget (an AMD module); its version is the Python package's
-    "anywidget": (version("anywidget"), ["dist/index.js"], "anywidget"),
+    "anywidget": (None, ["dist/index.js"], "anywidget"),
 }
 
 MATHJAX_CONFIG = r"""// MathJax 3 with the delimiters notebooks use, loaded from the folder of this file (no network).
@@ -92,7 +94,8 @@ def vendor(out: Path) -> dict[str, str]:
     """Copy the vendored scripts into ``out/_static``; returns exporter trait values (relative URLs)."""
     static = Path(out) / STATIC
     with tempfile.TemporaryDirectory() as tmp:
-        for package, (version, parts, folder) in PACKAGES.items():
+        for package, (pinned, parts, folder) in PACKAGES.items():
+            version = pinned or installed_version(package)
             target = static / folder
             stamp = target / f".version-{version}"
             if stamp.exists():

@@ -68,7 +68,7 @@ def test_canvas_marks_contrast_with_every_cell_colour():
 
 def test_matplotlib_marks_contrast_with_every_cell_colour():
     weights = torch.softmax(torch.randn(4, 4), -1)
-    ax = viz.plot_attention(weights, list("abcd"), list("wxyz"), gold=torch.eye(4))
+    ax = viz.mark_gold(viz.plot_attention(weights, list("abcd"), list("wxyz")), torch.eye(4))
     viz.mark_lines(ax, 1.5)
     painted = mark_colours_in_matplotlib(ax)
     assert painted == {access.MARK_DARK, access.MARK_LIGHT}, painted

@@ -284,10 +284,6 @@ def _parameters(node) -> int:
     return len([n for n in names if n not in ("self", "cls")])
 
 
-# Left to lab/'s owner (issue 22): plot_attention's nine parameters.
-PARAMETER_EXCEPTIONS = {("viz.py", "plot_attention")}
-
-
 def test_no_function_takes_too_many_parameters():
     """At most 6 in model/ (experiment settings travel as one keyword-only object), 8 elsewhere."""
     package = ROOT / "transformer_lite"
@@ -295,7 +291,6 @@ def test_no_function_takes_too_many_parameters():
         f"{path.relative_to(package)}:{node.name} takes {_parameters(node)}"
         for path, node in _functions(package)
         if _parameters(node) > (6 if "model" in path.parts else 8)
-        and (path.name, node.name) not in PARAMETER_EXCEPTIONS
     ]
     assert too_many == []
 

@@ -49,15 +49,12 @@ def plot_attention(
     col_tokens=None,
     ax=None,
     title: str | None = None,
-    gold: torch.Tensor | None = None,
     cmap: str = "viridis",
     vmax: float | None = 1.0,
     cbar: bool = True,
 ):
-    """Heatmap of one attention matrix (Lq, Lk): rows = queries, columns = keys.
-
-    ``gold`` (Lq, Lk) 0/1 draws the gold alignment as boxes on top (white, edged in black:
-    visible on every colour of the scale). Returns the axes.
+    """Heatmap of one attention matrix (Lq, Lk): rows = queries, columns = keys. Returns the axes,
+    for marks on top (``mark_gold``, ``mark_lines``).
     Taught in notebook 02; used throughout the course.
     """
     weights = torch.as_tensor(weights).detach().float().cpu()
@@ -79,10 +76,6 @@ def plot_attention(
     )
     ax.tick_params(axis="x", labelrotation=90, labelsize=8)
     ax.tick_params(axis="y", labelrotation=0, labelsize=8)
-    if gold is not None:
-        gold = torch.as_tensor(gold)
-        for q, k in gold.nonzero().tolist():
-            ax.add_patch(plt.Rectangle((k, q), 1, 1, fill=False, **MARK_STYLE))
     if title:
         use_hangul_font([ax.set_title(title)])
     return ax
@@ -95,6 +88,21 @@ MARK_STYLE = {
     "lw": 1.0,
     "path_effects": [patheffects.Stroke(linewidth=3.0, foreground=hex_colour(MARK_DARK)), patheffects.Normal()],
 }
+
+
+def mark_gold(ax, gold):
+    """The gold alignment as boxes over a heatmap drawn by ``plot_attention``: ``gold`` (Lq, Lk), 1 where
+    target word q translates source word k. White edged in black: visible on every cell colour.
+    Taught in notebook 02; used again in 03, 08 and 10."""
+    gold, drawn = torch.as_tensor(gold), tuple(ax.collections[0].get_array().shape)
+    if tuple(gold.shape) != drawn:
+        raise ValueError(
+            f"gold has shape {tuple(gold.shape)} but the heatmap is {drawn}: pass the gold alignment of the pair "
+            "the heatmap shows, alignment_matrix(pair)"
+        )
+    for q, k in gold.nonzero().tolist():
+        ax.add_patch(plt.Rectangle((k, q), 1, 1, fill=False, **MARK_STYLE))
+    return ax
 
 
 def mark_lines(ax, at: float, vertical: bool = True, horizontal: bool = True):

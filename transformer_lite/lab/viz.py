@@ -94,6 +94,8 @@ def mark_gold(ax, gold):
     """The gold alignment as boxes over a heatmap drawn by ``plot_attention``: ``gold`` (Lq, Lk), 1 where
     target word q translates source word k. White edged in black: visible on every cell colour.
     Taught in notebook 02; used again in 03, 08 and 10."""
+    if not ax.collections:
+        raise ValueError("ax holds no heatmap: draw it first, ax = plot_attention(weights, rows, cols)")
     gold, drawn = torch.as_tensor(gold), tuple(ax.collections[0].get_array().shape)
     if tuple(gold.shape) != drawn:
         raise ValueError(
